@@ -1,0 +1,37 @@
+import Foundation
+import PackagePlugin
+
+/// Embeds `Migrations/*.sql` and every file under `data/` into a generated Swift source,
+/// so an installed `batchplan` binary needs no source tree at run time.
+@main
+struct EmbedResourcesPlugin: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        let root = context.package.directoryURL
+        let inputs = try Self.files(under: root.appending(path: "Migrations"), root: root)
+            + Self.files(under: root.appending(path: "data"), root: root)
+        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedResources.swift")
+        return [
+            .buildCommand(
+                displayName: "Embedding \(inputs.count) migration and data files",
+                executable: try context.tool(named: "EmbedResources").url,
+                arguments: [output.path(), root.path()] + inputs.map(\.relative),
+                inputFiles: inputs.map(\.url),
+                outputFiles: [output]
+            )
+        ]
+    }
+
+    private static func files(under folder: URL, root: URL) throws -> [(url: URL, relative: String)] {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])
+        else { return [] }
+        var found: [(URL, String)] = []
+        for case let url as URL in walker {
+            guard (try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true,
+                !url.lastPathComponent.hasPrefix(".")
+            else { continue }
+            let relative = String(url.standardizedFileURL.path().dropFirst(root.standardizedFileURL.path().count))
+            found.append((url, relative.hasPrefix("/") ? String(relative.dropFirst()) : relative))
+        }
+        return found.sorted { $0.1 < $1.1 }
+    }
+}
