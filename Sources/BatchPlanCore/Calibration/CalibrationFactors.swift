@@ -1,0 +1,65 @@
+/// Where a set of calibration factors applies, from the most general to the most specific.
+public enum CalibrationScopeLevel: String, CaseIterable, Codable, Sendable, Comparable {
+    case global
+    case framework
+    case gpu
+    case family
+    case model
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A scope: its level and key, e.g. `(.gpu, "pytorch/A100 80GB SXM")`.
+public struct CalibrationScope: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var level: CalibrationScopeLevel
+    /// Path of keys from the root, joined by "/": "" for global, "pytorch", "pytorch/H100 SXM", …
+    public var key: String
+
+    public init(level: CalibrationScopeLevel, key: String) {
+        self.level = level
+        self.key = key
+    }
+
+    public static let global = CalibrationScope(level: .global, key: "")
+
+    public var description: String { key.isEmpty ? level.rawValue : "\(level.rawValue) \(key)" }
+}
+
+/// Factors fitted from measured runs that correct the analytic memory model.
+///
+/// The analytic model is the identity: scales of 1, and `nil` for the runtime terms, which then come from the
+/// per-architecture defaults in the planner.
+public struct CalibrationFactors: Hashable, Codable, Sendable {
+    /// Multiplies activations saved for backward (and their transient gradients).
+    public var activationScale: Double
+    /// Multiplies model states: weights, gradients, optimizer state, master weights.
+    public var modelStateScale: Double
+    /// Reserved = allocated × (1 + ratio); `nil` keeps the analytic default.
+    public var allocatorReserveRatio: Double?
+    /// CUDA context, kernels and libraries outside PyTorch's allocator, in bytes; `nil` keeps the default.
+    public var runtimeContextBytes: Int?
+    /// Residual spread of log(measured / predicted) in the fit (a standard deviation); 0 for the analytic model.
+    public var logSpread: Double
+    /// The scope these factors were fitted for.
+    public var scope: CalibrationScope
+    /// Runs that informed the fit at this scope (including its parents' evidence through shrinkage: no).
+    public var runsUsed: Int
+
+    public init(
+        activationScale: Double = 1, modelStateScale: Double = 1, allocatorReserveRatio: Double? = nil,
+        runtimeContextBytes: Int? = nil, logSpread: Double = 0, scope: CalibrationScope = .global, runsUsed: Int = 0
+    ) {
+        self.activationScale = activationScale
+        self.modelStateScale = modelStateScale
+        self.allocatorReserveRatio = allocatorReserveRatio
+        self.runtimeContextBytes = runtimeContextBytes
+        self.logSpread = logSpread
+        self.scope = scope
+        self.runsUsed = runsUsed
+    }
+
+    /// The uncalibrated analytic model.
+    public static let analytic = CalibrationFactors()
+}
