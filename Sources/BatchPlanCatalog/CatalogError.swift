@@ -1,0 +1,55 @@
+import BatchPlanCore
+
+/// Every error the catalog throws. Messages name the object and say the fix; no raw SQLite or Foundation text.
+public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
+    case location(path: String, problem: String, fix: String)
+    case newerSchema(path: String, unknown: [String])
+    case notACatalog(path: String)
+    case busy(path: String)
+    case readOnly(path: String)
+    case unknownGPU(name: String, suggestions: [String])
+    case ambiguousGPU(name: String, candidates: [String])
+    case unknownModel(name: String, suggestions: [String])
+    case duplicate(what: String, name: String, fix: String)
+    case notUserRow(what: String, name: String)
+    case invalidInput(String)
+    case database(operation: String, detail: String)
+    case core(CoreError)
+
+    public var description: String {
+        switch self {
+        case let .location(path, problem, fix):
+            "catalog \(path): \(problem); \(fix)"
+        case let .newerSchema(path, unknown):
+            "catalog \(path) was written by a newer batchplan (schema \(unknown.joined(separator: ", "))); "
+                + "upgrade batchplan, or use another catalog with --db PATH. The file was left untouched."
+        case let .notACatalog(path):
+            "\(path) is not a batchplan catalog (not an SQLite database); pass another path with --db or BATCHPLAN_DB"
+        case let .busy(path):
+            "catalog \(path) is locked by another batchplan process; wait for it to finish and try again"
+        case let .readOnly(path):
+            "catalog \(path) is not writable; fix its permissions or pass a writable path with --db"
+        case let .unknownGPU(name, suggestions):
+            "unknown GPU \"\(name)\"" + Self.didYouMean(suggestions) + " (batchplan gpus list, or add it with batchplan gpus add)"
+        case let .ambiguousGPU(name, candidates):
+            "GPU name \"\(name)\" is ambiguous: it matches \(candidates.map { "\"\($0)\"" }.joined(separator: ", ")); use the full name"
+        case let .unknownModel(name, suggestions):
+            "unknown model \"\(name)\"" + Self.didYouMean(suggestions) + " (batchplan models list, or add it with batchplan models import)"
+        case let .duplicate(what, name, fix):
+            "\(what) \"\(name)\" already exists; \(fix)"
+        case let .notUserRow(what, name):
+            "\(what) \"\(name)\" is built in and cannot be removed; only rows you added can be removed"
+        case let .invalidInput(message):
+            message
+        case let .database(operation, detail):
+            "catalog error while \(operation): \(detail); run batchplan db check"
+        case let .core(error):
+            error.description
+        }
+    }
+
+    private static func didYouMean(_ suggestions: [String]) -> String {
+        guard !suggestions.isEmpty else { return "" }
+        return ": did you mean " + suggestions.prefix(3).map { "\"\($0)\"" }.joined(separator: " or ") + "?"
+    }
+}

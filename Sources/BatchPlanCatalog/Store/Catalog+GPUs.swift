@@ -1,0 +1,108 @@
+import BatchPlanCore
+import GRDB
+
+extension Catalog {
+    /// Every GPU, in the catalog's order (vendor, then memory, then name).
+    public func gpus() throws(CatalogError) -> [GPU] {
+        try read("listing GPUs") { db in try Self.fetchGPUs(db) }
+    }
+
+    static func fetchGPUs(_ db: Database, where condition: SQLExpression? = nil) throws -> [GPU] {
+        var request = GPURecord.all()
+        if let condition { request = request.filter(condition) }
+        let records = try request.order(sql: "vendor, memory_bytes, name").fetchAll(db)
+        let aliases = try Row.fetchAll(db, sql: "SELECT alias_key, gpu_id FROM gpu_alias")
+        var byGPU: [Int64: [String]] = [:]
+        for row in aliases { byGPU[row["gpu_id"], default: []].append(row["alias_key"]) }
+        return records.map { $0.gpu(aliases: (byGPU[$0.id ?? -1] ?? []).sorted()) }
+    }
+
+    /// Resolves a name a user typed ("3090", "rtx3090", "GeForce RTX 3090") to one GPU.
+    ///
+    /// - Throws: `unknownGPU` with suggestions, or `ambiguousGPU` listing the candidates.
+    public func gpu(named name: String) throws(CatalogError) -> GPU {
+        try read("looking up a GPU") { db in try Self.resolveGPU(name, db) }
+    }
+
+    static func resolveGPU(_ name: String, _ db: Database) throws -> GPU {
+        let keys = [GPUNames.key(name), GPUNames.shortKey(name)].filter { !$0.isEmpty }
+        guard !keys.isEmpty else { throw CatalogError.unknownGPU(name: name, suggestions: []) }
+        for key in keys {
+            if let id = try Int64.fetchOne(db, sql: "SELECT gpu_id FROM gpu_alias WHERE alias_key = ?", arguments: [key]) {
+                return try fetchGPUs(db, where: Column("id") == id)[0]
+            }
+        }
+        // A unique partial match ("a100 80" → "A100 80GB SXM" only if one card matches) resolves; several are listed.
+        let all = try fetchGPUs(db)
+        let candidates = all.filter { gpu in
+            GPUNames.keys(name: gpu.name, aliases: gpu.aliases).contains { key in keys.contains { key.contains($0) } }
+                || gpu.aliases.contains { keys.contains($0) }
+        }
+        if candidates.count == 1 { return candidates[0] }
+        if candidates.count > 1 { throw CatalogError.ambiguousGPU(name: name, candidates: candidates.map(\.name)) }
+        let ranked = all.map { ($0.name, GPUNames.distance(GPUNames.shortKey($0.name), keys.last!)) }
+            .filter { $0.1 <= max(2, keys.last!.count / 3) }.sorted { $0.1 < $1.1 }.map(\.0)
+        throw CatalogError.unknownGPU(name: name, suggestions: Array(ranked.prefix(3)))
+    }
+
+    /// Adds a user's own card (a cloud variant, a card the seed lacks).
+    @discardableResult
+    public func addGPU(_ gpu: GPU) throws(CatalogError) -> GPU {
+        var gpu = gpu
+        gpu.origin = .user
+        let added = gpu
+        try write("adding a GPU") { db in
+            if try GPURecord.filter(sql: "name = ? COLLATE NOCASE", arguments: [added.name]).fetchCount(db) > 0 {
+                throw CatalogError.duplicate(what: "GPU", name: added.name, fix: "choose another name, or remove yours first with batchplan gpus remove")
+            }
+            var record = GPURecord(added)
+            try record.insert(db)
+            try Self.insertAliases(for: record.id!, keys: GPUNames.keys(name: added.name, aliases: added.aliases), db)
+        }
+        return added
+    }
+
+    /// Removes a GPU the user added; built-in rows cannot be removed.
+    public func removeGPU(named name: String) throws(CatalogError) {
+        try write("removing a GPU") { db in
+            let gpu = try Self.resolveGPU(name, db)
+            guard gpu.origin == .user else { throw CatalogError.notUserRow(what: "GPU", name: gpu.name) }
+            try db.execute(sql: "DELETE FROM gpu WHERE name = ? COLLATE NOCASE", arguments: [gpu.name])
+        }
+    }
+
+    /// Inserts alias keys that no other GPU claims.
+    static func insertAliases(for id: Int64, keys: Set<String>, _ db: Database) throws {
+        for key in keys.sorted() {
+            try db.execute(sql: "INSERT OR IGNORE INTO gpu_alias (alias_key, gpu_id) VALUES (?, ?)", arguments: [key, id])
+        }
+    }
+
+    /// Replaces the built-in GPUs with the embedded seed; user rows (and their aliases) stay as they are.
+    static func refreshBuiltinGPUs(_ db: Database) throws {
+        guard let text = EmbeddedData.text(GPUSeed.path) else { return }
+        let seed = try GPUSeed.load(text)
+        let userNames = Set(try String.fetchAll(db, sql: "SELECT lower(name) FROM gpu WHERE origin = 'user'"))
+        let seedNames = Set(seed.map { $0.name.lowercased() })
+        try db.execute(sql: "DELETE FROM gpu_alias WHERE gpu_id IN (SELECT id FROM gpu WHERE origin = 'builtin')")
+        for name in try String.fetchAll(db, sql: "SELECT name FROM gpu WHERE origin = 'builtin'")
+        where !seedNames.contains(name.lowercased()) {
+            try db.execute(sql: "DELETE FROM gpu WHERE name = ?", arguments: [name])
+        }
+        // An alias shared by two built-in cards would resolve arbitrarily: such keys are left out, so the name lists
+        // the candidates instead.
+        var claims: [String: Int] = [:]
+        for gpu in seed { for key in GPUNames.keys(name: gpu.name, aliases: gpu.aliases) { claims[key, default: 0] += 1 } }
+        for gpu in seed where !userNames.contains(gpu.name.lowercased()) {
+            var record = GPURecord(gpu)
+            if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM gpu WHERE name = ? COLLATE NOCASE", arguments: [gpu.name]) {
+                record.id = existing
+                try record.update(db)
+            } else {
+                try record.insert(db)
+            }
+            let keys = GPUNames.keys(name: gpu.name, aliases: gpu.aliases).filter { claims[$0] == 1 }
+            try insertAliases(for: record.id!, keys: keys, db)
+        }
+    }
+}

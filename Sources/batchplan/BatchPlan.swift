@@ -1,0 +1,43 @@
+import ArgumentParser
+import BatchPlanCatalog
+import BatchPlanCore
+
+/// The `batchplan` command: plans GPU training memory and the largest batch that fits.
+@main
+struct BatchPlan: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "batchplan",
+        abstract: "Plan GPU training memory: what fits on which card, at which batch size, precision and optimizer.",
+        discussion: """
+            Memory sizes are binary as card vendors mean them: a "12GB" card has 12 GiB (12 × 2^30 bytes).
+            The catalog lives at --db PATH, else $BATCHPLAN_DB, else $XDG_DATA_HOME/batchplan/catalog.sqlite
+            (default ~/.local/share/batchplan/catalog.sqlite); the first command creates it.
+
+            Examples:
+              batchplan gpus list --min-memory 12GB
+              batchplan db path
+            """,
+        version: version,
+        subcommands: [Gpus.self, Db.self]
+    )
+}
+
+/// Options every catalog command shares.
+struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Catalog file (overrides $BATCHPLAN_DB and the default location).", valueName: "path"))
+    var db: String?
+
+    func location() throws -> CatalogLocation { try CatalogLocation.resolve(flag: db) }
+
+    /// Opens the catalog, creating and seeding it on first use.
+    func open() throws -> Catalog { try Catalog(location: location()) }
+}
+
+/// Output formats of list and show commands; JSON is the stable contract.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table
+    case json
+    case csv
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import BatchPlanCatalog
+import BatchPlanCore
+
+extension BatchPlan.Gpus {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add your own accelerator (a cloud variant, a card the catalog lacks).",
+            discussion: """
+                --memory is what plans use: give the total the driver reports if you know it (nvidia-smi's MiB,
+                e.g. 23028MiB), else the marketed size. Sizes are binary: 24GB = 24 GiB.
+
+                Example:
+                  batchplan gpus add "A10G 24GB (AWS g5)" --memory 23028MiB --marketed 24GB --vendor nvidia \\
+                    --architecture ampere --bf16 --tf32-tflops 35 --source https://aws.amazon.com/ec2/instance-types/g5/
+                """
+        )
+
+        @OptionGroup var catalog: CatalogOptions
+
+        @Argument(help: "Name for the card (must not clash with an existing one).")
+        var name: String
+
+        @Option(help: ArgumentHelp("Memory plans use, e.g. 23028MiB or 24GB.", valueName: "size"))
+        var memory: String
+
+        @Option(help: ArgumentHelp("Marketed size for --min-memory filters (default: --memory).", valueName: "size"))
+        var marketed: String?
+
+        @Option(help: "Vendor: nvidia, amd, apple or intel.")
+        var vendor: String = "nvidia"
+
+        @Option(help: "Architecture, e.g. ampere, ada, hopper, cdna3.")
+        var architecture: String
+
+        @Flag(help: "The card supports bf16.")
+        var bf16 = false
+
+        @Flag(help: "The card has fp8 tensor cores.")
+        var fp8 = false
+
+        @Option(help: ArgumentHelp("Dense TF32 tensor TFLOPS (marks the card as TF32-capable).", valueName: "tflops"))
+        var tf32Tflops: Double?
+
+        @Option(help: "Alias (repeatable).")
+        var alias: [String] = []
+
+        @Option(help: "Where the numbers come from (a URL or a note).")
+        var source: String = "user"
+
+        func run() throws {
+            let memoryBytes = try ByteSize.parse(memory, what: "--memory")
+            let marketedBytes = try marketed.map { try ByteSize.parse($0, what: "--marketed") } ?? memoryBytes
+            guard memoryBytes > 0, marketedBytes > 0 else { throw ValidationError("--memory must be larger than 0") }
+            guard let vendor = GPU.Vendor(rawValue: vendor.lowercased()) else {
+                throw ValidationError("unknown vendor \"\(vendor)\"; use one of \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("the GPU name is empty") }
+            let gpu = GPU(
+                name: name, aliases: alias, vendor: vendor, architecture: architecture.lowercased(), segment: "other",
+                memoryBytes: memoryBytes, memoryBytesSource: "user", marketedMemory: marketed ?? memory,
+                marketedMemoryBytes: marketedBytes, tf32TFLOPS: tf32Tflops, supportsBF16: bf16, supportsFP8: fp8,
+                sourceURL: source, origin: .user)
+            try catalog.open().addGPU(gpu)
+            Output.note("added GPU \"\(name)\" (\(ByteSize.format(memoryBytes)))")
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,63 @@
+import ArgumentParser
+import BatchPlanCatalog
+import BatchPlanCore
+
+extension BatchPlan.Gpus {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List accelerators, optionally filtered by memory and vendor.",
+            discussion: """
+                --min-memory matches the marketed size in binary units: a 12 GB card whose driver reports 11.9 GiB
+                still counts as a 12 GB card.
+
+                Examples:
+                  batchplan gpus list --min-memory 12GB
+                  batchplan gpus list --vendor amd --format json
+                """
+        )
+
+        @OptionGroup var catalog: CatalogOptions
+
+        @Option(help: ArgumentHelp("Only cards marketed with at least this much memory (12GB = 12 GiB).", valueName: "size"))
+        var minMemory: String?
+
+        @Option(help: ArgumentHelp("Only cards marketed with at most this much memory.", valueName: "size"))
+        var maxMemory: String?
+
+        @Option(help: "Only this vendor: \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var vendor: String?
+
+        @Option(help: "Output format: table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            let minimum = try minMemory.map { try ByteSize.parse($0, what: "--min-memory") }
+            let maximum = try maxMemory.map { try ByteSize.parse($0, what: "--max-memory") }
+            var vendorFilter: GPU.Vendor?
+            if let vendor {
+                guard let parsed = GPU.Vendor(rawValue: vendor.lowercased()) else {
+                    throw ValidationError("unknown vendor \"\(vendor)\"; use one of \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                vendorFilter = parsed
+            }
+            let gpus = try catalog.open().gpus().filter { gpu in
+                (minimum.map { gpu.marketedMemoryBytes >= $0 } ?? true)
+                    && (maximum.map { gpu.marketedMemoryBytes <= $0 } ?? true)
+                    && (vendorFilter.map { gpu.vendor == $0 } ?? true)
+            }
+            switch format {
+            case .json: Output.data(try Output.json(["gpus": gpus.map(GPUFormatting.json)]))
+            case .csv: Output.data(GPUFormatting.csv(gpus))
+            case .table:
+                var table = TextTable(
+                    headers: ["NAME", "VENDOR", "ARCH", "MEMORY", "REPORTED", "BF16", "FP8", "SOURCE"], rightAligned: [3, 4])
+                table.rows = gpus.map { gpu in
+                    [gpu.name, gpu.vendor.rawValue, gpu.architecture, gpu.marketedMemory, ByteSize.format(gpu.memoryBytes),
+                     gpu.supportsBF16 ? "yes" : "no", gpu.supportsFP8 ? "yes" : "no", gpu.origin == .user ? "user" : "built-in"]
+                }
+                Output.data(table.render())
+                Output.note("\(gpus.count) GPU\(gpus.count == 1 ? "" : "s")")
+            }
+        }
+    }
+}
