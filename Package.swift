@@ -41,7 +41,8 @@ let package = Package(
         .testTarget(name: "BatchPlanCoreTests", dependencies: ["BatchPlanCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BatchPlanCatalogTests", dependencies: ["BatchPlanCatalog"]),
         .testTarget(name: "BatchPlanReportsTests", dependencies: ["BatchPlanReports"], resources: [.copy("Golden")]),
-        .testTarget(name: "BatchPlanCLITests", dependencies: ["BatchPlanCore"]),
+        // End-to-end tests run the built `batchplan` binary; the dependency makes `swift test` build it first.
+        .testTarget(name: "BatchPlanCLITests", dependencies: ["batchplan"]),
     ],
     swiftLanguageModes: [.v6]
 )

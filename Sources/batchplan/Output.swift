@@ -47,3 +47,23 @@ struct TextTable {
             .joined(separator: "\n")
     }
 }
+
+/// Usage errors: one line on stderr and exit 64, the code ArgumentParser uses for its own usage errors.
+enum Usage {
+    static func error(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        return ExitCode(64)
+    }
+
+    /// Runs a value parser; an invalid value becomes a one-line usage error.
+    static func parse<T>(_ body: () throws(CoreError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw Usage.error(error.description)
+        }
+    }
+}
+
+import ArgumentParser
+import BatchPlanCore

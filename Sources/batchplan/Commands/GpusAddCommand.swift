@@ -49,13 +49,13 @@ extension BatchPlan.Gpus {
         var source: String = "user"
 
         func run() throws {
-            let memoryBytes = try ByteSize.parse(memory, what: "--memory")
-            let marketedBytes = try marketed.map { try ByteSize.parse($0, what: "--marketed") } ?? memoryBytes
-            guard memoryBytes > 0, marketedBytes > 0 else { throw ValidationError("--memory must be larger than 0") }
+            let memoryBytes = try Usage.parse { () throws(CoreError) in try ByteSize.parse(memory, what: "--memory") }
+            let marketedBytes = try marketed.map { value in try Usage.parse { () throws(CoreError) in try ByteSize.parse(value, what: "--marketed") } } ?? memoryBytes
+            guard memoryBytes > 0, marketedBytes > 0 else { throw Usage.error("--memory must be larger than 0") }
             guard let vendor = GPU.Vendor(rawValue: vendor.lowercased()) else {
-                throw ValidationError("unknown vendor \"\(vendor)\"; use one of \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw Usage.error("unknown vendor \"\(vendor)\"; use one of \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("the GPU name is empty") }
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw Usage.error("the GPU name is empty") }
             let gpu = GPU(
                 name: name, aliases: alias, vendor: vendor, architecture: architecture.lowercased(), segment: "other",
                 memoryBytes: memoryBytes, memoryBytesSource: "user", marketedMemory: marketed ?? memory,

@@ -31,12 +31,12 @@ extension BatchPlan.Gpus {
         var format: OutputFormat = .table
 
         func run() throws {
-            let minimum = try minMemory.map { try ByteSize.parse($0, what: "--min-memory") }
-            let maximum = try maxMemory.map { try ByteSize.parse($0, what: "--max-memory") }
+            let minimum = try minMemory.map { value in try Usage.parse { () throws(CoreError) in try ByteSize.parse(value, what: "--min-memory") } }
+            let maximum = try maxMemory.map { value in try Usage.parse { () throws(CoreError) in try ByteSize.parse(value, what: "--max-memory") } }
             var vendorFilter: GPU.Vendor?
             if let vendor {
                 guard let parsed = GPU.Vendor(rawValue: vendor.lowercased()) else {
-                    throw ValidationError("unknown vendor \"\(vendor)\"; use one of \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw Usage.error("unknown vendor \"\(vendor)\"; use one of \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 vendorFilter = parsed
             }
