@@ -50,3 +50,10 @@ CREATE TABLE model (
     origin TEXT NOT NULL CHECK (origin IN ('builtin', 'user')),
     added_at TEXT NOT NULL
 ) STRICT;
+
+-- Other names a model is published under (timm's "vit_base_patch16_224" is torchvision's "vit_b_16").
+CREATE TABLE model_alias (
+    alias_key TEXT NOT NULL PRIMARY KEY CHECK (length(alias_key) > 0),
+    model_id INTEGER NOT NULL REFERENCES model(id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX model_alias_model ON model_alias(model_id);

@@ -7,7 +7,7 @@ CREATE TABLE run (
     run_key TEXT NOT NULL UNIQUE CHECK (length(run_key) > 0),
     kind TEXT NOT NULL CHECK (kind IN ('mem_at_batch', 'max_batch', 'fits', 'oom')),
     model TEXT NOT NULL CHECK (length(model) > 0),
-    gpu TEXT NOT NULL CHECK (length(gpu) > 0),
+    gpu TEXT CHECK (gpu IS NULL OR length(gpu) > 0),
     gpu_memory_bytes INTEGER CHECK (gpu_memory_bytes IS NULL OR gpu_memory_bytes > 0),
     memory_cap_bytes INTEGER CHECK (memory_cap_bytes IS NULL OR memory_cap_bytes > 0),
     framework TEXT NOT NULL CHECK (length(framework) > 0),
@@ -17,7 +17,10 @@ CREATE TABLE run (
     optimizer TEXT CHECK (optimizer IS NULL OR optimizer IN ('sgd', 'sgd-momentum', 'adam', 'adamw', 'adagrad', 'rmsprop',
         'rmsprop-momentum', 'adafactor', 'adafactor-momentum', 'lion', 'adamw-8bit', 'paged-adamw', 'paged-adamw-8bit')),
     checkpointing TEXT NOT NULL DEFAULT 'none' CHECK (checkpointing IN ('none', 'selective', 'block')),
-    training_mode TEXT NOT NULL DEFAULT 'full' CHECK (training_mode IN ('full', 'frozen', 'lora', 'qlora')),
+    training_mode TEXT CHECK (training_mode IS NULL OR training_mode IN ('full', 'frozen', 'lora', 'qlora')),
+    -- Settings as the source wrote them where batchplan does not model them (e.g. {"optimizer": "lamb"}): the run is
+    -- kept and listed by `runs list --unusable` with the reason.
+    unmodelled TEXT CHECK (unmodelled IS NULL OR json_valid(unmodelled)),
     lora_rank INTEGER CHECK (lora_rank IS NULL OR lora_rank > 0),
     attention TEXT CHECK (attention IS NULL OR attention IN ('eager', 'sdpa')),
     task TEXT CHECK (task IS NULL OR task IN ('classification', 'masked-lm', 'causal-lm', 'seq2seq', 'image-classification')),
@@ -32,6 +35,8 @@ CREATE TABLE run (
     peak_allocated_bytes INTEGER CHECK (peak_allocated_bytes IS NULL OR peak_allocated_bytes > 0),
     peak_reserved_bytes INTEGER CHECK (peak_reserved_bytes IS NULL OR peak_reserved_bytes > 0),
     device_used_bytes INTEGER CHECK (device_used_bytes IS NULL OR device_used_bytes > 0),
+    -- A peak whose source does not say which counter it is; kept as evidence, not used to fit counters.
+    peak_unspecified_bytes INTEGER CHECK (peak_unspecified_bytes IS NULL OR peak_unspecified_bytes > 0),
     context_bytes INTEGER CHECK (context_bytes IS NULL OR context_bytes >= 0),
     step_time_ms REAL CHECK (step_time_ms IS NULL OR step_time_ms > 0),
     source TEXT NOT NULL CHECK (length(source) > 0),
@@ -41,14 +46,14 @@ CREATE TABLE run (
     recorded_at TEXT NOT NULL,
     CHECK (kind <> 'max_batch' OR batch_size IS NOT NULL),
     CHECK (kind <> 'mem_at_batch' OR peak_allocated_bytes IS NOT NULL OR peak_reserved_bytes IS NOT NULL
-        OR device_used_bytes IS NOT NULL)
+        OR device_used_bytes IS NOT NULL OR peak_unspecified_bytes IS NOT NULL)
 ) STRICT;
 CREATE INDEX run_model ON run(model COLLATE NOCASE);
 CREATE INDEX run_gpu ON run(gpu COLLATE NOCASE);
 
 -- Factors fitted from runs, per scope. Replaced as a whole by each fit.
 CREATE TABLE calibration_factor (
-    scope_level TEXT NOT NULL CHECK (scope_level IN ('global', 'framework', 'gpu', 'family', 'model')),
+    scope_level TEXT NOT NULL CHECK (scope_level IN ('global', 'framework', 'architecture', 'gpu', 'family', 'model')),
     scope_key TEXT NOT NULL,
     activation_scale REAL NOT NULL CHECK (activation_scale > 0),
     model_state_scale REAL NOT NULL CHECK (model_state_scale > 0),

@@ -13,6 +13,8 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicate(what: String, name: String, fix: String)
     case notUserRow(what: String, name: String)
     case invalidInput(String)
+    /// An import with bad rows: every `FILE:LINE: problem`, nothing stored.
+    case rejectedRows([String])
     case database(operation: String, detail: String)
     case core(CoreError)
 
@@ -41,6 +43,8 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(what) \"\(name)\" is built in and cannot be removed; only rows you added can be removed"
         case let .invalidInput(message):
             message
+        case let .rejectedRows(lines):
+            lines.joined(separator: "\n") + "\nnothing was imported: fix the rows above, or pass --skip-invalid to store the valid rows"
         case let .database(operation, detail):
             "catalog error while \(operation): \(detail); run batchplan db check"
         case let .core(error):

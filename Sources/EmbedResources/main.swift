@@ -27,7 +27,7 @@ for relative in arguments.dropFirst(3).sorted() {
     }
     source += "        \(String(reflecting: relative)): \(String(reflecting: text)),\n"
 }
-source += "    ]\n}\n"
+source += arguments.count == 3 ? "        :\n    ]\n}\n" : "    ]\n}\n"
 do {
     try source.write(to: output, atomically: true, encoding: .utf8)
 } catch {

@@ -19,6 +19,12 @@ extension Catalog {
         if let record = try ModelRecord.filter(sql: "name = ? COLLATE NOCASE", arguments: [name]).fetchOne(db) {
             return record.catalogModel
         }
+        if let record = try ModelRecord.fetchOne(
+            db, sql: "SELECT model.* FROM model JOIN model_alias ON model_alias.model_id = model.id WHERE alias_key = ?",
+            arguments: [GPUNames.key(name)])
+        {
+            return record.catalogModel
+        }
         let names = try String.fetchAll(db, sql: "SELECT name FROM model")
         let key = GPUNames.key(name)
         let suggestions = names.map { ($0, GPUNames.distance(GPUNames.key($0), key)) }
@@ -69,7 +75,7 @@ extension Catalog {
     }
 
     /// ISO-8601 UTC time, seconds precision.
-    static func timestamp(_ date: Date = Date()) -> String {
+    public static func timestamp(_ date: Date = Date()) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
@@ -88,6 +94,11 @@ extension Catalog {
                 family: try entry.definition.family().rawValue, parameters: accounting.parameters,
                 payload: entry.definition.payload, source: entry.definition.source, origin: "builtin", addedAt: now)
             try record.insert(db)
+            for alias in entry.aliases {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO model_alias (alias_key, model_id) VALUES (?, ?)",
+                    arguments: [GPUNames.key(alias), record.id!])
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ extension Catalog {
             if try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'seed_version'") == current { return }
             try Self.refreshBuiltinGPUs(db)
             try Self.refreshBuiltinModels(db)
+            try Self.refreshBuiltinRuns(db)
             try db.execute(
                 sql: "INSERT INTO catalog_meta (key, value) VALUES ('seed_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 arguments: [current])

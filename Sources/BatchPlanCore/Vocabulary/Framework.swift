@@ -27,7 +27,7 @@ public struct Framework: Hashable, Codable, Sendable, CustomStringConvertible {
         }
         if parts.count == 2 {
             let version = parts[1]
-            guard !version.isEmpty, version.allSatisfy({ $0.isNumber || $0 == "." || $0.isLetter || $0 == "+" }) else {
+            guard !version.isEmpty, version.allSatisfy({ $0.isNumber || $0 == "." || $0.isLetter || $0 == "+" || $0 == "-" }) else {
                 throw .invalidValue(what: "framework version", value: text, fix: "write it as NAME-VERSION, e.g. tensorflow-1.11")
             }
             self.init(name: name, version: version)

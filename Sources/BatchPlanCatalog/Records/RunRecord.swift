@@ -1,0 +1,119 @@
+import BatchPlanCore
+import Foundation
+import GRDB
+
+/// A row of the `run` table.
+struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+    static let databaseTableName = "run"
+
+    var id: Int64?
+    var runKey: String
+    var kind: String
+    var model: String
+    var gpu: String?
+    var gpuMemoryBytes: Int?
+    var memoryCapBytes: Int?
+    var framework: String
+    var cudaVersion: String?
+    var driverVersion: String?
+    var precision: String?
+    var optimizer: String?
+    var checkpointing: String
+    var trainingMode: String?
+    var unmodelled: String?
+    var loraRank: Int?
+    var attention: String?
+    var task: String?
+    var batchSize: Int?
+    var bracketNext: Int?
+    var gradAccumSteps: Int
+    var seqLen: Int?
+    var imageSize: Int?
+    var gpus: Int
+    var zeroStage: Int
+    var outcome: String
+    var peakAllocatedBytes: Int?
+    var peakReservedBytes: Int?
+    var deviceUsedBytes: Int?
+    var peakUnspecifiedBytes: Int?
+    var contextBytes: Int?
+    var stepTimeMs: Double?
+    var source: String
+    var url: String?
+    var notes: String?
+    var origin: String
+    var recordedAt: String
+
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    init(_ run: MeasuredRun) {
+        runKey = run.key
+        kind = run.kind.rawValue
+        model = run.model
+        gpu = run.gpu
+        gpuMemoryBytes = run.gpuMemoryBytes
+        memoryCapBytes = run.memoryCapBytes
+        framework = run.framework
+        cudaVersion = run.cudaVersion
+        driverVersion = run.driverVersion
+        precision = run.precision?.rawValue
+        optimizer = run.optimizer?.rawValue
+        checkpointing = run.checkpointing.rawValue
+        trainingMode = run.trainingMode?.rawValue
+        unmodelled = run.unmodelled.isEmpty ? nil : Self.json(run.unmodelled)
+        loraRank = run.loraRank
+        attention = run.attention?.rawValue
+        task = run.task?.rawValue
+        batchSize = run.batchSize
+        bracketNext = run.bracketNext
+        gradAccumSteps = run.gradAccumSteps
+        seqLen = run.seqLen
+        imageSize = run.imageSize
+        gpus = run.gpus
+        zeroStage = run.zeroStage
+        outcome = run.outcome.rawValue
+        peakAllocatedBytes = run.peakAllocatedBytes
+        peakReservedBytes = run.peakReservedBytes
+        deviceUsedBytes = run.deviceUsedBytes
+        peakUnspecifiedBytes = run.peakUnspecifiedBytes
+        contextBytes = run.contextBytes
+        stepTimeMs = run.stepTimeMs
+        source = run.source
+        url = run.url
+        notes = run.notes
+        origin = run.origin.rawValue
+        recordedAt = run.recordedAt
+    }
+
+    var run: MeasuredRun {
+        MeasuredRun(
+            key: runKey, kind: MeasuredRun.Kind(rawValue: kind) ?? .memAtBatch, model: model, gpu: gpu,
+            gpuMemoryBytes: gpuMemoryBytes, memoryCapBytes: memoryCapBytes, framework: framework,
+            cudaVersion: cudaVersion, driverVersion: driverVersion, precision: precision.flatMap(Precision.init),
+            optimizer: optimizer.flatMap(OptimizerKind.init), checkpointing: Checkpointing(rawValue: checkpointing) ?? .none,
+            trainingMode: trainingMode.flatMap(TrainingMode.init), loraRank: loraRank,
+            attention: attention.flatMap(AttentionImplementation.init), task: task.flatMap(TrainingTask.init),
+            batchSize: batchSize, bracketNext: bracketNext, gradAccumSteps: gradAccumSteps, seqLen: seqLen,
+            imageSize: imageSize, gpus: gpus, zeroStage: zeroStage, outcome: MeasuredRun.Outcome(rawValue: outcome) ?? .ok,
+            peakAllocatedBytes: peakAllocatedBytes, peakReservedBytes: peakReservedBytes, deviceUsedBytes: deviceUsedBytes,
+            peakUnspecifiedBytes: peakUnspecifiedBytes, contextBytes: contextBytes, stepTimeMs: stepTimeMs, source: source,
+            url: url, notes: notes,
+            unmodelled: unmodelled.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:],
+            origin: RowOrigin(rawValue: origin) ?? .user, recordedAt: recordedAt)
+    }
+
+    static func json(_ object: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: (try? encoder.encode(object)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// A stored run with its catalog id.
+public struct StoredRun: Sendable, Hashable {
+    public var id: Int64
+    public var run: MeasuredRun
+}

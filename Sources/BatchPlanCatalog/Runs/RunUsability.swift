@@ -1,0 +1,52 @@
+import BatchPlanCore
+import GRDB
+
+extension Catalog {
+    /// A stored run and, when the planner cannot express it, why.
+    public struct RunWithUsability: Sendable {
+        public var stored: StoredRun
+        /// `nil` when the run can be predicted and used for calibration.
+        public var unusableReason: String?
+        /// The catalog GPU the run's GPU name resolved to.
+        public var gpu: GPU?
+        /// The catalog model the run's model name resolved to.
+        public var model: CatalogModel?
+    }
+
+    /// Every run (optionally filtered), each with the reason it cannot be used, if any.
+    public func runsWithUsability(model: String? = nil, gpu: String? = nil) throws(CatalogError) -> [RunWithUsability] {
+        let stored = try runs(model: model, gpu: gpu)
+        return try read("checking runs") { db in
+            try stored.map { stored in try Self.usability(of: stored, db) }
+        }
+    }
+
+    static func usability(of stored: StoredRun, _ db: Database) throws -> RunWithUsability {
+        let run = stored.run
+        var result = RunWithUsability(stored: stored)
+        result.model = try? resolveModel(run.model, db)
+        if let name = run.gpu { result.gpu = try? resolveRunGPU(name, db) }
+        result.unusableReason = reason(run, model: result.model, gpu: result.gpu)
+        return result
+    }
+
+    private static func reason(_ run: MeasuredRun, model: CatalogModel?, gpu: GPU?) -> String? {
+        if run.notes?.hasPrefix("NOT TRAINING") == true { return "not a training run (the source says so)" }
+        if let problem = run.unmodelled["problem"] { return "incomplete: \(problem)" }
+        if let (key, value) = run.unmodelled.sorted(by: { $0.key < $1.key }).first {
+            return "batchplan does not model \(key.replacingOccurrences(of: "_", with: " ")) \"\(value)\""
+        }
+        guard let name = run.gpu else { return "the source names no GPU" }
+        guard gpu != nil else { return "GPU \"\(name)\" is not in the catalog (add it with batchplan gpus add)" }
+        guard let model else { return "model \"\(run.model)\" is not in the catalog (add it with batchplan models import)" }
+        guard (try? Framework(parsing: run.framework)) != nil else {
+            return "framework \"\(run.framework)\" is not modelled (pytorch, tensorflow, jax)"
+        }
+        guard run.precision != nil else { return "the source does not state the precision" }
+        guard run.optimizer != nil || run.trainingMode == .frozen else { return "the source does not state the optimizer" }
+        if model.family != .cnn && model.family != .custom && run.seqLen == nil && run.imageSize == nil {
+            return "the source does not state the sequence length"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,143 @@
+import BatchPlanCore
+import Foundation
+import GRDB
+
+extension Catalog {
+    /// What an import did.
+    public struct ImportSummary: Sendable {
+        public var added: Int
+        /// Rows already in the catalog (same id or same content): importing a file twice adds nothing.
+        public var duplicates: Int
+        /// Rows left out with `--skip-invalid`, as `FILE:LINE: problem`.
+        public var rejected: [String]
+    }
+
+    /// Stores parsed runs in one transaction: all of them, or (with errors and no `skipInvalid`) none.
+    ///
+    /// A run whose model or GPU the catalog does not know is an error naming its line, with the fix. A dry run
+    /// does the same work and rolls it back.
+    public func importRuns(_ parsed: RunFile.Parsed, file: String, skipInvalid: Bool = false, dryRun: Bool = false)
+        throws(CatalogError) -> ImportSummary
+    {
+        do {
+            return try queue.write { db in
+                var errors = parsed.errors.map(\.description)
+                var valid: [MeasuredRun] = []
+                for (line, run) in parsed.runs {
+                    if let problem = try Self.referenceProblem(run, db) {
+                        errors.append("\(file):\(line): \(problem)")
+                    } else {
+                        valid.append(run)
+                    }
+                }
+                if !errors.isEmpty && !skipInvalid { throw CatalogError.rejectedRows(errors) }
+                var summary = ImportSummary(added: 0, duplicates: 0, rejected: errors)
+                for run in valid {
+                    if try RunRecord.filter(sql: "run_key = ?", arguments: [run.key]).fetchCount(db) > 0 {
+                        summary.duplicates += 1
+                        continue
+                    }
+                    var record = RunRecord(run)
+                    try record.insert(db)
+                    summary.added += 1
+                }
+                if summary.added > 0 { try Self.markCalibrationStale(db) }
+                if dryRun { throw DryRun(summary: summary) }
+                return summary
+            }
+        } catch let dry as DryRun {
+            return dry.summary
+        } catch {
+            throw Self.translate(error, path: path, operation: "importing runs")
+        }
+    }
+
+    /// Thrown inside the transaction to roll a dry run back.
+    private struct DryRun: Error { var summary: ImportSummary }
+
+    /// Why a user's run cannot be stored: an unknown model or GPU.
+    static func referenceProblem(_ run: MeasuredRun, _ db: Database) throws -> String? {
+        do {
+            _ = try resolveModel(run.model, db)
+        } catch let error as CatalogError {
+            return error.description
+        }
+        guard let gpu = run.gpu else { return "gpu is required (a name from batchplan gpus list)" }
+        do {
+            _ = try resolveRunGPU(gpu, db)
+        } catch let error as CatalogError {
+            return error.description
+        }
+        return nil
+    }
+
+    /// Resolves a run's GPU; an ambiguous name whose candidates all have the same memory ("A100-80GB": PCIe or
+    /// SXM) resolves to the first, since memory is all a run's GPU decides here.
+    static func resolveRunGPU(_ name: String, _ db: Database) throws -> GPU {
+        do {
+            return try resolveGPU(name, db)
+        } catch let CatalogError.ambiguousGPU(_, candidates) {
+            let gpus = try candidates.map { try resolveGPU($0, db) }
+            guard let first = gpus.first, gpus.allSatisfy({ $0.memoryBytes == first.memoryBytes }) else {
+                throw CatalogError.ambiguousGPU(name: name, candidates: candidates)
+            }
+            return first
+        }
+    }
+
+    static func markCalibrationStale(_ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO catalog_meta (key, value) VALUES ('calibration_stale', '1')
+            ON CONFLICT(key) DO UPDATE SET value = '1'
+            """)
+    }
+
+    /// Stored runs, optionally for one model and/or GPU (matched as written, case-insensitive).
+    public func runs(model: String? = nil, gpu: String? = nil) throws(CatalogError) -> [StoredRun] {
+        try read("listing runs") { db in
+            var request = RunRecord.order(sql: "origin, id")
+            if let model { request = request.filter(sql: "model = ? COLLATE NOCASE", arguments: [model]) }
+            let records = try request.fetchAll(db)
+            var runs = records.map { StoredRun(id: $0.id!, run: $0.run) }
+            if let gpu {
+                let wanted = try? Self.resolveRunGPU(gpu, db)
+                runs = runs.filter { stored in
+                    guard let name = stored.run.gpu else { return false }
+                    if let wanted, let resolved = try? Self.resolveRunGPU(name, db) { return resolved.name == wanted.name }
+                    return name.caseInsensitiveCompare(gpu) == .orderedSame
+                }
+            }
+            return runs
+        }
+    }
+
+    /// Removes a run the user recorded or imported.
+    public func removeRun(id: Int64) throws(CatalogError) {
+        try write("removing a run") { db in
+            guard let record = try RunRecord.fetchOne(db, key: id) else {
+                throw CatalogError.invalidInput("there is no run \(id); see batchplan runs list")
+            }
+            guard record.origin == RowOrigin.user.rawValue else {
+                throw CatalogError.notUserRow(what: "run", name: String(id))
+            }
+            try record.delete(db)
+            try Self.markCalibrationStale(db)
+        }
+    }
+
+    /// Replaces the built-in runs with the embedded `data/runs/*.jsonl`; the user's runs stay.
+    static func refreshBuiltinRuns(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM run WHERE origin = 'builtin'")
+        for path in EmbeddedData.paths(under: "data/runs/") where path.hasSuffix(".jsonl") {
+            let parsed = try RunFile.parse(
+                data: Data(EmbeddedData.text(path)!.utf8), file: path, format: .jsonl, origin: .builtin,
+                now: timestamp())
+            if let error = parsed.errors.first { throw CatalogError.invalidInput("built-in runs: \(error)") }
+            for (_, run) in parsed.runs {
+                var record = RunRecord(run)
+                try record.insert(db)
+            }
+        }
+        try markCalibrationStale(db)
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import BatchPlanCatalog
+import BatchPlanCore
+import Foundation
+
+extension BatchPlan.Runs {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List measured runs; --unusable lists those the planner cannot express, with the reason.",
+            discussion: """
+                Examples:
+                  batchplan runs list --model resnet50
+                  batchplan runs list --gpu "RTX 3090" --format json
+                  batchplan runs list --unusable
+                """
+        )
+
+        @OptionGroup var catalog: CatalogOptions
+        @Option(help: "Only runs of this model.") var model: String?
+        @Option(help: "Only runs on this GPU (any alias).") var gpu: String?
+        @Flag(help: "Only runs the planner cannot use, with the reason.") var unusable = false
+        @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+
+        func run() throws {
+            let all = try catalog.open().runsWithUsability(model: model, gpu: gpu)
+            let runs = unusable ? all.filter { $0.unusableReason != nil } : all
+            switch format {
+            case .json:
+                Output.data(try Output.json(["runs": runs.map { entry -> [String: Any] in
+                    var object: [String: Any] = ["catalog_id": entry.stored.id, "usable": entry.unusableReason == nil,
+                                                 "unusable_reason": entry.unusableReason ?? NSNull(),
+                                                 "origin": entry.stored.run.origin.rawValue]
+                    for (key, value) in RunFile.fields(of: entry.stored.run) { object[key] = RunsFormatting.jsonValue(key, value) }
+                    return object
+                }]))
+            case .csv:
+                Output.data(RunFile.export(runs.map(\.stored.run), format: .csv))
+            case .table:
+                var table = TextTable(
+                    headers: ["ID", "MODEL", "GPU", "KIND", "BATCH", "PRECISION", "OPTIMIZER", "READING", unusable ? "WHY UNUSABLE" : "SOURCE"],
+                    rightAligned: [0, 4, 7])
+                table.rows = runs.map { entry in
+                    let run = entry.stored.run
+                    let reading = run.deviceUsedBytes.map { "used " + ByteSize.format($0) }
+                        ?? run.peakReservedBytes.map { "rsv " + ByteSize.format($0) }
+                        ?? run.peakAllocatedBytes.map { "alloc " + ByteSize.format($0) }
+                        ?? run.peakUnspecifiedBytes.map { "peak " + ByteSize.format($0) } ?? run.outcome.rawValue
+                    return [String(entry.stored.id), run.model, run.gpu ?? "-", run.kind.rawValue,
+                            run.batchSize.map(String.init) ?? "-", run.precision?.rawValue ?? run.unmodelled["precision"] ?? "-",
+                            run.optimizer?.rawValue ?? run.unmodelled["optimizer"] ?? "-", reading,
+                            unusable ? entry.unusableReason ?? "" : (run.url ?? run.source)]
+                }
+                Output.data(table.render())
+                let usable = all.filter { $0.unusableReason == nil }.count
+                Output.note("\(runs.count) run\(runs.count == 1 ? "" : "s") listed; \(usable) of \(all.count) usable for calibration")
+            }
+        }
+    }
+}
+
+/// Runs as JSON values: numbers as numbers, the rest as text.
+enum RunsFormatting {
+    static let numeric: Set<String> = [
+        "gpu_memory_bytes", "memory_cap_bytes", "lora_rank", "batch_size", "bracket_next", "grad_accum_steps", "seq_len",
+        "image_size", "gpus", "zero_stage", "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes",
+        "peak_bytes", "context_bytes",
+    ]
+
+    static func jsonValue(_ key: String, _ value: String?) -> Any {
+        guard let value else { return NSNull() }
+        if numeric.contains(key), let number = Int(value) { return number }
+        if key == "step_time_ms", let number = Double(value) { return number }
+        return value
+    }
+}

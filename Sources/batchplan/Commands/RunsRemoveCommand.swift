@@ -1,0 +1,18 @@
+import ArgumentParser
+
+extension BatchPlan.Runs {
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a run you recorded or imported (by the ID that runs list shows).",
+            discussion: "Example:\n  batchplan runs remove 181"
+        )
+
+        @OptionGroup var catalog: CatalogOptions
+        @Argument(help: "Run ID from batchplan runs list.") var id: Int64
+
+        func run() throws {
+            try catalog.open().removeRun(id: id)
+            Output.note("removed run \(id); calibration will refit on the next plan")
+        }
+    }
+}
