@@ -50,15 +50,18 @@ public enum CalibrationFitter {
         var members: [CalibrationScope: [Int]] = [:]
         var parentOf: [CalibrationScope: CalibrationScope] = [:]
         var order: [[CalibrationScope]] = Array(repeating: [], count: CalibrationScopeLevel.allCases.count)
-        for (index, observation) in observations.enumerated() {
-            let scopes = observation.path.scopes
+        // Group by path first: far fewer distinct paths than runs, so each scope key is built once per path.
+        var byPath: [CalibrationScopePath: [Int]] = [:]
+        for (index, observation) in observations.enumerated() { byPath[observation.path, default: []].append(index) }
+        for (path, indices) in byPath.sorted(by: { $0.value[0] < $1.value[0] }) {
+            let scopes = path.scopes
             for (depth, scope) in scopes.enumerated() {
                 if members[scope] == nil {
                     members[scope] = []
                     order[depth].append(scope)
                     if depth > 0 { parentOf[scope] = scopes[depth - 1] }
                 }
-                members[scope]!.append(index)
+                members[scope]!.append(contentsOf: indices)
             }
         }
 

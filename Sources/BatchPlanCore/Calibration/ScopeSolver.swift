@@ -114,32 +114,43 @@ struct ScopeSolver {
 
         var theta = parent
         var delta = options.huberDelta
-        var residuals = [Double](repeating: 0, count: indices.count)
+        let mask = SIMD4<Double>(free[0] ? 1 : 0, free[1] ? 1 : 0, free[2] ? 1 : 0, free[3] ? 1 : 0)
         for _ in 0..<options.maxIterations {
             // Robust scale from the current measurement residuals (MAD), so the Huber corner follows the data's noise.
+            // A strided sample of at most ~2,000 runs is plenty for a scale estimate and keeps big scopes fast.
             var absolute: [Double] = []
-            absolute.reserveCapacity(indices.count)
-            for i in indices where rows[i].kind == .measured {
+            let stride = max(1, indices.count / 2_000)
+            absolute.reserveCapacity(indices.count / stride + 1)
+            for slot in Swift.stride(from: 0, to: indices.count, by: stride) where rows[indices[slot]].kind == .measured {
                 var j = (0.0, 0.0, 0.0, 0.0)
-                absolute.append(abs(rows[i].residual(theta, jacobian: &j)))
+                absolute.append(abs(rows[indices[slot]].residual(theta, jacobian: &j)))
             }
             if absolute.count >= 5 {
                 delta = max(options.minimumHuberDelta, 1.345 * 1.4826 * Self.median(&absolute))
             }
-            var a = [Double](repeating: 0, count: n * n)
-            var b = [Double](repeating: 0, count: n)
-            for (slot, i) in indices.enumerated() {
+            var (a0, a1, a2, a3, b4) = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())
+            var loss = 0.0
+            for i in indices {
                 var j = (0.0, 0.0, 0.0, 0.0)
                 let r = rows[i].residual(theta, jacobian: &j)
-                residuals[slot] = r
                 if r == 0 && rows[i].kind != .measured { continue }
                 let base = rows[i].kind == .measured ? 1 : options.constraintWeight
-                let w = base * (abs(r) <= delta ? 1 : delta / abs(r))
-                let g = [j.0, j.1, j.2, j.3]
-                for p in 0..<n where free[p] {
-                    b[p] += w * g[p] * r
-                    for q in 0..<n where free[q] { a[p * n + q] += w * g[p] * g[q] }
-                }
+                let size = abs(r)
+                loss += base * (size <= delta ? 0.5 * r * r : delta * (size - 0.5 * delta))
+                let w = base * (size <= delta ? 1 : delta / size)
+                let g = SIMD4(j.0, j.1, j.2, j.3) * mask
+                let wg = w * g
+                b4 += wg * r
+                a0 += wg * g.x
+                a1 += wg * g.y
+                a2 += wg * g.z
+                a3 += wg * g.w
+            }
+            var a = [Double](repeating: 0, count: n * n)
+            var b = [Double](repeating: 0, count: n)
+            for (p, column) in [a0, a1, a2, a3].enumerated() {
+                for q in 0..<n { a[q * n + p] = column[q] }
+                b[p] = b4[p]
             }
             for p in 0..<n {
                 if free[p] {
@@ -151,7 +162,7 @@ struct ScopeSolver {
                 }
             }
             guard let step = Self.solveLinear(a, b, n: n) else { break }
-            let before = objective(rows, indices, theta, parent, lambda, delta, free)
+            let before = loss + penalty(theta, parent, lambda, free)
             var scale = 1.0
             var next = theta
             var accepted = false
@@ -190,6 +201,13 @@ struct ScopeSolver {
             let base = rows[i].kind == .measured ? 1 : options.constraintWeight
             total += base * (r <= delta ? 0.5 * r * r : delta * (r - 0.5 * delta))
         }
+        return total + penalty(theta, parent, lambda, free)
+    }
+
+    private func penalty(
+        _ theta: CalibrationParameters, _ parent: CalibrationParameters, _ lambda: [Double], _ free: [Bool]
+    ) -> Double {
+        var total = 0.0
         for p in 0..<CalibrationParameters.count where free[p] {
             let d = theta[p] - parent[p]
             total += 0.5 * lambda[p] * d * d
