@@ -88,9 +88,11 @@ struct CalibrationConstraintTests {
         var facts: [CalibrationObservation] = []
         for (name, config) in [("a", a), ("b", b)] {
             let trueMax = config.maxBatch(capacity: Self.capacity, factors: truth)
-            facts.append(Self.outcome("\(name)-ran", config, batch: trueMax, ran: true))
-            facts.append(Self.outcome("\(name)-oom", config, batch: trueMax + 1, ran: false))
+            facts += CalibrationObservation.maxBatchFact(
+                id: name, source: "paper-\(name)", path: Self.path, ranAt: config.decomposition(batch: trueMax),
+                oomAt: config.decomposition(batch: trueMax + 1), capacityBytes: Self.capacity)
         }
+        #expect(facts.map(\.id) == ["a/ran", "a/oom", "b/ran", "b/oom"])
         let model = CalibrationFitter.fit(facts, options: F.options)
         // Another model and sequence length under the same framework and card.
         let other = Config(modelStates: 6 * F.gib, activationsPerToken: 1 * F.mib, sequenceLength: 1_024)

@@ -117,3 +117,27 @@ public struct CalibrationObservation: Hashable, Codable, Sendable, Identifiable 
         self.evidence = evidence
     }
 }
+
+extension CalibrationObservation {
+    /// A "max_batch B (bracket_next C)" fact as its two constraints: ran at B, out of memory at C.
+    ///
+    /// The caller evaluates the planner's decomposition at both batch sizes; `oomAt` is `nil` when the source tried
+    /// nothing larger (a lower bound only), which leaves just the "ran" side. Ids get "/ran" and "/oom" appended.
+    public static func maxBatchFact(
+        id: String, source: String, path: CalibrationScopePath, ranAt: PeakDecomposition, oomAt: PeakDecomposition?,
+        capacityBytes: Double
+    ) -> [CalibrationObservation] {
+        var facts = [
+            CalibrationObservation(
+                id: "\(id)/ran", source: source, path: path, decomposition: ranAt,
+                evidence: .outcome(ran: true, capacityBytes: capacityBytes))
+        ]
+        if let oomAt {
+            facts.append(
+                CalibrationObservation(
+                    id: "\(id)/oom", source: source, path: path, decomposition: oomAt,
+                    evidence: .outcome(ran: false, capacityBytes: capacityBytes)))
+        }
+        return facts
+    }
+}
