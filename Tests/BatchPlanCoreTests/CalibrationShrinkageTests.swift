@@ -62,3 +62,23 @@ struct CalibrationShrinkageTests {
         #expect(abs(share - 1.0 / 6.0) < 0.02, "share \(share)")
     }
 }
+
+@Suite("Calibration resolve")
+struct CalibrationResolveTests {
+    typealias F = CalibrationFixtures
+
+    @Test("resolving by spelled-out keys matches resolving by path, and fills runtime terms from given defaults")
+    func resolveBySpelledOutKeys() {
+        let truth = F.truth(activationScale: 1.2, reserve: 0.1, contextMiB: 1_024)
+        let model = CalibrationFitter.fit(
+            CalibrationSynthesis.observations(count: 300, seed: 2, truth: truth, paths: [F.path]), options: F.options)
+        let byKeys = model.resolve(
+            framework: "pytorch-2.4", gpu: "A100 80GB SXM", architecture: "ampere", family: "llama",
+            model: "llama-2-7b")
+        #expect(byKeys == model.resolve(F.path))
+        // A run on a card with other defaults gets the same corrections applied to its own defaults.
+        let other = model.resolve(F.path, defaultReserveRatio: 0.2, defaultContextBytes: 300 * F.mib)
+        #expect(abs(other.allocatorReserveRatio! - 0.25) < 0.01)
+        #expect(abs(Double(other.runtimeContextBytes!) / F.mib - 812) < 30)
+    }
+}

@@ -52,7 +52,7 @@ public struct CalibrationModel: Hashable, Codable, Sendable {
 
     /// `resolve` with the scope keys spelled out.
     public func resolve(
-        framework: String, architecture: String, gpu: String, family: String?, model: String?,
+        framework: String, gpu: String, architecture: String, family: String?, model: String?,
         defaultReserveRatio: Double? = nil, defaultContextBytes: Double? = nil
     ) -> CalibrationFactors {
         resolve(
