@@ -1,7 +1,13 @@
+import Foundation
+
 /// Where a set of calibration factors applies, from the most general to the most specific.
+///
+/// `architecture` (a framework on one GPU architecture, e.g. "pytorch-2.4/ampere") sits between framework and GPU:
+/// the runtime context and the allocator reserve are properties of a framework on an architecture.
 public enum CalibrationScopeLevel: String, CaseIterable, Codable, Sendable, Comparable {
     case global
     case framework
+    case architecture
     case gpu
     case family
     case model
@@ -46,10 +52,13 @@ public struct CalibrationFactors: Hashable, Codable, Sendable {
     public var scope: CalibrationScope
     /// Runs that informed the fit at this scope (including its parents' evidence through shrinkage: no).
     public var runsUsed: Int
+    /// When these factors were fitted; `nil` for the analytic model.
+    public var fittedAt: Date?
 
     public init(
         activationScale: Double = 1, modelStateScale: Double = 1, allocatorReserveRatio: Double? = nil,
-        runtimeContextBytes: Int? = nil, logSpread: Double = 0, scope: CalibrationScope = .global, runsUsed: Int = 0
+        runtimeContextBytes: Int? = nil, logSpread: Double = 0, scope: CalibrationScope = .global, runsUsed: Int = 0,
+        fittedAt: Date? = nil
     ) {
         self.activationScale = activationScale
         self.modelStateScale = modelStateScale
@@ -58,6 +67,7 @@ public struct CalibrationFactors: Hashable, Codable, Sendable {
         self.logSpread = logSpread
         self.scope = scope
         self.runsUsed = runsUsed
+        self.fittedAt = fittedAt
     }
 
     /// The uncalibrated analytic model.
