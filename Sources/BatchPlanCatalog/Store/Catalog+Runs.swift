@@ -63,10 +63,15 @@ extension Catalog {
             return error.description
         }
         guard let gpu = run.gpu else { return "gpu is required (a name from batchplan gpus list)" }
+        let card: GPU
         do {
-            _ = try resolveRunGPU(gpu, db)
+            card = try resolveRunGPU(gpu, db)
         } catch let error as CatalogError {
             return error.description
+        }
+        if run.outcome == .ok, let reading = run.largestReading, reading > card.memoryBytes {
+            return "a reading of \(ByteSize.format(reading)) is larger than the \(card.name)'s \(ByteSize.format(card.memoryBytes)); "
+                + "mark the run as oom or fix the units"
         }
         return nil
     }
