@@ -13,8 +13,8 @@ struct CalibrationConstraintTests {
         var activationsPerToken: Double
         var sequenceLength: Double
 
-        func decomposition(batch: Int) -> PeakDecomposition {
-            PeakDecomposition(
+        func decomposition(batch: Int) -> CalibrationDecomposition {
+            CalibrationDecomposition(
                 modelStates: modelStates, activations: activationsPerToken * sequenceLength * Double(batch),
                 other: 0.3 * F.gib, defaultReserveRatio: 0.05, defaultContextBytes: 512 * F.mib)
         }

@@ -35,7 +35,7 @@ enum CalibrationFixtures {
     ) -> CalibrationObservation {
         CalibrationObservation(
             id: id, source: source, path: path,
-            decomposition: PeakDecomposition(
+            decomposition: CalibrationDecomposition(
                 modelStates: modelStates, activations: activations, other: 0.2 * gib, defaultReserveRatio: 0.05,
                 defaultContextBytes: 512 * mib),
             evidence: .measured(counter: counter, bytes: bytes))

@@ -12,7 +12,7 @@ public enum CalibrationCounter: String, CaseIterable, Codable, Sendable {
 ///
 /// allocated = modelStateScale·modelStates + activationScale·activations + other;
 /// reserved = allocated·(1 + reserveRatio); deviceUsed = reserved + runtimeContext. All sizes in bytes.
-public struct PeakDecomposition: Hashable, Codable, Sendable {
+public struct CalibrationDecomposition: Hashable, Codable, Sendable {
     /// Weights, gradients, optimizer state and master weights, in bytes.
     public var modelStates: Double
     /// Saved activations and activation gradients (the part that scales with batch), in bytes.
@@ -103,11 +103,11 @@ public struct CalibrationObservation: Hashable, Codable, Sendable, Identifiable 
     /// The group cross-validation leaves out together: a URL, or "measured:<gpu>:<date>".
     public var source: String
     public var path: CalibrationScopePath
-    public var decomposition: PeakDecomposition
+    public var decomposition: CalibrationDecomposition
     public var evidence: CalibrationEvidence
 
     public init(
-        id: String, source: String, path: CalibrationScopePath, decomposition: PeakDecomposition,
+        id: String, source: String, path: CalibrationScopePath, decomposition: CalibrationDecomposition,
         evidence: CalibrationEvidence
     ) {
         self.id = id
@@ -124,7 +124,7 @@ extension CalibrationObservation {
     /// The caller evaluates the planner's decomposition at both batch sizes; `oomAt` is `nil` when the source tried
     /// nothing larger (a lower bound only), which leaves just the "ran" side. Ids get "/ran" and "/oom" appended.
     public static func maxBatchFact(
-        id: String, source: String, path: CalibrationScopePath, ranAt: PeakDecomposition, oomAt: PeakDecomposition?,
+        id: String, source: String, path: CalibrationScopePath, ranAt: CalibrationDecomposition, oomAt: CalibrationDecomposition?,
         capacityBytes: Double
     ) -> [CalibrationObservation] {
         var facts = [

@@ -21,7 +21,7 @@ public enum CalibrationSynthesis {
         var result: [CalibrationObservation] = []
         result.reserveCapacity(count)
         for index in 0..<count {
-            let decomposition = PeakDecomposition(
+            let decomposition = CalibrationDecomposition(
                 modelStates: random.logUniform(0.5, 20) * gib, activations: random.logUniform(0.5, 40) * gib,
                 other: random.logUniform(0.05, 0.5) * gib, defaultReserveRatio: 0.05, defaultContextBytes: 0.5 * gib)
             let factors = truth.factors(
