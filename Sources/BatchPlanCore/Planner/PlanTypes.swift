@@ -16,7 +16,7 @@ public struct SolverOptions: Hashable, Codable, Sendable {
     public var multipleOf: Int
     /// Round the micro-batch down to a power of two.
     public var powerOfTwo: Bool
-    /// Samples per optimizer step per GPU wanted: the solver picks a micro-batch and accumulation steps to reach it.
+    /// Samples per optimizer step across all GPUs: the solver picks a micro-batch and accumulation steps to reach it.
     public var targetBatch: Int?
     /// Never return a micro-batch above this.
     public var maxBatch: Int?
