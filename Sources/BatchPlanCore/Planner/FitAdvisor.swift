@@ -1,0 +1,123 @@
+import Foundation
+
+/// Advice when not even one sample fits: the shortfall and the smallest single changes that would fit.
+struct FitAdvisor {
+    let model: ModelAccounting
+    let gpu: GPU
+    let calibration: CalibrationFactors
+    let options: SolverOptions
+
+    /// GPU counts tried for the "more GPUs with ZeRO-3" suggestion.
+    static let gpuCounts = [2, 4, 8, 16, 32, 64]
+
+    func advise(failing phases: PhaseModel) -> NothingFits {
+        let memory = gpu.memoryBytes
+        let headroom = options.headroom.bytes(ofCard: memory)
+        let used = phases.deviceUsed(batch: 1)
+        let needed = used + phases.uncertainty(deviceUsed: used)
+        let required: Int
+        switch options.headroom {
+        case let .fraction(f): required = Int((Double(needed) / (1 - f)).rounded(.up))
+        case let .bytes(b): required = needed + b
+        }
+        var base = phases.configuration
+        base.batchSize = 1
+        base.gradAccumSteps = 1
+
+        var suggestions: [FitSuggestion] = []
+        for (change, configuration) in singleChanges(from: base) {
+            if let batch = largestBatch(configuration) {
+                suggestions.append(FitSuggestion(change: change, configuration: configuration, maxBatchSize: batch))
+            }
+        }
+        if suggestions.isEmpty, base.checkpointing != .block {
+            // No single change is enough: try block checkpointing together with each other change.
+            var withBlock = base
+            withBlock.checkpointing = .block
+            for (change, configuration) in singleChanges(from: withBlock) where configuration.checkpointing == .block {
+                if let batch = largestBatch(configuration) {
+                    suggestions.append(
+                        FitSuggestion(
+                            change: "checkpointing block and \(change)", configuration: configuration,
+                            maxBatchSize: batch))
+                }
+            }
+        }
+        for count in Self.gpuCounts where count > base.gpus {
+            var configuration = base
+            configuration.gpus = count
+            configuration.zeroStage = 3
+            if let batch = largestBatch(configuration) {
+                suggestions.append(
+                    FitSuggestion(
+                        change: "\(count) GPUs with ZeRO stage 3 (FSDP FULL_SHARD)", configuration: configuration,
+                        maxBatchSize: batch))
+                break
+            }
+        }
+        suggestions.append(
+            FitSuggestion(
+                change: "a card with at least \(ByteSize.format(required)) (\(gpu.name) has \(ByteSize.format(memory)))",
+                configuration: nil, maxBatchSize: 1))
+        return NothingFits(
+            shortfallBytes: needed + headroom - memory, requiredMemoryBytes: required, suggestions: suggestions)
+    }
+
+    /// Single changes, cheapest to adopt first: checkpointing, mixed precision, a lighter optimizer, adapters,
+    /// pure half precision.
+    func singleChanges(from base: TrainingConfiguration) -> [(String, TrainingConfiguration)] {
+        var changes: [(String, TrainingConfiguration)] = []
+        for checkpointing in Checkpointing.allCases where checkpointing.recomputeRank > base.checkpointing.recomputeRank {
+            var c = base
+            c.checkpointing = checkpointing
+            changes.append(("checkpointing \(checkpointing.rawValue)", c))
+        }
+        let half: [Precision] = gpu.supportsBF16 ? [.bf16Amp, .bf16] : [.fp16Amp, .fp16]
+        if base.precision == .fp32 || base.precision == .tf32 {
+            var c = base
+            c.precision = half[0]
+            changes.append(("precision \(half[0].rawValue)", c))
+        }
+        let current = stateBytes(base.optimizer)
+        let lighter: [OptimizerKind] = [.adamw8bit, .adafactor, .sgdMomentum, .sgd]
+        for optimizer in lighter where stateBytes(optimizer) < current {
+            var c = base
+            c.optimizer = optimizer
+            changes.append(("optimizer \(optimizer.rawValue)", c))
+        }
+        if base.mode == .full || base.mode == .frozen, base.precision != .fp8 {
+            var c = base
+            c.mode = .lora
+            changes.append(("mode lora (rank \(base.loraRank))", c))
+        }
+        if base.mode != .qlora, base.precision != .fp8 {
+            var c = base
+            c.mode = .qlora
+            c.optimizer = .pagedAdamw8bit
+            if c.precision == .fp32 || c.precision == .tf32 { c.precision = half[0] }
+            changes.append(("mode qlora with \(c.precision.rawValue) and paged-adamw-8bit", c))
+        }
+        if base.precision != half[1] {
+            var c = base
+            c.precision = half[1]
+            changes.append(("precision \(half[1].rawValue) (pure half, no fp32 master)", c))
+        }
+        return changes
+    }
+
+    /// Optimizer state per parameter at fp32 slots, for "lighter than" comparisons.
+    private func stateBytes(_ optimizer: OptimizerKind) -> Double {
+        OptimizerStateRule.of(optimizer).stateBytesPerParameter(slotBytes: 4, factoredElementsPerParameter: 0.01)
+    }
+
+    /// The largest micro-batch of a changed configuration on this card, if at least one sample fits.
+    private func largestBatch(_ configuration: TrainingConfiguration) -> Int? {
+        guard
+            let phases = try? Planner.phaseModel(
+                model: model, gpu: gpu, configuration: configuration, calibration: calibration)
+        else { return nil }
+        let solver = BatchSolver(memory: gpu.memoryBytes, options: options)
+        let batch = solver.rounded(solver.largestFitting(phases, headroom: options.headroom.bytes(ofCard: gpu.memoryBytes)))
+        return batch >= 1 ? batch : nil
+    }
+}

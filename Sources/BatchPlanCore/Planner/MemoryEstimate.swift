@@ -1,0 +1,122 @@
+/// Bytes per memory component at the peak phase of a training step.
+///
+/// The ten components sum to `MemoryEstimate.deviceUsedBytes`. Names map to the JSON contract keys `weights`,
+/// `gradients`, `optimizer_state`, `master_weights`, `activations`, `activation_gradients`, `inputs`, `workspace`,
+/// `runtime_context`, `allocator_reserve`.
+public struct MemoryComponents: Hashable, Codable, Sendable {
+    /// Stored weights (trainable and frozen, by storage dtype) plus autocast/fp8 weight copies alive at the peak.
+    public var weights: Int
+    /// Parameter gradients resident at the peak (DDP bucket copies included).
+    public var gradients: Int
+    /// Optimizer slots and block statistics, plus the step's temporaries when the peak is the optimizer step.
+    public var optimizerState: Int
+    /// fp32 master weights where a regime keeps them separately (fp8).
+    public var masterWeights: Int
+    /// Tensors saved for backward (logits and loss included), at the compute precision.
+    public var activations: Int
+    /// Transient activation gradients (and recomputed checkpoint segments) at the peak.
+    public var activationGradients: Int
+    /// The input batch and labels on the device.
+    public var inputs: Int
+    /// cuBLAS/cuDNN workspace and ZeRO-3 gather buffers.
+    public var workspace: Int
+    /// CUDA context, kernels and libraries outside the framework's allocator (nvidia-smi only).
+    public var runtimeContext: Int
+    /// Reserved minus allocated: the caching allocator's rounding and fragmentation.
+    public var allocatorReserve: Int
+
+    public init(
+        weights: Int = 0, gradients: Int = 0, optimizerState: Int = 0, masterWeights: Int = 0, activations: Int = 0,
+        activationGradients: Int = 0, inputs: Int = 0, workspace: Int = 0, runtimeContext: Int = 0,
+        allocatorReserve: Int = 0
+    ) {
+        self.weights = weights
+        self.gradients = gradients
+        self.optimizerState = optimizerState
+        self.masterWeights = masterWeights
+        self.activations = activations
+        self.activationGradients = activationGradients
+        self.inputs = inputs
+        self.workspace = workspace
+        self.runtimeContext = runtimeContext
+        self.allocatorReserve = allocatorReserve
+    }
+
+    /// The components in contract order with their JSON keys.
+    public var keyed: [(key: String, bytes: Int)] {
+        [
+            ("weights", weights), ("gradients", gradients), ("optimizer_state", optimizerState),
+            ("master_weights", masterWeights), ("activations", activations),
+            ("activation_gradients", activationGradients), ("inputs", inputs), ("workspace", workspace),
+            ("runtime_context", runtimeContext), ("allocator_reserve", allocatorReserve),
+        ]
+    }
+
+    /// What the framework's allocator holds: everything but the context and the reserve.
+    public var allocated: Int {
+        weights + gradients + optimizerState + masterWeights + activations + activationGradients + inputs + workspace
+    }
+
+    /// Sum of all ten components (equals the device-used prediction).
+    public var total: Int { allocated + runtimeContext + allocatorReserve }
+}
+
+/// The peak allocated bytes split the way calibration scales them, so a fitter can linearize the prediction:
+/// `allocated = modelStates × modelStateScale + activations × activationScale + other`.
+public struct PeakDecomposition: Hashable, Codable, Sendable {
+    /// Weights, gradients, optimizer state and master weights at the peak, before calibration scaling.
+    public var modelStates: Int
+    /// Saved activations and activation gradients at the peak, before calibration scaling.
+    public var activations: Int
+    /// Inputs and workspace (not scaled).
+    public var other: Int
+
+    public init(modelStates: Int, activations: Int, other: Int) {
+        self.modelStates = modelStates
+        self.activations = activations
+        self.other = other
+    }
+}
+
+/// Allocated bytes at one phase of a training step.
+public struct PhaseMemory: Hashable, Codable, Sendable {
+    /// `forward`, `backward (<layer>)`, `optimizer-step`.
+    public var name: String
+    public var allocatedBytes: Int
+
+    public init(name: String, allocatedBytes: Int) {
+        self.name = name
+        self.allocatedBytes = allocatedBytes
+    }
+}
+
+/// A memory prediction for one model, configuration and card: components at the peak phase and the three counters.
+public struct MemoryEstimate: Hashable, Codable, Sendable {
+    public var configuration: TrainingConfiguration
+    /// Components at the peak phase; they sum to `deviceUsedBytes`.
+    public var components: MemoryComponents
+    /// Predicts `torch.cuda.max_memory_allocated()`, bytes.
+    public var peakAllocatedBytes: Int
+    /// Predicts `torch.cuda.max_memory_reserved()`, bytes.
+    public var peakReservedBytes: Int
+    /// Predicts nvidia-smi's used memory for the process, bytes.
+    public var deviceUsedBytes: Int
+    /// Extra headroom from the calibration's uncertainty (one-sided ~90% interval), bytes.
+    public var uncertaintyBytes: Int
+    /// The phase whose allocation is the peak, e.g. `backward (layer4.1.conv2)`.
+    public var peakPhase: String
+    /// Allocated bytes at each modelled phase (the backward entry is its worst layer).
+    public var phases: [PhaseMemory]
+    /// Bytes saved for backward per sample at this configuration (precision, checkpointing, mode), calibrated.
+    public var activationBytesPerSample: Int
+    /// All parameters, LoRA adapters included.
+    public var parameters: Int
+    /// Parameters that receive gradients.
+    public var trainableParameters: Int
+    /// The peak split for the calibration fitter.
+    public var decomposition: PeakDecomposition
+    /// The calibration scope applied.
+    public var calibrationScope: CalibrationScope
+    /// Statements of what was assumed: framework, attention, defaults and their sources.
+    public var assumptions: [String]
+}

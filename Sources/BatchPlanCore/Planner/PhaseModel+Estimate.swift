@@ -1,0 +1,103 @@
+extension PhaseModel {
+    /// The full estimate at `batch`: components at the peak phase, the three counters, phases and assumptions.
+    func estimate(batch: Int, model: ModelAccounting) -> MemoryEstimate {
+        let peak = peak(batch: batch)
+        let components = components(batch: batch, phase: peak.phase)
+        let allocated = components.allocated
+        let reservedBytes = allocated + components.allocatorReserve
+        let deviceUsed = reservedBytes + components.runtimeContext
+
+        // The worst backward entry stands for backward in the phase list.
+        var phases = [PhaseMemory(name: "forward", allocatedBytes: self.components(batch: batch, phase: -1).allocated)]
+        if !profile.backward.isEmpty {
+            let b = Double(batch)
+            var worst = 0
+            var worstBytes = -Double.infinity
+            for index in profile.backward.indices {
+                let l = backwardLine(index)
+                let value = l.constant + l.perSample * b
+                if value > worstBytes { (worst, worstBytes) = (index, value) }
+            }
+            phases.append(
+                PhaseMemory(name: phaseName(worst), allocatedBytes: self.components(batch: batch, phase: worst).allocated))
+        }
+        phases.append(
+            PhaseMemory(
+                name: "optimizer-step",
+                allocatedBytes: self.components(batch: batch, phase: profile.backward.count).allocated))
+
+        func unscaled(_ bytes: Int, _ scale: Double) -> Int { scale > 0 ? Int((Double(bytes) / scale).rounded()) : bytes }
+        let states = components.weights + components.gradients + components.optimizerState + components.masterWeights
+        let activations = components.activations + components.activationGradients
+        let decomposition = PeakDecomposition(
+            modelStates: unscaled(states, calibration.modelStateScale),
+            activations: unscaled(activations, calibration.activationScale),
+            other: components.inputs + components.workspace)
+
+        var configuration = self.configuration
+        configuration.batchSize = batch
+        return MemoryEstimate(
+            configuration: configuration, components: components, peakAllocatedBytes: allocated,
+            peakReservedBytes: reservedBytes, deviceUsedBytes: deviceUsed,
+            uncertaintyBytes: uncertainty(deviceUsed: deviceUsed), peakPhase: phaseName(peak.phase), phases: phases,
+            activationBytesPerSample: Int(
+                (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * calibration.activationScale)
+                    .rounded()),
+            parameters: profile.parameters, trainableParameters: profile.trainable, decomposition: decomposition,
+            calibrationScope: calibration.scope, assumptions: assumptions(model: model))
+    }
+
+    /// What this estimate assumed, each default with its source.
+    func assumptions(model: ModelAccounting) -> [String] {
+        var notes = ["framework: \(configuration.framework)", "attention: \(model.attention.rawValue)"]
+        notes.append(storage.note)
+        notes.append("optimizer \(configuration.optimizer.rawValue): \(optimizer.source)")
+        if optimizer.paged {
+            notes.append("paged optimizer state counted as resident on the device (it is evicted only under pressure)")
+        }
+        if optimizer.fixedSlotBytes == 1 {
+            notes.append("8-bit states assumed for every tensor (bitsandbytes keeps 32-bit states below min_8bit_size = 4096 elements)")
+        }
+        notes.append(
+            "activations: tensors saved for backward from the model accounting, at \(activationBytes) B per compute element; "
+                + "fp32/int64/bool tensors keep their width")
+        switch configuration.mode {
+        case .full: break
+        case .frozen: notes.append("frozen: only head layers train; the body keeps no activations for backward")
+        case .lora, .qlora:
+            notes.append(
+                "\(configuration.mode.rawValue): rank \(configuration.loraRank) adapters r·(in+out) in fp32 with full optimizer state"
+                    + (configuration.loraTargets.map { " on \($0.joined(separator: ","))" } ?? " on the family's default targets"))
+            if configuration.mode == .qlora {
+                notes.append(
+                    "qlora: NF4 linear weights at 0.5 B/param + double-quantized block-64 constants (≈0.127 bit/param, "
+                        + "Dettmers et al. 2023); other frozen parameters fp32 (PEFT prepare_model_for_kbit_training)")
+            }
+        }
+        if configuration.gpus > 1 {
+            let stage = configuration.zeroStage
+            notes.append(
+                stage == 0
+                    ? "DDP over \(configuration.gpus) GPUs: bucket copies of all gradients (gradient_as_bucket_view=False, the default)"
+                    : "ZeRO stage \(stage) over \(configuration.gpus) GPUs: optimizer state and master weights sharded"
+                        + (stage >= 2 ? ", gradients sharded (+ one layer unsharded before reduce-scatter)" : "")
+                        + (stage >= 3 ? ", weights sharded (+ a gather buffer of the largest layer)" : ""))
+        }
+        if accumulating {
+            notes.append("gradient accumulation (\(configuration.gradAccumSteps) steps): gradients resident during forward")
+        }
+        notes.append(contentsOf: runtime.notes)
+        notes.append(contentsOf: profile.notes)
+        notes.append(contentsOf: model.notes)
+        if calibration.activationScale == 1, calibration.modelStateScale == 1, calibration.allocatorReserveRatio == nil,
+            calibration.runtimeContextBytes == nil, calibration.logSpread == 0
+        {
+            notes.append("calibration: none (analytic model)")
+        } else {
+            notes.append(
+                "calibration \(calibration.scope) from \(calibration.runsUsed) runs: activations ×\(calibration.activationScale), "
+                    + "model states ×\(calibration.modelStateScale), log spread \(calibration.logSpread)")
+        }
+        return notes
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+
+/// The phases of one training step as affine functions of the micro-batch, for one profile, configuration and card.
+///
+/// Allocated memory at a phase is `constant + perSample × batch`; the peak is the largest phase. Phases: the end of
+/// forward (every saved tensor held); backward at each layer of the gradient path (saved tensors of that layer and
+/// earlier ones, gradients of that layer and later ones, the transient activation gradients); the optimizer step
+/// (activations freed, gradients, state and the step's temporaries). Steady state: the optimizer state exists
+/// from the first step on. Calibration scales are already applied to every term.
+struct PhaseModel: Sendable {
+    let profile: ModelProfile
+    let configuration: TrainingConfiguration
+    let storage: PrecisionStorage
+    let optimizer: OptimizerStateRule
+    let runtime: RuntimeDefaults
+    let calibration: CalibrationFactors
+
+    // Bytes, calibrated.
+    let storedWeights: Double
+    let castCopies: Double
+    let gradientsFull: Double
+    let gradientsPerTrainable: Double
+    let gradientTransient: Double
+    let bucketCopies: Double
+    let optimizerState: Double
+    let stepTemporaries: Double
+    let masterWeights: Double
+    let workspace: Double
+    let gatherBuffer: Double
+    let dequantBuffer: Double
+    let activationBytes: Int
+    let accumulating: Bool
+    // Allocator and context.
+    let reserveRatio: Double
+    let contextBytes: Int
+    let uncertaintyFactor: Double
+
+    init(profile: ModelProfile, configuration: TrainingConfiguration, gpu: GPU?, calibration: CalibrationFactors) {
+        self.profile = profile
+        self.configuration = configuration
+        self.calibration = calibration
+        let storage = PrecisionStorage.of(configuration.precision)
+        let optimizer = OptimizerStateRule.of(configuration.optimizer)
+        let runtime = RuntimeDefaults.resolve(gpu: gpu, framework: configuration.framework)
+        self.storage = storage
+        self.optimizer = optimizer
+        self.runtime = runtime
+
+        let stateScale = calibration.modelStateScale
+        let n = Double(configuration.gpus)
+        let stage = configuration.gpus > 1 ? configuration.zeroStage : 0
+        let shardStates = stage >= 1 ? n : 1
+        let shardGradients = stage >= 2 ? n : 1
+        let shardWeights = stage >= 3 ? n : 1
+        let trainable = Double(profile.trainable)
+
+        let weights = trainable * Double(storage.weightBytes)
+            + Double(profile.frozenAtWeightDtype) * Double(storage.weightBytes)
+            + Double(profile.frozenAtComputeDtype) * Double(storage.frozenBaseBytes)
+            + Double(profile.frozenAtFP32) * 4
+            + Double(profile.quantized) * NF4.bytesPerParameter
+        storedWeights = weights / shardWeights * stateScale
+        castCopies = Double(profile.trainableCastable) * Double(storage.castCopyBytes) / shardWeights * stateScale
+        gatherBuffer = stage >= 3 ? Double(profile.largestLayer) * Double(storage.weightBytes) * stateScale : 0
+        dequantBuffer = Double(profile.largestQuantizedLayer) * Double(storage.activationBytes) * stateScale
+
+        gradientsPerTrainable = Double(storage.gradientBytes) / shardGradients * stateScale
+        gradientsFull = trainable * gradientsPerTrainable
+        gradientTransient = stage >= 2 ? Double(profile.largestTrainableLayer * storage.gradientBytes) * stateScale : 0
+        bucketCopies = configuration.gpus > 1 && stage == 0 ? trainable * Double(storage.gradientBytes) * stateScale : 0
+
+        let factoredPerParameter = Double(profile.adafactorStatisticElements) / max(trainable, 1)
+        let statePerParameter = optimizer.stateBytesPerParameter(
+            slotBytes: storage.optimizerSlotBytes, factoredElementsPerParameter: factoredPerParameter)
+        optimizerState = trainable * statePerParameter / shardStates * stateScale
+        stepTemporaries =
+            (trainable * Double(optimizer.stepTemporarySlots * storage.optimizerSlotBytes) / shardStates
+                + Double(profile.largestTrainableLayer * optimizer.stepTemporaryLargestLayerSlots * 4)) * stateScale
+        masterWeights = trainable * Double(storage.masterBytes) / shardStates * stateScale
+
+        workspace = Double(runtime.blasWorkspaceBytes + (profile.hasConvolution ? runtime.convolutionWorkspaceBytes : 0))
+        activationBytes = storage.activationBytes
+        accumulating = configuration.gradAccumSteps > 1
+        reserveRatio = calibration.allocatorReserveRatio ?? runtime.allocatorReserveRatio
+        contextBytes = calibration.runtimeContextBytes ?? runtime.runtimeContextBytes
+        uncertaintyFactor = exp(1.2816 * max(0, calibration.logSpread))
+    }
+
+    // MARK: Phase lines
+
+    /// Model states held while forward and backward run (gradients excluded).
+    private var residentStates: Double {
+        storedWeights + castCopies + gatherBuffer + dequantBuffer + optimizerState + masterWeights + bucketCopies
+    }
+
+    /// Allocated bytes at the end of forward: constant and per-sample parts.
+    var forwardLine: (constant: Double, perSample: Double) {
+        let gradients = accumulating ? gradientsFull : 0
+        return (
+            residentStates + gradients + workspace,
+            Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * calibration.activationScale
+                + Double(profile.inputBytesPerSample)
+        )
+    }
+
+    /// Allocated bytes during backward at gradient-path entry `index`.
+    func backwardLine(_ index: Int) -> (constant: Double, perSample: Double) {
+        let point = profile.backward[index]
+        let gradients = accumulating
+            ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
+        let activations = point.savedSoFar.bytes(activationBytes: activationBytes)
+            + point.transient.bytes(activationBytes: activationBytes)
+        return (
+            residentStates + gradients + gradientTransient + workspace,
+            Double(activations) * calibration.activationScale + Double(profile.inputBytesPerSample)
+        )
+    }
+
+    /// Allocated bytes during the optimizer step.
+    var stepLine: (constant: Double, perSample: Double) {
+        (
+            storedWeights + optimizerState + stepTemporaries + masterWeights + bucketCopies + gradientsFull + workspace,
+            Double(profile.inputBytesPerSample)
+        )
+    }
+
+    /// Phase lines: -1 is forward, 0..<backward.count the backward entries, backward.count the step.
+    var phaseCount: Int { profile.backward.count + 2 }
+
+    func line(_ phase: Int) -> (constant: Double, perSample: Double) {
+        if phase < 0 { return forwardLine }
+        if phase >= profile.backward.count { return stepLine }
+        return backwardLine(phase)
+    }
+
+    /// The phase with the largest allocation at `batch`, and that allocation (unrounded).
+    func peak(batch: Int) -> (phase: Int, bytes: Double) {
+        let b = Double(batch)
+        var best = (phase: -1, bytes: forwardLine.constant + forwardLine.perSample * b)
+        for phase in 0...profile.backward.count {
+            let l = line(phase)
+            let value = l.constant + l.perSample * b
+            if value > best.bytes { best = (phase, value) }
+        }
+        return best
+    }
+
+    // MARK: Counters
+
+    /// Reserved bytes for an allocation: (1 + reserve ratio), rounded up to the allocator's segments.
+    func reserved(allocated: Int) -> Int {
+        let raw = Int((Double(allocated) * (1 + reserveRatio)).rounded(.up))
+        let segment = runtime.segmentBytes
+        return (raw + segment - 1) / segment * segment
+    }
+
+    /// The calibration's extra headroom for a device-used prediction (one-sided ~90% interval).
+    func uncertainty(deviceUsed: Int) -> Int {
+        Int((Double(deviceUsed) * (uncertaintyFactor - 1)).rounded(.up))
+    }
+
+    /// Whether `batch` fits `memory` with `headroom` bytes kept free.
+    func fits(batch: Int, memory: Int, headroom: Int) -> Bool {
+        let used = deviceUsed(batch: batch)
+        return used + uncertainty(deviceUsed: used) + headroom <= memory
+    }
+
+    /// Predicted device-used bytes at `batch` (same arithmetic as the estimate's components).
+    func deviceUsed(batch: Int) -> Int {
+        let allocated = components(batch: batch, phase: peak(batch: batch).phase).allocated
+        return reserved(allocated: allocated) + contextBytes
+    }
+
+    /// Components at `phase` for `batch`, each rounded up to whole bytes; context and reserve filled in.
+    func components(batch: Int, phase: Int) -> MemoryComponents {
+        let b = Double(batch)
+        func whole(_ value: Double) -> Int { Int(value.rounded(.up)) }
+        var c = MemoryComponents()
+        let inputs = Double(profile.inputBytesPerSample) * b
+        let scale = calibration.activationScale
+        if phase < 0 {
+            c.weights = whole(storedWeights + castCopies + gatherBuffer + dequantBuffer)
+            c.gradients = whole((accumulating ? gradientsFull : 0) + bucketCopies)
+            c.optimizerState = whole(optimizerState)
+            c.activations = whole(Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * scale * b)
+        } else if phase < profile.backward.count {
+            let point = profile.backward[phase]
+            c.weights = whole(storedWeights + castCopies + gatherBuffer + dequantBuffer)
+            let gradients = accumulating ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
+            c.gradients = whole(gradients + gradientTransient + bucketCopies)
+            c.optimizerState = whole(optimizerState)
+            c.activations = whole(Double(point.savedSoFar.bytes(activationBytes: activationBytes)) * scale * b)
+            c.activationGradients = whole(Double(point.transient.bytes(activationBytes: activationBytes)) * scale * b)
+        } else {
+            c.weights = whole(storedWeights)
+            c.gradients = whole(gradientsFull + bucketCopies)
+            c.optimizerState = whole(optimizerState + stepTemporaries)
+        }
+        c.masterWeights = whole(masterWeights)
+        c.inputs = whole(inputs)
+        c.workspace = whole(workspace)
+        let reservedBytes = reserved(allocated: c.allocated)
+        c.allocatorReserve = reservedBytes - c.allocated
+        c.runtimeContext = contextBytes
+        return c
+    }
+
+    /// The name of a phase as reports show it.
+    func phaseName(_ phase: Int) -> String {
+        if phase < 0 { return "forward" }
+        if phase >= profile.backward.count { return "optimizer-step" }
+        return "backward (\(profile.layerNames[profile.backward[phase].layer]))"
+    }
+}

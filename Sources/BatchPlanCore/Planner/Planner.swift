@@ -1,0 +1,87 @@
+/// The planner's entry points: predict memory for one configuration, solve for the largest batch, fit every
+/// allowed combination on every card.
+///
+/// Pure functions over values. Calibration factors come already resolved for the scope by the caller.
+public enum Planner {
+    /// Predicts memory, component by component, for one model, configuration and card.
+    ///
+    /// `gpu` picks the runtime defaults (context, workspace) by architecture and checks the precision is supported;
+    /// `nil` uses generic defaults and checks nothing.
+    /// - Throws: `CoreError.unsupported` when the card cannot run the precision or the mode has nothing to train;
+    ///   `CoreError.invalidValue` for out-of-range configuration values.
+    public static func estimate(
+        model: ModelAccounting, gpu: GPU?, configuration: TrainingConfiguration,
+        calibration: CalibrationFactors = .analytic
+    ) throws(CoreError) -> MemoryEstimate {
+        let phases = try phaseModel(model: model, gpu: gpu, configuration: configuration, calibration: calibration)
+        return phases.estimate(batch: configuration.batchSize, model: model)
+    }
+
+    /// Solves for the largest micro-batch of `configuration` (its `batchSize` is ignored) that fits `gpu` with the
+    /// headroom, then applies the options' rounding and target batch.
+    ///
+    /// Memory is affine in the batch at each phase, so the solve is closed-form; the result is then checked with the
+    /// full phase model (reserve rounding makes it slightly non-linear) and moved to the largest batch that fits.
+    public static func maxBatch(
+        model: ModelAccounting, gpu: GPU, configuration: TrainingConfiguration,
+        calibration: CalibrationFactors = .analytic, options: SolverOptions = SolverOptions()
+    ) throws(CoreError) -> BatchSolution {
+        let options = try options.validated()
+        let phases = try phaseModel(model: model, gpu: gpu, configuration: configuration, calibration: calibration)
+        let solver = BatchSolver(memory: gpu.memoryBytes, options: options)
+        var solution = try solver.solve(phases, model: model, gpu: gpu)
+        if solution.maxBatchSize == 0 {
+            solution.nothingFits = FitAdvisor(model: model, gpu: gpu, calibration: calibration, options: options)
+                .advise(failing: phases)
+        }
+        return solution
+    }
+
+    /// For each card × model, the best plan and the ranked alternatives over every precision (the card supports) ×
+    /// optimizer × checkpointing × mode the filters allow.
+    ///
+    /// - Parameter calibration: the factors resolved for a card × model (the caller walks the scopes).
+    public static func fit(
+        models: [ModelAccounting], gpus: [GPU], filters: FitFilters = FitFilters(),
+        options: SolverOptions = SolverOptions(),
+        calibration: (ModelAccounting, GPU) -> CalibrationFactors = { _, _ in .analytic }
+    ) throws(CoreError) -> [FitResult] {
+        try FitSearch(filters: filters, options: options.validated()).run(
+            models: models, gpus: gpus, calibration: calibration)
+    }
+
+    /// Validates the configuration against the card and builds its phase model.
+    static func phaseModel(
+        model: ModelAccounting, gpu: GPU?, configuration: TrainingConfiguration, calibration: CalibrationFactors
+    ) throws(CoreError) -> PhaseModel {
+        let configuration = try configuration.validated()
+        if let gpu { try checkSupport(configuration.precision, on: gpu) }
+        let profile = try ModelProfile(
+            model: model, checkpointing: configuration.checkpointing, mode: configuration.mode,
+            loraRank: configuration.loraRank, loraTargets: configuration.loraTargets)
+        return PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
+    }
+
+    /// Throws when `gpu` cannot run `precision`, naming what the precision needs.
+    static func checkSupport(_ precision: Precision, on gpu: GPU) throws(CoreError) {
+        guard !gpu.supports(precision) else { return }
+        let need: String
+        let instead: String
+        switch precision {
+        case .tf32:
+            need = "TF32 tensor cores (NVIDIA Ampere or later)"
+            instead = "fp32"
+        case .bf16, .bf16Amp:
+            need = "bfloat16 support (NVIDIA Ampere or later, AMD CDNA2 or later)"
+            instead = precision == .bf16 ? "fp16" : "fp16-amp"
+        case .fp8:
+            need = "FP8 tensor cores (NVIDIA Ada, Hopper or Blackwell)"
+            instead = gpu.supportsBF16 ? "bf16-amp" : "fp16-amp"
+        case .fp32, .fp16, .fp16Amp:
+            need = "support the card lacks"
+            instead = "fp32"
+        }
+        throw .unsupported(
+            "precision \(precision.rawValue) needs a card with \(need); \(gpu.name) (\(gpu.architecture)) has none: use --precision \(instead)")
+    }
+}
