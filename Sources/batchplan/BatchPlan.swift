@@ -20,7 +20,7 @@ struct BatchPlan: ParsableCommand {
               batchplan db path
             """,
         version: version,
-        subcommands: [Gpus.self, Models.self, Runs.self, Db.self]
+        subcommands: [Estimate.self, Fit.self, Gpus.self, Models.self, Runs.self, Calibrate.self, Db.self]
     )
 }
 

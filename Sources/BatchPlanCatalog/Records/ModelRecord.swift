@@ -37,6 +37,13 @@ public struct CatalogModel: Sendable, Hashable {
     public var addedAt: String
 
     public var name: String { definition.name }
+
+    public init(definition: ModelDefinition, family: ModelFamily, parameters: Int, addedAt: String) {
+        self.definition = definition
+        self.family = family
+        self.parameters = parameters
+        self.addedAt = addedAt
+    }
 }
 
 extension ModelRecord {

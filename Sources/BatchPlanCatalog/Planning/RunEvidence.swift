@@ -1,0 +1,126 @@
+import BatchPlanCore
+import Foundation
+
+/// Turns usable measured runs into what the planner predicts for them and what the calibration fitter fits.
+public struct RunEvidence: Sendable {
+    /// One usable run with the model accounting and configuration it was predicted at.
+    public struct Prediction: Sendable {
+        public var run: MeasuredRun
+        public var gpu: GPU
+        public var model: CatalogModel
+        public var accounting: ModelAccounting
+        public var configuration: TrainingConfiguration
+        /// The analytic (uncalibrated) estimate at the run's batch.
+        public var estimate: MemoryEstimate
+    }
+
+    /// Accounting options a run was measured at: its sequence length or image size, task and attention.
+    public static func accountingOptions(for run: MeasuredRun, family: ModelFamily) -> AccountingOptions {
+        var input: InputSize?
+        if let seq = run.seqLen, family != .cnn {
+            input = .sequence(length: seq)
+        } else if let image = run.imageSize {
+            input = .image(channels: 3, height: image, width: image)
+        }
+        return AccountingOptions(input: input, task: run.task, attention: run.attention ?? .sdpa)
+    }
+
+    /// The training configuration a run used, at batch `batch` (default: the run's own).
+    public static func configuration(for run: MeasuredRun, batch: Int? = nil) -> TrainingConfiguration {
+        TrainingConfiguration(
+            precision: run.precision ?? .fp32, optimizer: run.optimizer ?? .sgd, checkpointing: run.checkpointing,
+            mode: run.trainingMode ?? .full, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
+            gradAccumSteps: run.gradAccumSteps, gpus: run.gpus, zeroStage: run.zeroStage,
+            framework: (try? Framework(parsing: run.framework)) ?? .pytorch)
+    }
+
+    /// The calibration scope path of a run: framework (name only, so versions pool their evidence), architecture,
+    /// card, family, model.
+    public static func scopePath(gpu: GPU, model: CatalogModel, framework: Framework) -> CalibrationScopePath {
+        CalibrationScopePath(
+            framework: framework.name.rawValue, architecture: gpu.architecture, gpu: gpu.name,
+            family: model.family.rawValue, model: model.name)
+    }
+
+    /// Predictions for every usable run; runs whose configuration the planner rejects are skipped with the reason.
+    public static func predictions(_ runs: [Catalog.RunWithUsability]) -> (predictions: [Prediction], skipped: [(StoredRun, String)]) {
+        var cache: [String: ModelAccounting] = [:]
+        var predictions: [Prediction] = []
+        var skipped: [(StoredRun, String)] = []
+        for entry in runs where entry.unusableReason == nil {
+            guard let gpu = entry.gpu, let model = entry.model else { continue }
+            let run = entry.stored.run
+            let options = accountingOptions(for: run, family: model.family)
+            let key = "\(model.name)|\(options.input.map(String.init(describing:)) ?? "-")|\(options.task?.rawValue ?? "-")|\(options.attention.rawValue)"
+            do throws(CoreError) {
+                let accounting: ModelAccounting
+                if let cached = cache[key] {
+                    accounting = cached
+                } else {
+                    accounting = try model.definition.account(options)
+                    cache[key] = accounting
+                }
+                let configuration = configuration(for: run)
+                let estimate = try Planner.estimate(model: accounting, gpu: gpu, configuration: configuration)
+                predictions.append(Prediction(
+                    run: run, gpu: gpu, model: model, accounting: accounting, configuration: configuration, estimate: estimate))
+            } catch {
+                skipped.append((entry.stored, error.description))
+            }
+        }
+        return (predictions, skipped)
+    }
+}
+
+extension RunEvidence {
+    /// The fitter's view of one prediction: the peak split with the card's runtime defaults.
+    static func decomposition(_ prediction: Prediction) -> CalibrationDecomposition {
+        let defaults = RuntimeDefaults.resolve(gpu: prediction.gpu, framework: prediction.configuration.framework)
+        let peak = prediction.estimate.decomposition
+        return CalibrationDecomposition(
+            modelStates: Double(peak.modelStates), activations: Double(peak.activations), other: Double(peak.other),
+            defaultReserveRatio: defaults.allocatorReserveRatio, defaultContextBytes: Double(defaults.runtimeContextBytes))
+    }
+
+    /// Observations for the calibration fitter: one per memory counter a run reports, and outcome constraints for
+    /// OOMs, "fits" and "maximum batch" facts (which ran at B and, with `bracket_next`, failed at the next size).
+    public static func observations(_ predictions: [Prediction]) -> [CalibrationObservation] {
+        var observations: [CalibrationObservation] = []
+        for prediction in predictions {
+            let run = prediction.run
+            let path = scopePath(gpu: prediction.gpu, model: prediction.model, framework: prediction.configuration.framework)
+            let source = run.url ?? run.source
+            let decomposition = decomposition(prediction)
+            // What the card could give at the device-used level: the cap plus the context outside it, or the card.
+            let capacity = Double(run.memoryCapBytes.map { $0 + (run.contextBytes ?? 0) } ?? run.gpuMemoryBytes ?? prediction.gpu.memoryBytes)
+            let readings: [(CalibrationCounter, Int?)] = [
+                (.allocated, run.peakAllocatedBytes), (.reserved, run.peakReservedBytes), (.deviceUsed, run.deviceUsedBytes),
+            ]
+            switch run.kind {
+            case .memAtBatch:
+                for (counter, bytes) in readings {
+                    guard let bytes else { continue }
+                    observations.append(CalibrationObservation(
+                        id: "\(run.key)#\(counter.rawValue)", source: source, path: path, decomposition: decomposition,
+                        evidence: .measured(counter: counter, bytes: Double(bytes))))
+                }
+            case .fits, .oom:
+                observations.append(CalibrationObservation(
+                    id: run.key, source: source, path: path, decomposition: decomposition,
+                    evidence: .outcome(ran: run.outcome == .ok, capacityBytes: capacity)))
+            case .maxBatch:
+                var oomAt: CalibrationDecomposition?
+                if let next = run.bracketNext, let nextEstimate = try? Planner.estimate(
+                    model: prediction.accounting, gpu: prediction.gpu, configuration: configuration(for: run, batch: next))
+                {
+                    var failing = prediction
+                    failing.estimate = nextEstimate
+                    oomAt = Self.decomposition(failing)
+                }
+                observations += CalibrationObservation.maxBatchFact(
+                    id: run.key, source: source, path: path, ranAt: decomposition, oomAt: oomAt, capacityBytes: capacity)
+            }
+        }
+        return observations
+    }
+}

@@ -1,0 +1,79 @@
+import BatchPlanCore
+import Foundation
+
+/// Calibration factors and the cross-validation report as a table and as JSON.
+enum CalibrationFormatting {
+    static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+
+    static func factorsTable(_ model: CalibrationModel) -> String {
+        var table = TextTable(
+            headers: ["SCOPE", "RUNS", "ACTIVATIONS", "MODEL STATES", "RESERVE", "CONTEXT", "SPREAD"], rightAligned: [1, 2, 3, 4, 5, 6])
+        for (scope, factors) in model.factors.sorted(by: { ($0.key.level, $0.key.key) < ($1.key.level, $1.key.key) }) {
+            table.rows.append([
+                scope.description, String(factors.runsUsed), String(format: "×%.3f", factors.activationScale),
+                String(format: "×%.3f", factors.modelStateScale),
+                factors.allocatorReserveRatio.map { percent($0) } ?? "default",
+                factors.runtimeContextBytes.map(ByteSize.format) ?? "default", String(format: "±%.3f", factors.logSpread),
+            ])
+        }
+        return table.render()
+    }
+
+    static func reportTable(_ report: CrossValidationReport) -> String {
+        var table = TextTable(
+            headers: ["ROWS", "N", "MEDIAN BEFORE", "P90 BEFORE", "UNDER BEFORE", "MEDIAN AFTER", "P90 AFTER", "UNDER AFTER"],
+            rightAligned: [1, 2, 3, 4, 5, 6, 7])
+        var outcomes = TextTable(headers: ["ROWS", "N", "RIGHT BEFORE", "RIGHT AFTER"], rightAligned: [1, 2, 3])
+        for row in report.rows {
+            let label = row.key.isEmpty ? row.dimension.rawValue : "\(row.dimension.rawValue) \(row.key)"
+            if row.measuredBefore.count > 0 {
+                table.rows.append([
+                    label, String(row.measuredBefore.count), percent(row.measuredBefore.medianRelativeError),
+                    percent(row.measuredBefore.p90RelativeError), percent(row.measuredBefore.underPredictionRate),
+                    percent(row.measuredAfter.medianRelativeError), percent(row.measuredAfter.p90RelativeError),
+                    percent(row.measuredAfter.underPredictionRate),
+                ])
+            }
+            if row.outcomesBefore.count > 0 {
+                outcomes.rows.append([label, String(row.outcomesBefore.count), percent(row.outcomesBefore.correctShare),
+                                      percent(row.outcomesAfter.correctShare)])
+            }
+        }
+        return "measured peaks (relative error, leave-one-source-out over \(report.folds.count) sources):\n" + table.render()
+            + "\n\noutcomes (OOM / fits / max-batch facts predicted on the right side of the card):\n" + outcomes.render()
+    }
+
+    static func table(_ model: CalibrationModel, report: CrossValidationReport?) -> String {
+        var text = factorsTable(model)
+        if let report { text += "\n\n" + reportTable(report) }
+        return text
+    }
+
+    static func summaryJSON(_ summary: ErrorSummary) -> [String: Any] {
+        ["count": summary.count, "median_relative_error": summary.medianRelativeError,
+         "p90_relative_error": summary.p90RelativeError, "under_prediction_rate": summary.underPredictionRate]
+    }
+
+    static func json(_ model: CalibrationModel, observations: Int, report: CrossValidationReport?) -> [String: Any] {
+        var object: [String: Any] = [
+            "observations": observations,
+            "scopes": model.factors.sorted(by: { ($0.key.level, $0.key.key) < ($1.key.level, $1.key.key) }).map { scope, f -> [String: Any] in
+                ["level": scope.level.rawValue, "key": scope.key, "runs_used": f.runsUsed, "activation_scale": f.activationScale,
+                 "model_state_scale": f.modelStateScale, "allocator_reserve_ratio": f.allocatorReserveRatio ?? NSNull(),
+                 "runtime_context_bytes": f.runtimeContextBytes ?? NSNull(), "log_spread": f.logSpread]
+            },
+        ]
+        if let report {
+            object["cross_validation"] = [
+                "sources": report.folds.count,
+                "rows": report.rows.map { row -> [String: Any] in
+                    ["dimension": row.dimension.rawValue, "key": row.key,
+                     "before": summaryJSON(row.measuredBefore), "after": summaryJSON(row.measuredAfter),
+                     "outcomes_before": ["count": row.outcomesBefore.count, "correct_share": row.outcomesBefore.correctShare],
+                     "outcomes_after": ["count": row.outcomesAfter.count, "correct_share": row.outcomesAfter.correctShare]]
+                },
+            ]
+        }
+        return object
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import BatchPlanCatalog
+import BatchPlanCore
+import Foundation
+
+extension BatchPlan {
+    struct Calibrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit calibration factors from every usable measured run; --report scores them honestly.",
+            discussion: """
+                Fits, per scope (global → framework → architecture → GPU → family → model), multiplicative corrections
+                for activations and model states, the allocator reserve ratio and the runtime context, each scope
+                shrunk toward its parent by its evidence. OOM and outcome-only runs are constraints. Plans refit
+                automatically when runs changed; this command refits now and shows the factors.
+
+                --report scores the analytic and the calibrated model by leave-one-source-out cross-validation:
+                no run is scored by a fit that saw it or any run from its source.
+
+                Examples:
+                  batchplan calibrate
+                  batchplan calibrate --report
+                  batchplan calibrate --report --format json
+                """
+        )
+
+        @OptionGroup var catalog: CatalogOptions
+        @Flag(help: "Cross-validate: error before and after calibration, per counter and family.") var report = false
+        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+
+        func run() throws {
+            let opened = try catalog.open()
+            let fit = try opened.fitCalibration()
+            try opened.saveCalibration(fit.model)
+            let usable = try opened.runsWithUsability().filter { $0.unusableReason == nil }.count
+            Output.note(String(format: "fitted %d observations from %d usable runs in %.2f s", fit.observations.count, usable, fit.seconds))
+            for (stored, reason) in fit.skipped { Output.warning("run \(stored.id) (\(stored.run.model)) not predicted: \(reason)") }
+            let validation = report ? CrossValidation.leaveOneSourceOut(fit.observations) : nil
+            switch format {
+            case .json:
+                Output.data(try Output.json(CalibrationFormatting.json(fit.model, observations: fit.observations.count, report: validation)))
+            case .table, .csv:
+                Output.data(CalibrationFormatting.table(fit.model, report: validation))
+            }
+        }
+    }
+}

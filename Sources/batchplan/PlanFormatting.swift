@@ -1,0 +1,77 @@
+import BatchPlanCatalog
+import BatchPlanCore
+import Foundation
+
+/// Estimates and fit results as terminal tables and as the documented JSON contracts.
+enum PlanFormatting {
+    static let componentLabels: [String: String] = [
+        "weights": "weights", "gradients": "gradients", "optimizer_state": "optimizer state",
+        "master_weights": "master weights", "activations": "activations (saved for backward)",
+        "activation_gradients": "activation gradients (transient)", "inputs": "input batch and labels",
+        "workspace": "workspace (cuBLAS/cuDNN)", "runtime_context": "runtime context (CUDA, libraries)",
+        "allocator_reserve": "allocator reserve (rounding, fragmentation)",
+    ]
+
+    static func calibrationJSON(_ factors: CalibrationFactors) -> [String: Any] {
+        ["scope": factors.scope.description, "runs_used": factors.runsUsed, "log_spread": factors.logSpread,
+         "activation_scale": factors.activationScale, "model_state_scale": factors.modelStateScale,
+         "applied": factors.runsUsed > 0]
+    }
+
+    static func calibrationLine(_ factors: CalibrationFactors) -> String {
+        guard factors.runsUsed > 0 else { return "analytic model (no calibration applied)" }
+        return "\(factors.scope) from \(factors.runsUsed) runs, spread ±\(String(format: "%.0f", (exp(factors.logSpread) - 1) * 100))%"
+            + String(format: ", activations ×%.2f, model states ×%.2f", factors.activationScale, factors.modelStateScale)
+    }
+
+    static func estimateJSON(_ estimate: MemoryEstimate, model: ModelAccounting, gpu: GPU?, calibration: CalibrationFactors) -> [String: Any] {
+        let configuration = estimate.configuration
+        var components: [String: Any] = [:]
+        for (key, bytes) in estimate.components.keyed { components[key] = bytes }
+        return [
+            "model": model.name, "parameters": estimate.parameters, "trainable_parameters": estimate.trainableParameters,
+            "batch_size": configuration.batchSize, "grad_accum_steps": configuration.gradAccumSteps,
+            "precision": configuration.precision.rawValue, "optimizer": configuration.optimizer.rawValue,
+            "checkpointing": configuration.checkpointing.rawValue, "mode": configuration.mode.rawValue,
+            "gpus": configuration.gpus, "zero_stage": configuration.zeroStage, "framework": configuration.framework.description,
+            "input": ModelFormatting.inputJSON(model.input), "task": model.task.rawValue, "attention": model.attention.rawValue,
+            "gpu": gpu?.name ?? NSNull(), "gpu_memory_bytes": gpu?.memoryBytes ?? NSNull(),
+            "components": components, "activation_bytes_per_sample": estimate.activationBytesPerSample,
+            "peak_allocated_bytes": estimate.peakAllocatedBytes, "peak_reserved_bytes": estimate.peakReservedBytes,
+            "device_used_bytes": estimate.deviceUsedBytes, "uncertainty_bytes": estimate.uncertaintyBytes,
+            "peak_phase": estimate.peakPhase, "calibration": calibrationJSON(calibration),
+            "assumptions": estimate.assumptions,
+        ]
+    }
+
+    static func estimateTable(_ estimate: MemoryEstimate, model: ModelAccounting, gpu: GPU?, calibration: CalibrationFactors) -> String {
+        let c = estimate.configuration
+        var lines = [
+            "\(model.name): batch \(c.batchSize), \(c.precision.rawValue), \(c.optimizer.rawValue), checkpointing \(c.checkpointing.rawValue), mode \(c.mode.rawValue)"
+                + (c.gpus > 1 ? ", \(c.gpus) GPUs ZeRO-\(c.zeroStage)" : "") + (gpu.map { " on \($0.name)" } ?? ""),
+            "input \(model.input), \(ModelFormatting.count(estimate.parameters)) parameters (\(ModelFormatting.count(estimate.trainableParameters)) trainable)",
+            "",
+        ]
+        var table = TextTable(headers: ["COMPONENT", "BYTES", "SIZE"], rightAligned: [1, 2])
+        for (key, bytes) in estimate.components.keyed {
+            table.rows.append([componentLabels[key] ?? key, ModelFormatting.count(bytes), ByteSize.format(bytes)])
+        }
+        lines.append(table.render())
+        lines += [
+            "",
+            "peak allocated   \(ByteSize.format(estimate.peakAllocatedBytes))   (torch.cuda.max_memory_allocated, at \(estimate.peakPhase))",
+            "peak reserved    \(ByteSize.format(estimate.peakReservedBytes))   (torch.cuda.max_memory_reserved)",
+            "device used      \(ByteSize.format(estimate.deviceUsedBytes))   (nvidia-smi)"
+                + (estimate.uncertaintyBytes > 0 ? ", ± \(ByteSize.format(estimate.uncertaintyBytes)) calibration uncertainty" : ""),
+        ]
+        if let gpu {
+            let free = gpu.memoryBytes - estimate.deviceUsedBytes
+            lines.append("card             \(ByteSize.format(gpu.memoryBytes)) on \(gpu.name): "
+                + (free >= 0 ? "\(ByteSize.format(free)) left" : "short by \(ByteSize.format(-free))"))
+        }
+        lines.append("activations      \(ByteSize.format(estimate.activationBytesPerSample)) saved per sample")
+        lines.append("calibration      \(calibrationLine(calibration))")
+        lines += estimate.assumptions.map { "assumes          \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}
