@@ -1,0 +1,117 @@
+import Foundation
+
+/// What an axis measures, which decides how its ticks are chosen and labelled.
+public enum AxisUnit: Hashable, Sendable {
+    /// Plain counts (batch size): integer ticks.
+    case count
+    /// Bytes, labelled in GiB (2^30 bytes) with nice GiB steps.
+    case bytes
+
+    /// The unit suffix for axis titles: "" or "GiB".
+    var suffix: String {
+        switch self {
+        case .count: ""
+        case .bytes: "GiB"
+        }
+    }
+
+    /// Values in data units per displayed unit.
+    var scale: Double {
+        switch self {
+        case .count: 1
+        case .bytes: 1_073_741_824
+        }
+    }
+}
+
+/// Tick values that read well: steps of 1, 2, 2.5 or 5 times a power of ten, covering 0 … max.
+struct NiceTicks: Equatable {
+    /// Tick positions in data units (bytes for a byte axis), from 0 to `upper` inclusive.
+    var values: [Double]
+    /// The axis end, in data units: the first tick at or above the maximum.
+    var upper: Double
+    /// The step in displayed units (GiB for a byte axis), for choosing how many decimals labels need.
+    var displayStep: Double
+    var unit: AxisUnit
+
+    /// Ticks from zero to at least `maximum` (data units), about `target` of them.
+    init(maximum: Double, unit: AxisUnit, target: Int = 6) {
+        self.unit = unit
+        let displayMax = max(maximum / unit.scale, unit == .count ? 1 : 0.001)
+        var step = Self.niceStep(displayMax / Double(max(target - 1, 1)))
+        if unit == .count { step = max(step.rounded(.up), 1) }
+        let count = Int((displayMax / step).rounded(.up))
+        displayStep = step
+        values = (0...count).map { Double($0) * step * unit.scale }
+        upper = Double(count) * step * unit.scale
+    }
+
+    /// The smallest of 1, 2, 2.5, 5 × 10^k at or above `raw` (Heckbert, "Nice numbers for graph labels",
+    /// Graphics Gems, 1990, with 2.5 added for quarter steps).
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 0, raw.isFinite else { return 1 }
+        let exponent = floor(log10(raw))
+        let power = pow(10, exponent)
+        let fraction = raw / power
+        let nice: Double =
+            if fraction <= 1 { 1 } else if fraction <= 2 { 2 } else if fraction <= 2.5 { 2.5 } else if fraction <= 5 { 5 } else { 10 }
+        return nice * power
+    }
+
+    /// A tick's label in displayed units with just enough decimals for the step: "0", "20", "2.5", "0.25".
+    func label(_ value: Double) -> String {
+        let display = value / unit.scale
+        let decimals = displayStep >= 1 ? 0 : displayStep >= 0.1 ? (displayStep * 10).rounded() == displayStep * 10 ? 1 : 2 : 3
+        var text = String(format: "%.\(decimals)f", display)
+        if text == "-0" { text = "0" }
+        return text
+    }
+}
+
+/// A linear map from data values to pixels.
+struct LinearScale {
+    var domainUpper: Double
+    var rangeStart: Double
+    var rangeEnd: Double
+
+    /// The pixel position of `value`, clamped to the range so nothing draws outside the plot.
+    func callAsFunction(_ value: Double) -> Double {
+        guard domainUpper > 0 else { return rangeStart }
+        let t = min(max(value / domainUpper, 0), 1.05)
+        return rangeStart + t * (rangeEnd - rangeStart)
+    }
+}
+
+/// Axis drawing shared by the charts: grid lines, tick labels and axis titles.
+enum AxisDrawing {
+    /// A horizontal value axis at the bottom of a plot, with vertical grid lines.
+    static func bottom(ticks: NiceTicks, scale: LinearScale, top: Double, bottom: Double, title: String) -> [String] {
+        var out: [String] = []
+        for value in ticks.values {
+            let x = SVG.n(scale(value))
+            out.append("<line class=\"grid\" x1=\"\(x)\" y1=\"\(SVG.n(top))\" x2=\"\(x)\" y2=\"\(SVG.n(bottom))\"/>")
+            out.append(SVG.text(ticks.label(value), x: scale(value), y: bottom + 16, anchor: "middle", className: "tick"))
+        }
+        out.append(
+            "<line class=\"axis\" x1=\"\(SVG.n(scale.rangeStart))\" y1=\"\(SVG.n(bottom))\" x2=\"\(SVG.n(scale.rangeEnd))\" y2=\"\(SVG.n(bottom))\"/>")
+        out.append(SVG.text(title, x: (scale.rangeStart + scale.rangeEnd) / 2, y: bottom + 36, anchor: "middle", className: "axis-title"))
+        return out
+    }
+
+    /// A vertical value axis on the left of a plot, with horizontal grid lines; the title is rotated.
+    static func left(ticks: NiceTicks, scale: LinearScale, left: Double, right: Double, title: String) -> [String] {
+        var out: [String] = []
+        for value in ticks.values {
+            let y = SVG.n(scale(value))
+            out.append("<line class=\"grid\" x1=\"\(SVG.n(left))\" y1=\"\(y)\" x2=\"\(SVG.n(right))\" y2=\"\(y)\"/>")
+            out.append(SVG.text(ticks.label(value), x: left - 6, y: scale(value) + 4, anchor: "end", className: "tick"))
+        }
+        out.append(
+            "<line class=\"axis\" x1=\"\(SVG.n(left))\" y1=\"\(SVG.n(scale.rangeStart))\" x2=\"\(SVG.n(left))\" y2=\"\(SVG.n(scale.rangeEnd))\"/>")
+        let middle = (scale.rangeStart + scale.rangeEnd) / 2
+        out.append(
+            SVG.text(title, x: 16, y: middle, anchor: "middle", className: "axis-title",
+                extra: "transform=\"rotate(-90 16 \(SVG.n(middle)))\""))
+        return out
+    }
+}
