@@ -61,7 +61,8 @@ struct NiceTicks: Equatable {
     /// A tick's label in displayed units with just enough decimals for the step: "0", "20", "2.5", "0.25".
     func label(_ value: Double) -> String {
         let display = value / unit.scale
-        let decimals = displayStep >= 1 ? 0 : displayStep >= 0.1 ? (displayStep * 10).rounded() == displayStep * 10 ? 1 : 2 : 3
+        // The fewest decimals that write the step exactly (2.5 → 1, 0.25 → 2), at most 3.
+        let decimals = (0...3).first { abs((displayStep * pow(10, Double($0))).rounded() - displayStep * pow(10, Double($0))) < 1e-9 } ?? 3
         var text = String(format: "%.\(decimals)f", display)
         if text == "-0" { text = "0" }
         return text

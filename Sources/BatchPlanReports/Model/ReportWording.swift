@@ -18,7 +18,7 @@ public enum ReportWording {
             clause += ", using \(bytes(best.deviceUsedBytes)) of \(bytes(card.memoryBytes))"
             return clause
         }
-        return "On \(card.gpuName), " + joined(clauses) + "."
+        return "On \(card.gpuName): " + clauses.joined(separator: "; ") + "."
     }
 
     /// Bytes for people: "11.2 GiB" (binary units, one decimal).
@@ -29,10 +29,12 @@ public enum ReportWording {
         String(format: "%.1f %%", fraction * 100)
     }
 
-    /// A fraction of a capacity, rounded: 71 of 80 → "89 %".
+    /// A fraction of a capacity, rounded: 71 of 80 → "89 %"; a non-zero part under half a percent → "<1 %".
     public static func share(_ part: Int, of whole: Int) -> String {
         guard whole > 0 else { return "–" }
-        return String(format: "%.0f %%", Double(part) / Double(whole) * 100)
+        let fraction = Double(part) / Double(whole)
+        if part > 0 && fraction < 0.005 { return "<1 %" }
+        return String(format: "%.0f %%", fraction * 100)
     }
 
     /// A timestamp in UTC, ISO 8601 to the second: "2026-11-26T18:00:00Z".

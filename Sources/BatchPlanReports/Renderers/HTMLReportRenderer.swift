@@ -121,14 +121,14 @@ public struct HTMLReportRenderer: ReportRenderer {
         if !plans.alternatives.isEmpty {
             out.append("<h4>Alternatives and why they lost</h4>")
             out += table(
-                header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Device used", "Why it lost"],
-                numeric: [false, false, false, false, true, true, false],
+                header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Why it lost"],
+                numeric: [false, false, false, false, true, true, true, false],
                 rows: plans.alternatives.map { alternative in
                     let p = alternative.plan
                     return [
                         p.precision.rawValue, p.optimizer.rawValue, p.checkpointing.rawValue, p.mode.rawValue,
-                        p.fits ? String(p.maxBatchSize) : "does not fit", ReportWording.bytes(p.deviceUsedBytes),
-                        alternative.whyLost,
+                        p.fits ? String(p.maxBatchSize) : "does not fit", p.gradAccumSteps.map(String.init) ?? "–",
+                        ReportWording.bytes(p.deviceUsedBytes), alternative.whyLost,
                     ]
                 })
         }

@@ -61,7 +61,7 @@ public struct MarkdownReportRenderer: ReportRenderer {
             var rows = best.components.map { component in
                 [
                     e(MemoryComponent.displayName(of: component.key)), ReportWording.bytes(component.bytes),
-                    String(component.bytes), ReportWording.share(component.bytes, of: card.memoryBytes),
+                    String(component.bytes), e(ReportWording.share(component.bytes, of: card.memoryBytes)),
                 ]
             }
             rows.append([
@@ -74,14 +74,14 @@ public struct MarkdownReportRenderer: ReportRenderer {
                 out.append("**Alternatives**")
                 out.append("")
                 out += table(
-                    header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Device used", "Why it lost"],
-                    alignments: [.left, .left, .left, .left, .right, .right, .left],
+                    header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Why it lost"],
+                    alignments: [.left, .left, .left, .left, .right, .right, .right, .left],
                     rows: plans.alternatives.map { alternative in
                         let p = alternative.plan
                         return [
                             p.precision.rawValue, p.optimizer.rawValue, p.checkpointing.rawValue, p.mode.rawValue,
-                            p.fits ? String(p.maxBatchSize) : "does not fit", ReportWording.bytes(p.deviceUsedBytes),
-                            e(alternative.whyLost),
+                            p.fits ? String(p.maxBatchSize) : "does not fit", p.gradAccumSteps.map(String.init) ?? "–",
+                            ReportWording.bytes(p.deviceUsedBytes), e(alternative.whyLost),
                         ]
                     })
                 out.append("")
