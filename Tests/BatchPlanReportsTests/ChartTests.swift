@@ -42,6 +42,23 @@ struct ChartTests {
         #expect(chart.rules.map(\.y) == [Double(card.memoryBytes), Double(card.memoryBytes - plans.best.headroomBytes)])
     }
 
+    @Test("Power-of-two ticks run from 1 to the first power at or above the maximum")
+    func powerOfTwoTicks() {
+        let ticks = PowerOfTwoTicks(maximum: 646)
+        #expect(ticks.upper == 1024)
+        #expect(ticks.ticks.map(\.label) == ["1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "1024"])
+        #expect(PowerOfTwoTicks(maximum: 16_384).ticks.count <= 12)
+    }
+
+    @Test("On a log axis the drawn line stays the straight line between data points")
+    func logPathIsLinearInData() {
+        let points = [LineChart.Point(x: 256, y: 10), LineChart.Point(x: 512, y: 20)]
+        let drawn = LineChart.pathPoints(points, logX: true)
+        #expect(drawn.count == 13)
+        #expect(drawn.allSatisfy { abs($0.y - (10 + ($0.x - 256) / 256 * 10)) < 1e-9 })
+        #expect(LineChart.pathPoints(points, logX: false) == points)
+    }
+
     @Test("Interpolation on a curve is linear between points and undefined outside them")
     func interpolation() {
         let points = [CurvePoint(batchSize: 2, deviceUsedBytes: 100), CurvePoint(batchSize: 4, deviceUsedBytes: 200)]
@@ -54,8 +71,9 @@ struct ChartTests {
     func noFitBar() throws {
         let card = ReportSample.report().cards[1]
         let chart = HTMLReportCharts.maxBatch(card: card, id: "t")
-        let bar = try #require(chart.bars.first { $0.label.hasPrefix("Llama-3.2-1B") })
-        #expect(bar.value == 0 && bar.valueLabel == "does not fit")
+        let group = try #require(chart.groups.first { $0.heading == "Llama-3.2-1B" })
+        #expect(group.bars.allSatisfy { $0.value == 0 })
+        #expect(group.bars.map(\.valueLabel) == ["does not fit (closest)", "does not fit"])
         #expect(chart.svg().contains(">does not fit</text>"))
     }
 

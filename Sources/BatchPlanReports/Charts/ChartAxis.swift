@@ -69,13 +69,49 @@ struct NiceTicks: Equatable {
     }
 }
 
-/// A linear map from data values to pixels.
-struct LinearScale {
+/// One labelled tick: its position in data units and its text.
+struct Tick: Equatable {
+    var value: Double
+    var label: String
+}
+
+extension NiceTicks {
+    /// The ticks with their labels.
+    var ticks: [Tick] { values.map { Tick(value: $0, label: label($0)) } }
+}
+
+/// Ticks at powers of two from 1 to the first power at or above the maximum, for a log₂ axis of batch sizes.
+struct PowerOfTwoTicks: Equatable {
+    var ticks: [Tick]
+    /// The axis end: a power of two, at least 2.
+    var upper: Double
+
+    init(maximum: Double, maxTicks: Int = 12) {
+        var exponent = 1
+        while pow(2, Double(exponent)) < maximum { exponent += 1 }
+        upper = pow(2, Double(exponent))
+        let stride = max(1, (exponent + maxTicks) / maxTicks)
+        ticks = Swift.stride(from: 0, through: exponent, by: stride).map { power in
+            let value = pow(2, Double(power))
+            return Tick(value: value, label: String(Int(value)))
+        }
+    }
+}
+
+/// A map from data values to pixels along one axis.
+protocol ChartScale {
+    var rangeStart: Double { get }
+    var rangeEnd: Double { get }
+    func callAsFunction(_ value: Double) -> Double
+}
+
+/// A linear map from 0 … `domainUpper` to pixels.
+struct LinearScale: ChartScale {
     var domainUpper: Double
     var rangeStart: Double
     var rangeEnd: Double
 
-    /// The pixel position of `value`, clamped to the range so nothing draws outside the plot.
+    /// The pixel position of `value`, clamped to just past the range so nothing draws far outside the plot.
     func callAsFunction(_ value: Double) -> Double {
         guard domainUpper > 0 else { return rangeStart }
         let t = min(max(value / domainUpper, 0), 1.05)
@@ -83,15 +119,28 @@ struct LinearScale {
     }
 }
 
+/// A log₂ map from 1 … `domainUpper` to pixels, for batch sizes that span orders of magnitude.
+struct LogScale: ChartScale {
+    var domainUpper: Double
+    var rangeStart: Double
+    var rangeEnd: Double
+
+    func callAsFunction(_ value: Double) -> Double {
+        guard domainUpper > 1 else { return rangeStart }
+        let t = min(max(log2(max(value, 1)) / log2(domainUpper), 0), 1.05)
+        return rangeStart + t * (rangeEnd - rangeStart)
+    }
+}
+
 /// Axis drawing shared by the charts: grid lines, tick labels and axis titles.
 enum AxisDrawing {
     /// A horizontal value axis at the bottom of a plot, with vertical grid lines.
-    static func bottom(ticks: NiceTicks, scale: LinearScale, top: Double, bottom: Double, title: String) -> [String] {
+    static func bottom(ticks: [Tick], scale: some ChartScale, top: Double, bottom: Double, title: String) -> [String] {
         var out: [String] = []
-        for value in ticks.values {
-            let x = SVG.n(scale(value))
+        for tick in ticks {
+            let x = SVG.n(scale(tick.value))
             out.append("<line class=\"grid\" x1=\"\(x)\" y1=\"\(SVG.n(top))\" x2=\"\(x)\" y2=\"\(SVG.n(bottom))\"/>")
-            out.append(SVG.text(ticks.label(value), x: scale(value), y: bottom + 16, anchor: "middle", className: "tick"))
+            out.append(SVG.text(tick.label, x: scale(tick.value), y: bottom + 16, anchor: "middle", className: "tick"))
         }
         out.append(
             "<line class=\"axis\" x1=\"\(SVG.n(scale.rangeStart))\" y1=\"\(SVG.n(bottom))\" x2=\"\(SVG.n(scale.rangeEnd))\" y2=\"\(SVG.n(bottom))\"/>")
@@ -100,12 +149,12 @@ enum AxisDrawing {
     }
 
     /// A vertical value axis on the left of a plot, with horizontal grid lines; the title is rotated.
-    static func left(ticks: NiceTicks, scale: LinearScale, left: Double, right: Double, title: String) -> [String] {
+    static func left(ticks: [Tick], scale: some ChartScale, left: Double, right: Double, title: String) -> [String] {
         var out: [String] = []
-        for value in ticks.values {
-            let y = SVG.n(scale(value))
+        for tick in ticks {
+            let y = SVG.n(scale(tick.value))
             out.append("<line class=\"grid\" x1=\"\(SVG.n(left))\" y1=\"\(y)\" x2=\"\(SVG.n(right))\" y2=\"\(y)\"/>")
-            out.append(SVG.text(ticks.label(value), x: left - 6, y: scale(value) + 4, anchor: "end", className: "tick"))
+            out.append(SVG.text(tick.label, x: left - 6, y: scale(tick.value) + 4, anchor: "end", className: "tick"))
         }
         out.append(
             "<line class=\"axis\" x1=\"\(SVG.n(left))\" y1=\"\(SVG.n(scale.rangeStart))\" x2=\"\(SVG.n(left))\" y2=\"\(SVG.n(scale.rangeEnd))\"/>")

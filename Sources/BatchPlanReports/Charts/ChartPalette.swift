@@ -26,7 +26,7 @@ enum ChartPalette {
 
     /// `<defs>` with the hatch patterns: semi-transparent dark strokes drawn over a segment's color.
     static func patternDefinitions(prefix: String) -> String {
-        let stroke = "stroke=\"#000000\" stroke-opacity=\"0.45\""
+        let stroke = "stroke=\"#000000\" stroke-opacity=\"0.35\""
         let bodies = [
             // 1: diagonal lines
             "<path d=\"M0,8 L8,0\" \(stroke) stroke-width=\"1.5\"/>",

@@ -76,4 +76,6 @@ enum SVG {
         + ".value{font-size:11px;fill:#1a1a1a}"
         + ".note{font-size:11px;fill:#444444}"
         + ".legend{font-size:12px;fill:#1a1a1a}"
+        + ".segment-label{font-size:11px;font-weight:600;fill:#1a1a1a;stroke:#ffffff;stroke-width:3px;"
+        + "stroke-linejoin:round;paint-order:stroke}"
 }

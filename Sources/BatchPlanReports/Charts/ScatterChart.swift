@@ -25,7 +25,7 @@ public struct ScatterChart: SVGChart {
     /// Points beyond this many are drawn without a text label (their tooltip remains).
     public var maxLabels: Int
 
-    public init(id: String, title: String, points: [Point], unit: AxisUnit = .bytes, size: Double = 520, maxLabels: Int = 12) {
+    public init(id: String, title: String, points: [Point], unit: AxisUnit = .bytes, size: Double = 600, maxLabels: Int = 12) {
         self.id = id
         self.title = title
         self.points = points
@@ -37,7 +37,9 @@ public struct ScatterChart: SVGChart {
     public func svg() -> String {
         let plotLeft = 72.0
         let plotTop = 44.0
+        // A square plot with room on the right for the labels of points near the right edge.
         let side = size - plotLeft - 24
+        let width = plotLeft + side + 24
         let plotRight = plotLeft + side
         let plotBottom = plotTop + side
         let largest = points.flatMap { [$0.predicted, $0.measured] }.max() ?? 1
@@ -46,8 +48,8 @@ public struct ScatterChart: SVGChart {
         let y = LinearScale(domainUpper: ticks.upper, rangeStart: plotBottom, rangeEnd: plotTop)
         let suffix = unit.suffix.isEmpty ? "" : " (\(unit.suffix))"
 
-        var body = AxisDrawing.left(ticks: ticks, scale: y, left: plotLeft, right: plotRight, title: "measured" + suffix)
-        body += AxisDrawing.bottom(ticks: ticks, scale: x, top: plotTop, bottom: plotBottom, title: "predicted" + suffix)
+        var body = AxisDrawing.left(ticks: ticks.ticks, scale: y, left: plotLeft, right: plotRight, title: "measured" + suffix)
+        body += AxisDrawing.bottom(ticks: ticks.ticks, scale: x, top: plotTop, bottom: plotBottom, title: "predicted" + suffix)
         let upper = ticks.upper
         // ±10 % band around the diagonal.
         body.append(
@@ -57,7 +59,7 @@ public struct ScatterChart: SVGChart {
             "<line x1=\"\(SVG.n(x(0)))\" y1=\"\(SVG.n(y(0)))\" x2=\"\(SVG.n(x(upper)))\" y2=\"\(SVG.n(y(upper)))\""
                 + " stroke=\"#1a1a1a\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
         body.append(
-            SVG.text("y = x (exact); band ±10 %", x: x(upper) - 4, y: y(upper) + 16, anchor: "end", className: "note"))
+            SVG.text("dashed: y = x (exact); band: ±10 %", x: x(upper) - 6, y: y(0) - 8, anchor: "end", className: "note"))
         for (index, point) in points.enumerated() {
             let px = x(point.predicted)
             let py = y(point.measured)
@@ -65,12 +67,16 @@ public struct ScatterChart: SVGChart {
                 "<g>" + ChartPalette.marker(0, x: px, y: py, size: 5)
                     + "<title>\(Escaping.xml(point.label))</title></g>")
             if index < maxLabels {
-                body.append(SVG.text(SVG.truncated(point.label, to: 36), x: px + 8, y: py + 4, className: "note"))
+                // Points on the right half are labelled to their left, so labels stay inside the plot.
+                let leftward = px > (plotLeft + plotRight) / 2
+                body.append(
+                    SVG.text(SVG.truncated(point.label, to: 36), x: leftward ? px - 9 : px + 9, y: py + 4,
+                        anchor: leftward ? "end" : "start", className: "note"))
             }
         }
         let description = points.map { "\($0.label): predicted \(label($0.predicted)), measured \(label($0.measured))" }
             .joined(separator: "; ")
-        return SVG.frame(id: id, title: title, description: description, width: size, height: plotBottom + 50, body: body)
+        return SVG.frame(id: id, title: title, description: description, width: width, height: plotBottom + 50, body: body)
     }
 
     private func label(_ value: Double) -> String {

@@ -4,7 +4,9 @@ import Foundation
 /// Sentences and numbers as every human-readable format writes them, so Markdown and HTML say the same thing.
 public enum ReportWording {
     /// The one-sentence answer for a card: which batch each model reaches and with what, or that nothing fits.
-    public static func answer(for card: CardSection) -> String {
+    ///
+    /// With `namingCard` false the sentence starts at the first model, for places that already name the card.
+    public static func answer(for card: CardSection, namingCard: Bool = true) -> String {
         guard !card.models.isEmpty else { return "No model was planned for \(card.gpuName)." }
         let clauses = card.models.map { plans -> String in
             let best = plans.best
@@ -18,7 +20,8 @@ public enum ReportWording {
             clause += ", using \(bytes(best.deviceUsedBytes)) of \(bytes(card.memoryBytes))"
             return clause
         }
-        return "On \(card.gpuName): " + clauses.joined(separator: "; ") + "."
+        let sentence = clauses.joined(separator: "; ") + "."
+        return namingCard ? "On \(card.gpuName): " + sentence : sentence
     }
 
     /// Bytes for people: "11.2 GiB" (binary units, one decimal).
@@ -76,5 +79,17 @@ extension ReportWording {
     public static func signedPercent(_ fraction: Double) -> String {
         let text = String(format: "%.1f %%", abs(fraction) * 100)
         return (fraction < 0 ? "−" : "+") + text
+    }
+}
+
+/// Whether a card runs every model, some of them, or none: the badge in the summary.
+public enum CardVerdict: String, Sendable {
+    case fits
+    case partial = "partly fits"
+    case none = "does not fit"
+
+    public init(_ card: CardSection) {
+        let fitting = card.models.filter(\.best.fits).count
+        self = fitting == card.models.count ? .fits : fitting == 0 ? .none : .partial
     }
 }

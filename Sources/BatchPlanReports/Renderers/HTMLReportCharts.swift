@@ -1,24 +1,37 @@
+import BatchPlanCore
+
 /// Builds the report's chart values from a planning report: the only place that decides what each chart shows.
 enum HTMLReportCharts {
-    /// (a) The largest batch per model × combination on one card, chosen plans marked, colored by precision.
+    /// (a) The largest batch per combination on one card, one group per model, chosen plans marked, colored by
+    /// precision.
     static func maxBatch(card: CardSection, id: String) -> HorizontalBarChart {
-        var precisions: [String] = []
-        var bars: [HorizontalBarChart.Bar] = []
-        for plans in card.models {
-            for (rank, plan) in ([plans.best] + plans.alternatives.map(\.plan)).enumerated() {
-                let precision = plan.precision.rawValue
-                if !precisions.contains(precision) { precisions.append(precision) }
-                var valueLabel = plan.fits ? "\(plan.maxBatchSize)" : "does not fit"
-                if rank == 0 && plan.fits { valueLabel += " (chosen)" }
-                bars.append(
-                    .init(
-                        label: "\(plans.model) · \(plan.combinationLabel)", value: Double(plan.fits ? plan.maxBatchSize : 0),
-                        valueLabel: valueLabel, series: precisions.firstIndex(of: precision)!, emphasized: rank == 0))
-            }
+        let used = Set(card.models.flatMap { [$0.best.precision] + $0.alternatives.map(\.plan.precision) })
+        let groups = card.models.map { plans in
+            HorizontalBarChart.Group(
+                heading: plans.model,
+                bars: ([plans.best] + plans.alternatives.map(\.plan)).enumerated().map { rank, plan in
+                    var valueLabel = plan.fits ? "\(plan.maxBatchSize)" : "does not fit"
+                    if rank == 0 { valueLabel += plan.fits ? " (chosen)" : " (closest)" }
+                    return .init(
+                        label: plan.combinationLabel, value: Double(plan.fits ? plan.maxBatchSize : 0),
+                        valueLabel: valueLabel, series: series(of: plan.precision), emphasized: rank == 0)
+                })
         }
         return HorizontalBarChart(
-            id: id, title: "Largest batch that fits on \(card.gpuName)", bars: bars,
-            legend: precisions.map { "precision \($0)" }, axisTitle: "largest micro-batch that fits (samples)")
+            id: id, title: "Largest batch that fits on \(card.gpuName)", groups: groups,
+            legend: precisionOrder.filter(used.contains).map { LegendEntry(name: "precision \($0.rawValue)", series: series(of: $0)) },
+            axisTitle: "largest micro-batch that fits (samples)")
+    }
+
+    /// Precisions in the order that picks their colors, the common mixed precisions first, so a precision keeps its
+    /// color and hatch on every chart of the page.
+    static let precisionOrder: [Precision] = [.bf16Amp, .fp16Amp, .fp32, .tf32, .bf16, .fp16, .fp8]
+
+    static func series(of precision: Precision) -> Int { precisionOrder.firstIndex(of: precision) ?? 0 }
+
+    /// A component's color and hatch: its place among the contract keys, so it is the same in every chart.
+    static func series(ofComponent key: String) -> Int {
+        MemoryComponent.standardKeys.firstIndex(of: key) ?? MemoryComponent.standardKeys.count
     }
 
     /// (b) The memory breakdown of each chosen plan on one card against its capacity and headroom limit.
@@ -27,9 +40,10 @@ enum HTMLReportCharts {
             id: id, title: "Where the memory goes on \(card.gpuName) (chosen plans)",
             rows: card.models.map { plans in
                 .init(
-                    label: plans.model,
+                    label: plans.best.fits ? plans.model : "\(plans.model) (does not fit)",
                     segments: plans.best.components.map {
-                        .init(name: MemoryComponent.displayName(of: $0.key), bytes: $0.bytes)
+                        .init(
+                            name: MemoryComponent.displayName(of: $0.key), bytes: $0.bytes, series: series(ofComponent: $0.key))
                     },
                     limitBytes: card.memoryBytes - plans.best.headroomBytes)
             },

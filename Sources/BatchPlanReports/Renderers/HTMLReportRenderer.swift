@@ -62,11 +62,12 @@ public struct HTMLReportRenderer: ReportRenderer {
             "<ul class=\"answers\">",
         ]
         for card in report.cards {
-            let fits = card.models.allSatisfy(\.best.fits)
+            let verdict = CardVerdict(card)
+            let className = verdict == .fits ? "fits" : verdict == .partial ? "partial" : "no-fit"
             out.append(
-                "<li class=\"\(fits ? "fits" : "no-fit")\"><span class=\"badge\">\(fits ? "fits" : "does not fit")</span> "
+                "<li class=\"\(className)\"><span class=\"badge\">\(verdict.rawValue)</span> "
                     + "<strong>\(x(card.gpuName))</strong> <span class=\"capacity\">(\(ReportWording.bytes(card.memoryBytes)))</span>: "
-                    + "\(x(ReportWording.answer(for: card)))</li>")
+                    + "\(x(ReportWording.answer(for: card, namingCard: false)))</li>")
         }
         out += ["</ul>", "<p class=\"calibration-line\">\(x(ReportWording.calibration(report.calibration)))</p>", "</section>"]
         return out

@@ -18,7 +18,9 @@ public struct MarkdownReportRenderer: ReportRenderer {
         out.append("**Question:** \(e(report.question))")
         out.append("")
         for card in report.cards {
-            out.append("- **\(e(card.gpuName))** (\(ReportWording.bytes(card.memoryBytes))): \(e(ReportWording.answer(for: card)))")
+            out.append(
+                "- **\(e(card.gpuName))** (\(ReportWording.bytes(card.memoryBytes)), \(CardVerdict(card).rawValue)): "
+                    + e(ReportWording.answer(for: card, namingCard: false)))
         }
         out.append("")
         for card in report.cards {
