@@ -137,11 +137,11 @@ public struct LineChart: SVGChart {
             let mx = x(marker.point.x)
             let my = y(marker.point.y)
             body.append(ChartPalette.marker(marker.series, x: mx, y: my, size: 5))
-            // Labels alternate above and below so neighbouring crossings do not overprint.
-            let below = marker.series % 2 == 1
+            // Labels go below the crossing, clear of the rules just above it, on two staggered rows so
+            // neighbouring crossings do not overprint; a white halo keeps them readable over grid and lines.
             body.append(
-                SVG.text(marker.label, x: mx, y: below ? my + 18 : my - 10, anchor: "middle", className: "value",
-                    extra: "font-weight=\"600\""))
+                SVG.text(marker.label, x: mx, y: my + 19 + Double(marker.series % 2) * 14, anchor: "middle",
+                    className: "segment-label"))
         }
         let legendTop = height + 4
         let legend = LegendDrawing.lines(
