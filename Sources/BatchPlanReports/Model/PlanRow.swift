@@ -2,10 +2,15 @@ import BatchPlanCore
 
 /// One planned combination on one card: what it is, whether it fits, the largest batch, and where the memory goes.
 public struct PlanRow: Hashable, Sendable {
+    /// The model's catalog name.
     public var model: String
+    /// How weights are stored and matmuls computed.
     public var precision: Precision
+    /// The optimizer, which decides the optimizer-state bytes per parameter.
     public var optimizer: OptimizerKind
+    /// Which activations are recomputed instead of kept.
     public var checkpointing: Checkpointing
+    /// Which parameters train.
     public var mode: TrainingMode
     /// Whether batch 1 fits with headroom.
     public var fits: Bool

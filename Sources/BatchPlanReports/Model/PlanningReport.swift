@@ -112,6 +112,7 @@ public struct ModelPlans: Hashable, Sendable {
 
 /// A plan that lost to the chosen one, and why.
 public struct Alternative: Hashable, Sendable {
+    /// The losing plan, complete with its memory breakdown.
     public var plan: PlanRow
     /// One short clause, e.g. "smaller max batch (192 vs 256)" or "lower precision at equal batch".
     public var whyLost: String
@@ -124,6 +125,7 @@ public struct Alternative: Hashable, Sendable {
 
 /// Predicted device memory at a few batch sizes for one combination.
 public struct MemoryCurve: Hashable, Sendable {
+    /// The combination this curve is for: precision, optimizer and checkpointing as in `PlanRow`.
     public var precision: Precision
     public var optimizer: OptimizerKind
     public var checkpointing: Checkpointing

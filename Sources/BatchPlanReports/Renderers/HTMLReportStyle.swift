@@ -42,7 +42,7 @@ enum HTMLReportStyle {
           body { background: #ffffff; font-size: 11pt; }
           main { max-width: none; padding: 0; }
           section, footer { border: none; border-radius: 0; padding: 0; margin: 0 0 16pt; }
-          .answers li { background: none; }
+          .answers li, .answers li.partial, .answers li.no-fit { background: none; }
           figure, table, .answers li { break-inside: avoid; page-break-inside: avoid; }
           h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
           .card { break-before: page; page-break-before: always; }
