@@ -1,0 +1,95 @@
+/// Writes the report as the documented JSON contract (docs/report-json.md): keys sorted, nulls explicit.
+public struct JSONReportRenderer: ReportRenderer {
+    /// The contract version; bumped only when a field is removed or changes meaning (adding a field does not).
+    public static let schemaVersion = 1
+
+    public init() {}
+
+    public var fileExtension: String { "json" }
+
+    public func render(_ report: PlanningReport) throws(ReportError) -> String {
+        try document(report).serialized() + "\n"
+    }
+
+    /// The report as a JSON value. Field names are the contract: change them only with a schema_version bump.
+    public func document(_ report: PlanningReport) -> JSONValue {
+        let calibration = report.calibration
+        return .object([
+            "schema_version": .int(Self.schemaVersion),
+            "kind": .string("planning_report"),
+            "title": .string(report.title),
+            "question": .string(report.question),
+            "generated_at": .string(ReportWording.timestamp(report.generatedAt)),
+            "versions": .object([
+                "batchplan": .string(report.versions.batchplan),
+                "catalog_schema": .string(report.versions.catalogSchema),
+                "data": .string(report.versions.data),
+            ]),
+            "assumptions": .array(report.assumptions.map(JSONValue.string)),
+            "calibration": .object([
+                "scope": .string(calibration.scope),
+                "runs_used": .int(calibration.runsUsed),
+                "cv_median_relative_error": .optional(calibration.crossValidatedMedianError, JSONValue.double),
+                "cv_p90_relative_error": .optional(calibration.crossValidatedP90Error, JSONValue.double),
+            ]),
+            "cards": .array(report.cards.map(card)),
+            "measured_vs_predicted": .array(
+                report.measuredVsPredicted.map { point in
+                    .object([
+                        "label": .string(point.label),
+                        "measured_bytes": .int(point.measuredBytes),
+                        "predicted_bytes": .int(point.predictedBytes),
+                    ])
+                }),
+        ])
+    }
+
+    private func card(_ card: CardSection) -> JSONValue {
+        .object([
+            "gpu": .string(card.gpuName),
+            "memory_bytes": .int(card.memoryBytes),
+            "answer": .string(ReportWording.answer(for: card)),
+            "models": .array(
+                card.models.map { plans in
+                    .object([
+                        "model": .string(plans.model),
+                        "best": plan(plans.best, whyLost: nil),
+                        "alternatives": .array(plans.alternatives.map { plan($0.plan, whyLost: $0.whyLost) }),
+                        "curves": .array(plans.curves.map(curve)),
+                    ])
+                }),
+        ])
+    }
+
+    private func plan(_ row: PlanRow, whyLost: String?) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "model": .string(row.model),
+            "precision": .string(row.precision.rawValue),
+            "optimizer": .string(row.optimizer.rawValue),
+            "checkpointing": .string(row.checkpointing.rawValue),
+            "mode": .string(row.mode.rawValue),
+            "fits": .bool(row.fits),
+            "max_batch_size": .int(row.maxBatchSize),
+            "grad_accum_steps": .optional(row.gradAccumSteps, JSONValue.int),
+            "device_used_bytes": .int(row.deviceUsedBytes),
+            "headroom_bytes": .int(row.headroomBytes),
+            "components": .object(
+                Dictionary(row.components.map { ($0.key, $0.bytes) }, uniquingKeysWith: +).mapValues(JSONValue.int)),
+        ]
+        if let whyLost { members["why_lost"] = .string(whyLost) }
+        return .object(members)
+    }
+
+    private func curve(_ curve: MemoryCurve) -> JSONValue {
+        .object([
+            "precision": .string(curve.precision.rawValue),
+            "optimizer": .string(curve.optimizer.rawValue),
+            "checkpointing": .string(curve.checkpointing.rawValue),
+            "max_batch_size": .optional(curve.maxBatchSize, JSONValue.int),
+            "points": .array(
+                curve.points.map {
+                    .object(["batch_size": .int($0.batchSize), "device_used_bytes": .int($0.deviceUsedBytes)])
+                }),
+        ])
+    }
+}
