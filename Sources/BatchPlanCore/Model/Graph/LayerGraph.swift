@@ -41,7 +41,7 @@ public struct LayerGraph: Sendable {
         self.notes = notes
     }
 
-    /// Accounts the graph for one per-sample input shape.
+    /// Accounts the graph for one per-sample input shape; the layers come out in evaluation order.
     ///
     /// - Parameters:
     ///   - input: the sample shape; `.image(c, h, w)` feeds `[c, h, w]`, `.sequence(n)` feeds `[n]`.
@@ -68,11 +68,11 @@ public struct LayerGraph: Sendable {
         }
         let order = try evaluationOrder()
         var state = AccountingState(inputShape: inputShape, inputElements: inputElements)
-        var accounts: [LayerAccount?] = Array(repeating: nil, count: nodes.count)
+        var layers: [LayerAccount] = []
+        layers.reserveCapacity(nodes.count)
         for index in order {
-            accounts[index] = try state.evaluate(nodes[index], at: index, sources: resolvedInputs(index), model: name)
+            layers.append(try state.evaluate(nodes[index], at: index, sources: resolvedInputs(index), model: name))
         }
-        let layers = accounts.compactMap { $0 }
         let classes = outputClasses ?? layers.last(where: { $0.role != .loss })?.outputShape.last ?? 1
         return ModelAccounting(
             name: name, family: family, input: input, task: task, attention: attention, layers: layers,

@@ -46,7 +46,7 @@ public struct LayerSpec: Sendable {
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(text.utf8))
         } catch let error as DecodingError {
-            throw .invalidModel(model: fallbackName, problem: "layer spec: \(Self.describe(error))")
+            throw .invalidModel(model: fallbackName, problem: "layer spec: \(Self.describe(error, in: text))")
         } catch {
             throw .invalidModel(model: fallbackName, problem: "layer spec is not valid JSON")
         }
@@ -141,8 +141,28 @@ public struct LayerSpec: Sendable {
         return LayerNode(name: name, layer: layer, inputs: inputs, block: block, role: role)
     }
 
+    /// Where JSON text stops being JSON, e.g. "unexpected end of file (is a bracket missing?)" or "invalid value at
+    /// line 3, column 14".
+    static func syntaxProblem(in text: String) -> String {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "the text is empty" }
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(text.utf8))
+            return "the text does not hold a JSON object of the expected form"
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "syntax error"
+            if detail.contains("end of file") { return "unexpected end of text (is a closing bracket or brace missing?)" }
+            guard let range = detail.range(of: #"character [0-9]+"#, options: .regularExpression),
+                let offset = Int(detail[range].dropFirst("character ".count))
+            else { return detail }
+            let prefix = Data(text.utf8).prefix(offset)
+            let lines = prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            let column = (lines.last?.count ?? 0) + 1
+            return "invalid JSON at line \(lines.count), column \(column) (a missing comma or quote?)"
+        }
+    }
+
     /// A sentence about what is wrong with the JSON, without Foundation's wording.
-    static func describe(_ error: DecodingError) -> String {
+    static func describe(_ error: DecodingError, in text: String) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             return keys.isEmpty ? "the top level" : String(keys.drop(while: { $0 == "." }))
@@ -153,8 +173,8 @@ public struct LayerSpec: Sendable {
         case let .typeMismatch(_, context), let .valueNotFound(_, context):
             return "wrong type at \(path(context)): \(context.debugDescription)"
         case let .dataCorrupted(context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return "not valid JSON: \(underlying ?? context.debugDescription)"
+            if !context.codingPath.isEmpty { return "bad value at \(path(context)): \(context.debugDescription)" }
+            return "not valid JSON: \(syntaxProblem(in: text))"
         @unknown default:
             return "not valid JSON"
         }

@@ -67,7 +67,7 @@ public struct TorchProfile: Decodable, Hashable, Sendable {
         do {
             self = try JSONDecoder().decode(TorchProfile.self, from: Data(text.utf8))
         } catch let error as DecodingError {
-            throw .invalidModel(model: name, problem: "torch profile: \(LayerSpec.describe(error))")
+            throw .invalidModel(model: name, problem: "torch profile: \(LayerSpec.describe(error, in: text))")
         } catch {
             throw .invalidModel(model: name, problem: "torch profile is not valid JSON")
         }
