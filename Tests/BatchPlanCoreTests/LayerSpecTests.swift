@@ -99,6 +99,14 @@ struct LayerSpecTests {
         #expect(message.contains("not valid JSON: \(expected)"))
     }
 
+    @Test("declared input widths are checked against the inferred ones")
+    func declaredWidthsChecked() {
+        #expect(problem(#"{"input": [3, 8, 8], "layers": [{"name": "c", "type": "conv2d", "in_channels": 1, "out_channels": 4, "kernel": 1}]}"#)
+            .contains("expects 1 input channels, got 3"))
+        #expect(problem(#"{"input": [3, 8, 8], "layers": [{"type": "flatten"}, {"name": "fc", "type": "linear", "in_features": 100, "out_features": 4}]}"#)
+            .contains("layer \"fc\" (Linear): expects 100 input features, got 192"))
+    }
+
     @Test("a wrongly typed value is named")
     func wrongType() {
         #expect(problem(#"{"input": [3, 8, 8], "layers": [{"type": "conv2d", "out_channels": "many", "kernel": 3}]}"#)

@@ -36,6 +36,16 @@ struct VisionZooTests {
         #expect(try VisionZoo.account("vit_b_16", input: .image(channels: 3, height: 384, width: 384)).parameters == 86_859_496)
     }
 
+    @Test("LeNet-5 takes only the 32×32 input its fully connected layers were built for")
+    func lenetFixedInput() {
+        #expect {
+            try VisionZoo.account("lenet5", input: .image(channels: 1, height: 64, width: 64))
+        } throws: { error in
+            "\(error)".contains("\"fc1\"") && "\(error)".contains("expects 120 input features")
+        }
+        #expect(throws: CoreError.self) { try VisionZoo.account("lenet5", input: .image(channels: 3, height: 32, width: 32)) }
+    }
+
     @Test("a ViT rejects an image side that is not a multiple of 16")
     func vitRejectsOddSizes() {
         #expect(throws: CoreError.self) { try VisionZoo.account("vit_b_16", input: .image(channels: 3, height: 225, width: 225)) }
@@ -77,12 +87,18 @@ struct VisionZooTests {
         #expect(dense.layers.first { $0.name == "features.denseblock2.denselayer3.conv1" }?.block == "features.denseblock2")
     }
 
-    @Test("print table", .disabled("prints the comparison table by hand"))
-    func table() throws {
-        for (name, _) in Self.torchvisionParameters {
-            let a = try VisionZoo.account(name)
-            let b = try VisionZoo.account(name, input: name == "lenet5" ? nil : .image(channels: 3, height: 160, width: 160))
-            print("TABLE", name, a.parameters, a.activationBytesPerSample, b.activationBytesPerSample)
-        }
+    /// torchvision's `weights.meta["_ops"]` (GFLOPS as torchvision counts them: multiply-adds of convolutions and
+    /// linear layers, in billions) at 224×224, torchvision 0.29.
+    static let torchvisionGigaMACs: [(String, Double)] = [
+        ("alexnet", 0.714), ("vgg16", 15.47), ("vgg19_bn", 19.632), ("resnet18", 1.814), ("resnet50", 4.089),
+        ("wide_resnet50_2", 11.398), ("mobilenet_v2", 0.301), ("mobilenet_v3_large", 0.217), ("densenet121", 2.834),
+        ("efficientnet_b0", 0.386), ("convnext_tiny", 4.456), ("squeezenet1_0", 0.819), ("regnet_y_400mf", 0.402),
+        ("vit_b_16", 17.564), ("vit_l_16", 61.555),
+    ]
+
+    @Test("forward FLOPs are twice torchvision's multiply-add count, plus up to 8% for element-wise work", arguments: torchvisionGigaMACs)
+    func flopsMatchTorchvision(name: String, gigaMACs: Double) throws {
+        let ratio = Double(try VisionZoo.account(name).flopsPerSample) / (2e9 * gigaMACs)
+        #expect(ratio > 0.995 && ratio < 1.08, "\(name): \(ratio)")
     }
 }

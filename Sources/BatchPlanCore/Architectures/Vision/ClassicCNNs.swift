@@ -5,7 +5,7 @@
 /// Modernized as PyTorch tutorials write it: S2/S4 as parameter-free average pooling (the paper's subsampling has a
 /// trainable coefficient and bias per map), C3 fully connected to S2 (the paper's sparse table has 1,516 weights
 /// instead of 2,416) and a linear output instead of RBF units. Parameters: 156 + 2,416 + 48,120 + 10,164 + 850 =
-/// 61,706.
+/// 61,706. Like the network it describes, it takes 32×32 inputs only (C5 must come out 1×1).
 enum LeNet {
     static let source = "LeCun et al. 1998, Proc. IEEE 86(11):2278-2324, section II.B (modernized: average pooling, full C3, linear output)"
 
@@ -20,7 +20,7 @@ enum LeNet {
         b.add("conv3", Conv2d(120, kernel: 5))
         b.add("act3", Activation(.tanh))
         b.add("flatten", Flatten())
-        b.add("fc1", Linear(84))
+        b.add("fc1", Linear(84, inFeatures: 120))
         b.add("act4", Activation(.tanh))
         b.add("fc2", Linear(10), role: .head)
         return b.graph(name: "lenet5", family: .cnn, notes: [source])

@@ -8,6 +8,8 @@ public struct Conv2d: Layer, Hashable {
     public var dilation: (Int, Int)
     public var groups: Int
     public var bias: Bool
+    /// The input channels the layer was built for, if given: another count is an error.
+    public var inChannels: Int?
 
     public init(
         _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1,
@@ -33,7 +35,7 @@ public struct Conv2d: Layer, Hashable {
 
     public static func == (a: Conv2d, b: Conv2d) -> Bool {
         a.outChannels == b.outChannels && a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding
-            && a.dilation == b.dilation && a.groups == b.groups && a.bias == b.bias
+            && a.dilation == b.dilation && a.groups == b.groups && a.bias == b.bias && a.inChannels == b.inChannels
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -41,6 +43,7 @@ public struct Conv2d: Layer, Hashable {
             hasher.combine(value)
         }
         hasher.combine(bias)
+        hasher.combine(inChannels)
     }
 
     public var typeName: String { "Conv2d" }
@@ -54,6 +57,9 @@ public struct Conv2d: Layer, Hashable {
         }
         try Positive.check(padding.0, "padding", allowZero: true)
         try Positive.check(padding.1, "padding", allowZero: true)
+        if let expected = inChannels, expected != c {
+            throw LayerShapeError("expects \(expected) input channels, got \(c) from an input of shape \(ShapeCheck.describe([c, h, w]))")
+        }
         guard c % groups == 0, outChannels % groups == 0 else {
             throw LayerShapeError("groups \(groups) must divide both in_channels \(c) and out_channels \(outChannels)")
         }
@@ -82,9 +88,15 @@ public struct Linear: Layer, Hashable {
     public var bias: Bool
     public var copiesInput: Bool
     public var savesOutput: Bool
+    /// The input width the layer was built for, if fixed (as `nn.Linear(in_features, …)` is): another width is an
+    /// error instead of a silently different model.
+    public var inFeatures: Int?
 
-    public init(_ outFeatures: Int, bias: Bool = true, copiesInput: Bool = false, savesOutput: Bool = false) {
+    public init(
+        _ outFeatures: Int, inFeatures: Int? = nil, bias: Bool = true, copiesInput: Bool = false, savesOutput: Bool = false
+    ) {
         self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
         self.bias = bias
         self.copiesInput = copiesInput
         self.savesOutput = savesOutput
@@ -96,6 +108,9 @@ public struct Linear: Layer, Hashable {
         let shape = try ShapeCheck.single(inputs, typeName)
         try Positive.check(outFeatures, "out_features")
         guard let inFeatures = shape.last else { throw LayerShapeError("Linear needs an input with at least one dimension") }
+        if let expected = self.inFeatures, expected != inFeatures {
+            throw LayerShapeError("expects \(expected) input features, got \(inFeatures) from an input of shape \(ShapeCheck.describe(shape))")
+        }
         let rows = try CheckedSize.product(Array(shape.dropLast()))
         let parameters = try CheckedSize.multiply(inFeatures, outFeatures) + (bias ? outFeatures : 0)
         let flops = try CheckedSize.multiply(try CheckedSize.multiply(rows, outFeatures), 2 * inFeatures + (bias ? 1 : 0))
@@ -114,12 +129,17 @@ extension Conv2d: SpecDecodableLayer {
             stride: try fields.pair("stride", default: (1, 1)), padding: try fields.pair("padding", default: (0, 0)),
             dilation: try fields.pair("dilation", default: (1, 1)), groups: try fields.int("groups", default: 1),
             bias: try fields.bool("bias", default: true))
+        let inChannels = try fields.int("in_channels", default: 0)
+        self.inChannels = inChannels == 0 ? nil : inChannels
     }
 }
 
 extension Linear: SpecDecodableLayer {
     public static let specTypes = ["linear"]
     public init(specType: String, fields: inout LayerSpecFields) throws(CoreError) {
-        self.init(try fields.int("out_features"), bias: try fields.bool("bias", default: true))
+        let inFeatures = try fields.int("in_features", default: 0)
+        self.init(
+            try fields.int("out_features"), inFeatures: inFeatures == 0 ? nil : inFeatures,
+            bias: try fields.bool("bias", default: true))
     }
 }
