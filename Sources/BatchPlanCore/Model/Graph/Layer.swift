@@ -63,6 +63,12 @@ public enum SavedReference: Sendable, Equatable {
     case input(Int)
     /// The storage of this layer's output (for an in-place op, the input's storage after the op wrote it).
     case output
+    /// The storage of input `index`, kept in fp32 whatever the compute dtype: ops that autocast runs in fp32
+    /// (layer and group norm) keep an fp32 copy of a half input, or the fp32 input itself. At fp32 it is the same
+    /// storage as `.input(index)`.
+    case inputInFP32(Int)
+    /// This layer's output, which autocast computes in fp32 (softmax).
+    case outputInFP32
     /// A tensor only this layer holds: `elements` per sample in `storage` class (indices, masks, statistics, the
     /// clone of an input an in-place op overwrites).
     case fresh(elements: Int, storage: StorageClass)

@@ -191,19 +191,25 @@ private struct AccountingState {
             var saved = SavedTensors.none
             for reference in evaluation.saves {
                 let id: Int
+                var keptInFP32 = false
                 switch reference {
-                case let .input(position):
+                case let .input(position), let .inputInFP32(position):
                     guard sources.indices.contains(position), let source = storageOf[sources[position]] else {
                         throw LayerShapeError("saves input \(position + 1), which it does not have")
                     }
                     id = source
+                    if case .inputInFP32 = reference { keptInFP32 = true }
                 case .output:
                     id = outputStorage
+                case .outputInFP32:
+                    id = outputStorage
+                    keptInFP32 = true
                 case let .fresh(elements, storage):
                     storages.append(Storage(elements: elements, storage: storage))
                     id = storages.count - 1
                 }
                 guard counted.insert(id).inserted else { continue }
+                if keptInFP32, storages[id].storage == .activation { storages[id].storage = .fp32 }
                 saved = try Self.adding(storages[id], to: saved)
             }
             shapes[index] = evaluation.outputShape

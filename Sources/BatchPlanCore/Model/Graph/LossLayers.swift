@@ -16,7 +16,7 @@ public struct CrossEntropyLoss: Layer, Hashable {
     }
 }
 
-/// `torch.nn.Softmax` over the last dimension: saves its output.
+/// `torch.nn.Softmax` over the last dimension: saves its output, in fp32 (autocast runs softmax in fp32).
 public struct Softmax: Layer, Hashable {
     public init() {}
 
@@ -25,7 +25,7 @@ public struct Softmax: Layer, Hashable {
     public func evaluate(_ inputs: [[Int]]) throws(LayerShapeError) -> LayerEvaluation {
         let shape = try ShapeCheck.single(inputs, typeName)
         return LayerEvaluation(
-            outputShape: shape, flops: try CheckedSize.multiply(try CheckedSize.product(shape), 5), saves: [.output])
+            outputShape: shape, flops: try CheckedSize.multiply(try CheckedSize.product(shape), 5), saves: [.outputInFP32])
     }
 }
 
