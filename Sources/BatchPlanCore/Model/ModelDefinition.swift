@@ -58,7 +58,10 @@ public struct ModelDefinition: Hashable, Codable, Sendable {
     static func accountant(for kind: ModelDefinitionKind) -> any ModelAccountant {
         switch kind {
         case .rawCounts: RawCountsAccountant()
-        case .builder, .huggingFace, .layerSpec, .torchProfile: UnavailableAccountant(kind: kind)
+        case .builder: VisionBuilderAccountant()
+        case .layerSpec: LayerSpecAccountant()
+        case .torchProfile: TorchProfileAccountant()
+        case .huggingFace: UnavailableAccountant(kind: kind)
         }
     }
 
