@@ -58,7 +58,8 @@ public struct ModelDefinition: Hashable, Codable, Sendable {
     static func accountant(for kind: ModelDefinitionKind) -> any ModelAccountant {
         switch kind {
         case .rawCounts: RawCountsAccountant()
-        case .builder, .huggingFace, .layerSpec, .torchProfile: UnavailableAccountant(kind: kind)
+        case .huggingFace: HuggingFaceAccountant()
+        case .builder, .layerSpec, .torchProfile: UnavailableAccountant(kind: kind)
         }
     }
 
