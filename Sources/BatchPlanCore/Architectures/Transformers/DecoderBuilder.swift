@@ -42,11 +42,6 @@ struct DecoderBuilder {
         default:
             break
         }
-        if d.layout == .falcon {
-            // Falcon hands SDPA an explicit fp32 causal mask per sample (batch × 1 × S × S), shared by every layer.
-            out.add("transformer.causal_mask", type: "AttentionMask", width: tokens, perToken: SavedTensors(fp32: tokens),
-                block: nil, role: .attentionCore)
-        }
         for index in 0..<d.layers {
             block("\(n.block).\(index)", into: &out)
         }
@@ -58,7 +53,14 @@ struct DecoderBuilder {
         return out.layers
     }
 
-    private var effectiveAttention: AttentionImplementation { d.eagerOnly ? .eager : attention }
+    /// What the attention kernel keeps: eager's tensors for eager-only models, and for SDPA with grouped-query
+    /// attention too, because CUDA's memory-efficient kernel takes no `enable_gqa` and flash needs fp16/bf16, so fp32
+    /// SDPA runs on the math path (measured on an H100: llama and phi3 keep exactly what eager keeps).
+    private var effectiveAttention: AttentionImplementation {
+        if d.eagerOnly { return .eager }
+        if attention == .sdpa && d.kvHeads != d.heads && d.layout != .falcon { return .eager }
+        return attention
+    }
 
     private func attentionCall(kvRepeated: Bool = false, fusedExtra: Int = 0) -> TransformerLayers.AttentionCall {
         let impl = effectiveAttention
@@ -117,7 +119,7 @@ struct DecoderBuilder {
             out.norm("\(b).ln_1", d.norm, width: h, block: b)
             out.linear("\(b).attn.c_attn", in: h, out: 3 * h, bias: true, block: b, type: "Conv1D")
             // One of q/k/v stays a view of c_attn's fused output, keeping all three thirds alive.
-            out.attention("\(b).attn", attentionCall(fusedExtra: 2 * h), block: b)
+            out.attention("\(b).attn", attentionCall(fusedExtra: eager ? 0 : 2 * h), block: b)
             out.linear("\(b).attn.c_proj", in: h, out: h, bias: true, savesInput: eager, block: b, type: "Conv1D")
             out.dropout("\(b).attn.resid_dropout", p: d.hiddenDropout, width: h, block: b)
             out.norm("\(b).ln_2", d.norm, width: h, block: b)
@@ -139,6 +141,9 @@ struct DecoderBuilder {
                 out.norm("\(b).input_layernorm", d.norm, width: h, block: b)
             }
             out.linear("\(attn).query_key_value", in: h, out: d.queryWidth + 2 * d.kvWidth, bias: d.qkvBias, block: b)
+            // Each Falcon layer builds an fp32 additive causal mask per sample (batch × 1 × S × S) and hands it to SDPA.
+            out.add("\(attn).attention_mask", type: "AttentionMask", width: tokens, perToken: SavedTensors(fp32: tokens),
+                block: b, role: .attentionCore)
             out.attention(attn, attentionCall(kvRepeated: d.falconNewArchitecture), block: b)
             out.linear("\(attn).dense", in: d.queryWidth, out: h, bias: d.outputBias, savesInput: eager, block: b)
             out.plainMLP(d, "\(b).mlp", up: "dense_h_to_4h", down: "dense_4h_to_h", activationName: "act", inputShared: !d.falconNewArchitecture, block: b)
@@ -146,7 +151,7 @@ struct DecoderBuilder {
             let attn = "\(b).self_attention"
             out.norm("\(b).input_layernorm", d.norm, width: h, block: b)
             out.linear("\(attn).query_key_value", in: h, out: 3 * h, bias: true, block: b)
-            out.attention(attn, attentionCall(fusedExtra: eager ? 2 * h : 0), block: b)
+            out.attention(attn, attentionCall(), block: b)
             out.linear("\(attn).dense", in: h, out: h, bias: true, block: b)
             out.dropout("\(b).hidden_dropout", p: d.hiddenDropout, width: h, block: b)
             out.norm("\(b).post_attention_layernorm", d.norm, width: h, block: b)

@@ -114,8 +114,10 @@ struct HuggingFaceAccountant: ModelAccountant {
             notes.append("transformers 5 ties T5/mT5's lm_head to the shared embedding whatever tie_word_embeddings says")
             notes.append("self-attention with relative position bias runs on PyTorch's math path: S×S probabilities kept")
         }
-        if attention == .sdpa && d.kvHeads != d.heads {
-            notes.append("SDPA with grouped-query attention assumes a fused kernel (flash under fp16/bf16); fp32 on CUDA falls back to the math path")
+        if attention == .sdpa && d.kvHeads != d.heads && d.layout != .falcon {
+            notes.append(
+                "SDPA with grouped-query attention accounted on PyTorch's math path (S×S probabilities kept), as CUDA runs it"
+                    + " in fp32; under fp16/bf16 the flash kernel keeps only q, k, v, its output and log-sum-exp")
         }
         if attention == .sdpa && d.attentionDropout > 0 {
             notes.append("attention dropout inside the fused SDPA kernel keeps no mask (CUDA); PyTorch's CPU math path would keep S×S")
