@@ -5,6 +5,9 @@ struct DecoderBuilder {
     var attention: AttentionImplementation
     var task: TrainingTask
     var tokens: Int
+    /// Account SDPA with grouped-query attention on PyTorch's math path, as CUDA runs it in fp32 (see
+    /// `effectiveAttention`); `false` assumes the fused flash kernel that fp16/bf16 runs use.
+    var groupedQueryMathPath = false
 
     /// Module-path prefixes of the body, its blocks and its final norm.
     private var names: (body: String, block: String, embed: String, finalNorm: String, head: String) {
@@ -53,12 +56,12 @@ struct DecoderBuilder {
         return out.layers
     }
 
-    /// What the attention kernel keeps: eager's tensors for eager-only models, and for SDPA with grouped-query
-    /// attention too, because CUDA's memory-efficient kernel takes no `enable_gqa` and flash needs fp16/bf16, so fp32
-    /// SDPA runs on the math path (measured on an H100: llama and phi3 keep exactly what eager keeps).
+    /// What the attention kernel keeps: eager's tensors for eager-only models; with `groupedQueryMathPath`, for SDPA
+    /// with grouped-query attention too, because CUDA's memory-efficient kernel takes no `enable_gqa` and flash needs
+    /// fp16/bf16, so fp32 SDPA runs on the math path (measured on an H100: llama and phi3 keep exactly what eager keeps).
     private var effectiveAttention: AttentionImplementation {
         if d.eagerOnly { return .eager }
-        if attention == .sdpa && d.kvHeads != d.heads && d.layout != .falcon { return .eager }
+        if groupedQueryMathPath && attention == .sdpa && d.usesGroupedQueryKernel { return .eager }
         return attention
     }
 

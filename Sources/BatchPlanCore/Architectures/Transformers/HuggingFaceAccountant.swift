@@ -3,6 +3,8 @@
 struct HuggingFaceAccountant: ModelAccountant {
     /// Sequence length used when the options give none (capped at the model's limit).
     static let defaultSequenceLength = 512
+    /// Account SDPA with grouped-query attention on the math path (fp32 on CUDA) instead of the fused kernel.
+    var groupedQueryMathPath = false
 
     func family(of definition: ModelDefinition) throws(CoreError) -> ModelFamily {
         Self.family(of: try description(of: definition))
@@ -60,7 +62,16 @@ struct HuggingFaceAccountant: ModelAccountant {
         switch family {
         case .encoder: layers = EncoderBuilder(d: d, attention: attention, task: task, tokens: tokens).build()
         case .encoderDecoder: layers = T5Builder(d: d, attention: attention, tokens: tokens).build()
-        default: layers = DecoderBuilder(d: d, attention: attention, task: task, tokens: tokens).build()
+        default:
+            var builder = DecoderBuilder(d: d, attention: attention, task: task, tokens: tokens)
+            builder.groupedQueryMathPath = groupedQueryMathPath
+            layers = builder.build()
+            if attention == .sdpa && d.usesGroupedQueryKernel && !d.eagerOnly {
+                builder.groupedQueryMathPath = !groupedQueryMathPath
+                let other = builder.build().reduce(SavedTensors.none) { $0 + $1.saved }.bytes(activationBytes: 4)
+                let this = layers.reduce(SavedTensors.none) { $0 + $1.saved }.bytes(activationBytes: 4)
+                notes.append(Self.groupedQueryNote(mathPath: groupedQueryMathPath, difference: abs(other - this)))
+            }
         }
         notes += Self.notes(for: d, attention: attention)
         return ModelAccounting(
@@ -101,6 +112,13 @@ struct HuggingFaceAccountant: ModelAccountant {
         return requested
     }
 
+    static func groupedQueryNote(mathPath: Bool, difference: Int) -> String {
+        let bytes = ByteSize.format(difference)
+        return mathPath
+            ? "SDPA with grouped-query attention accounted on PyTorch's math path (S×S probabilities kept), as CUDA runs it in fp32; the fused flash kernel of fp16/bf16 runs keeps \(bytes) less per sample at fp32 sizes"
+            : "SDPA with grouped-query attention accounted with the fused flash kernel (fp16/bf16 runs); in fp32 CUDA has no fused grouped-query kernel and its math path keeps \(bytes) more per sample (S×S probabilities)"
+    }
+
     static func notes(for d: TransformerDescription, attention: AttentionImplementation) -> [String] {
         var notes = [
             "saved tensors as PyTorch keeps them in train mode under transformers 5 (dropout masks one byte each);"
@@ -113,11 +131,6 @@ struct HuggingFaceAccountant: ModelAccountant {
         if d.layout == .t5 {
             notes.append("transformers 5 ties T5/mT5's lm_head to the shared embedding whatever tie_word_embeddings says")
             notes.append("self-attention with relative position bias runs on PyTorch's math path: S×S probabilities kept")
-        }
-        if attention == .sdpa && d.kvHeads != d.heads && d.layout != .falcon {
-            notes.append(
-                "SDPA with grouped-query attention accounted on PyTorch's math path (S×S probabilities kept), as CUDA runs it"
-                    + " in fp32; under fp16/bf16 the flash kernel keeps only q, k, v, its output and log-sum-exp")
         }
         if attention == .sdpa && d.attentionDropout > 0 {
             notes.append("attention dropout inside the fused SDPA kernel keeps no mask (CUDA); PyTorch's CPU math path would keep S×S")

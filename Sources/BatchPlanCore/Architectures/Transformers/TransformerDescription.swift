@@ -133,6 +133,8 @@ struct TransformerDescription: Hashable, Sendable {
     var queryWidth: Int { heads * headDim }
     /// Key (and value) width: `kvHeads × headDim`.
     var kvWidth: Int { kvHeads * headDim }
+    /// SDPA receives fewer key/value heads than query heads (`enable_gqa`); Falcon expands or broadcasts them itself.
+    var usesGroupedQueryKernel: Bool { kvHeads != heads && layout != .falcon }
     /// Rotary dimensions per head.
     var rotaryDim: Int { rotaryFraction.map { Int(Double(headDim) * $0) } ?? 0 }
 }
