@@ -61,7 +61,7 @@ public struct ModelDefinition: Hashable, Codable, Sendable {
         case .builder: VisionBuilderAccountant()
         case .layerSpec: LayerSpecAccountant()
         case .torchProfile: TorchProfileAccountant()
-        case .huggingFace: UnavailableAccountant(kind: kind)
+        case .huggingFace: HuggingFaceAccountant()
         }
     }
 
@@ -74,13 +74,4 @@ public struct ModelDefinition: Hashable, Codable, Sendable {
     public func family() throws(CoreError) -> ModelFamily {
         try Self.accountant(for: kind).family(of: self)
     }
-}
-
-/// Placeholder for kinds whose accountant is not part of this build.
-struct UnavailableAccountant: ModelAccountant {
-    var kind: ModelDefinitionKind
-    func account(_ definition: ModelDefinition, options: AccountingOptions) throws(CoreError) -> ModelAccounting {
-        throw .unsupported("model \"\(definition.name)\": definitions of kind \(kind.rawValue) are not supported by this build")
-    }
-    func family(of definition: ModelDefinition) throws(CoreError) -> ModelFamily { .custom }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@testable import BatchPlanCore
+
+/// A transformer row of `Fixtures/torch_reference.json` (written by `tools/profile_torch.py`: PyTorch 2.15 /
+/// transformers 5.24, fp32, CPU with CUDA's dropout and fused-SDPA kernels).
+struct TorchReferenceRow: Sendable, CustomStringConvertible {
+    var name: String
+    var sequence: Int
+    var attention: AttentionImplementation
+    var task: TrainingTask
+    var parameters: Int
+    var activationBytes: Int
+
+    var description: String { "\(name)@\(sequence) \(attention.rawValue)" }
+
+    static func load() -> [TorchReferenceRow] {
+        guard let url = Bundle.module.url(forResource: "torch_reference", withExtension: "json", subdirectory: "Fixtures"),
+            let data = try? Data(contentsOf: url),
+            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let models = root["models"] as? [[String: Any]]
+        else { return [] }
+        return models.compactMap { row in
+            guard let input = row["input"] as? [String: Any], input["kind"] as? String == "sequence",
+                let length = input["length"] as? Int, let rawName = row["name"] as? String,
+                let attention = AttentionImplementation(rawValue: row["attention"] as? String ?? "sdpa"),
+                let task = TrainingTask(rawValue: row["task"] as? String ?? ""),
+                let parameters = row["parameters"] as? Int, let bytes = row["activation_bytes_per_sample"] as? Int
+            else { return nil }
+            let name = String(rawName.split(separator: "@").first ?? "")
+            guard HFZoo.parameters[name] != nil else { return nil }
+            return TorchReferenceRow(
+                name: name, sequence: length, attention: attention, task: task, parameters: parameters, activationBytes: bytes)
+        }
+    }
+}
+
+@Suite("Transformer accounting against PyTorch's measured zoo")
+struct TransformerTorchReferenceTests {
+    static let rows = TorchReferenceRow.load()
+
+    @Test("parameters and activation bytes per sample are within 5% of PyTorch's", arguments: rows)
+    func matchesReference(row: TorchReferenceRow) throws {
+        let accounting = try HFZoo.definition(row.name).account(
+            AccountingOptions(input: .sequence(length: row.sequence), task: row.task, attention: row.attention))
+        #expect(accounting.parameters == row.parameters)
+        let error = abs(Double(accounting.activationBytesPerSample - row.activationBytes)) / Double(row.activationBytes)
+        #expect(error < 0.05, "predicted \(accounting.activationBytesPerSample), measured \(row.activationBytes)")
+    }
+
+    /// Measured on an H100 (torch 2.11, transformers 5.17, fp32; `/work/scratch/reference/cuda_check_h100.json`):
+    /// activation bytes per sample. llama-3.2-1b's SDPA runs on the math path there (fp32 grouped-query attention).
+    static let h100: [(String, Int, AttentionImplementation, Int)] = [
+        ("gpt2", 128, .sdpa, 170_634_744), ("gpt2", 512, .sdpa, 682_539_000),
+        ("bert-base-uncased", 128, .sdpa, 78_848_784), ("bert-base-uncased", 512, .sdpa, 315_374_352),
+        ("bert-base-uncased", 128, .eager, 100_008_720), ("t5-small", 128, .sdpa, 105_228_288),
+        ("t5-small", 512, .sdpa, 590_782_464), ("llama-3.2-1b", 128, .sdpa, 538_593_784),
+        ("llama-3.2-1b", 512, .sdpa, 2_557_028_344),
+    ]
+
+    @Test("activation bytes per sample match an H100's saved tensors within 0.1%", arguments: 0..<h100.count)
+    func matchesH100(index: Int) throws {
+        let (name, sequence, attention, measured) = Self.h100[index]
+        var accountant = HuggingFaceAccountant()
+        accountant.groupedQueryMathPath = true
+        let accounting = try accountant.account(
+            HFZoo.definition(name), options: AccountingOptions(input: .sequence(length: sequence), attention: attention))
+        let error = abs(Double(accounting.activationBytesPerSample - measured)) / Double(measured)
+        #expect(error < 0.001, "predicted \(accounting.activationBytesPerSample), measured \(measured)")
+    }
+}
