@@ -31,7 +31,7 @@ struct RunDecoder {
         var unmodelled: [String: String] = [:]
         guard let model = try fields.string("model") else { throw Problem(message: "model is required") }
         let kindText = try fields.string("kind") ?? (try fields.string("outcome") == "oom" ? "oom" : "mem_at_batch")
-        guard let kind = MeasuredRun.Kind(rawValue: kindText) else {
+        guard var kind = MeasuredRun.Kind(rawValue: kindText) else {
             throw Problem(message: "kind \"\(kindText)\" is not one of \(MeasuredRun.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var precision: Precision?
@@ -108,7 +108,8 @@ struct RunDecoder {
             guard gib > 0, gib < 1_048_576 else { throw Problem(message: "gpu_memory_gib must be positive") }
             gpuMemory = Int(gib * 1_073_741_824)
         }
-        let outcomeText = try fields.string("outcome") ?? (kind == .oom ? "oom" : "ok")
+        var outcomeText = try fields.string("outcome") ?? (kind == .oom ? "oom" : "ok")
+        if kind == .maxBatch, batchSize == 0 { outcomeText = "oom" }
         guard let outcome = MeasuredRun.Outcome(rawValue: outcomeText.lowercased()) else {
             throw Problem(message: "outcome \"\(outcomeText)\" is not ok or oom")
         }
@@ -116,13 +117,25 @@ struct RunDecoder {
             let object = try? JSONDecoder().decode([String: String].self, from: data) {
             unmodelled.merge(object) { a, _ in a }
         }
+        // tools/measure_torch.py names an emulated card "NVIDIA H100 80GB HBM3 (capped 12GiB)"; the cap itself is in
+        // memory_cap_bytes, so the GPU is the physical card.
+        var gpu = try fields.string("gpu")
+        if let name = gpu, let range = name.range(of: " (capped ") { gpu = String(name[..<range.lowerBound]) }
+        // A search where not even one sample fit is an OOM at the first size tried.
+
+        var bracketNext = try fields.int("bracket_next")
+        if kind == .maxBatch, batchSize == 0, let next = bracketNext {
+            kind = .oom
+            batchSize = next
+            bracketNext = nil
+        }
         var run = MeasuredRun(
-            key: "", kind: kind, model: model, gpu: try fields.string("gpu"), gpuMemoryBytes: gpuMemory,
+            key: "", kind: kind, model: model, gpu: gpu, gpuMemoryBytes: gpuMemory,
             memoryCapBytes: try fields.bytes("memory_cap_bytes"), framework: framework,
             cudaVersion: try fields.string("cuda_version"), driverVersion: try fields.string("driver_version"),
             precision: precision, optimizer: optimizer, checkpointing: checkpointing, trainingMode: mode,
             loraRank: try fields.int("lora_rank"), attention: attention, task: task, batchSize: batchSize,
-            bracketNext: try fields.int("bracket_next"), gradAccumSteps: try fields.int("grad_accum_steps") ?? 1,
+            bracketNext: bracketNext, gradAccumSteps: try fields.int("grad_accum_steps") ?? 1,
             seqLen: try fields.int("seq_len"), imageSize: try fields.int("image_size"), gpus: try fields.int("gpus") ?? 1,
             zeroStage: try fields.int("zero_stage") ?? 0, outcome: outcome, peakAllocatedBytes: allocated,
             peakReservedBytes: reserved, deviceUsedBytes: deviceUsed, peakUnspecifiedBytes: unspecified,
@@ -132,7 +145,7 @@ struct RunDecoder {
             recordedAt: try fields.string("measured_at") ?? fields.string("recorded_at") ?? now)
         // An id is scoped by its source ("S3:T1"); an id that already names its scope is kept as it is.
         run.key = try fields.string("id").map { $0.contains(":") ? $0 : "\(run.source):\($0)" } ?? Self.fingerprint(run)
-        do {
+        do throws(CoreError) {
             try run.validate()
         } catch let CoreError.invalidValue(_, _, fix) {
             guard lenient else { throw Problem(message: fix) }
