@@ -9,7 +9,7 @@ struct BatchSolver {
     static let batchLimit = 1 << 24
 
     /// Solves `phases` (its configuration's batch and accumulation are replaced).
-    func solve(_ phases: PhaseModel, model: ModelAccounting, gpu: GPU) throws(CoreError) -> BatchSolution {
+    func solve(_ phases: PhaseModel, model: ModelAccounting, gpu: GPU, withAssumptions: Bool = true) -> BatchSolution {
         let headroom = options.headroom.bytes(ofCard: memory)
         var micro = largestFitting(phases, headroom: headroom)
         var accumulation = 1
@@ -41,7 +41,7 @@ struct BatchSolver {
         configuration.batchSize = max(micro, 1)
         let final = PhaseModel(
             profile: solved.profile, configuration: configuration, gpu: gpu, calibration: solved.calibration)
-        var estimate = final.estimate(batch: max(micro, 1), model: model)
+        var estimate = final.estimate(batch: max(micro, 1), model: model, withAssumptions: withAssumptions)
         if let target = options.targetBatch, micro > 0 {
             estimate.assumptions.append(
                 "target batch \(target): micro-batch \(micro) × \(accumulation) accumulation steps × "

@@ -82,52 +82,62 @@ struct FitSearch {
                         configuration.optimizer = optimizer
                         let phases = PhaseModel(
                             profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
-                        guard let solution = try? solver.solve(phases, model: model, gpu: gpu) else { continue }
-                        let fits = solution.maxBatchSize >= 1
+                        let solution = solver.solve(phases, model: model, gpu: gpu, withAssumptions: false)
                         let used = phases.deviceUsed(batch: 1)
                         candidates.append(
                             Scored(
                                 candidate: PlanCandidate(
                                     gpu: gpu.name, model: model.name, configuration: solution.estimate.configuration,
-                                    fits: fits, maxBatchSize: solution.maxBatchSize,
+                                    fits: solution.maxBatchSize >= 1, maxBatchSize: solution.maxBatchSize,
                                     gradAccumSteps: solution.gradAccumSteps,
                                     deviceUsedBytes: solution.estimate.deviceUsedBytes,
                                     headroomBytes: solution.headroomBytes, estimate: solution.estimate),
                                 deviceUsedAtOne: used,
-                                shortfall: used + phases.uncertainty(deviceUsed: used) + headroom - gpu.memoryBytes,
-                                phases: phases))
+                                shortfall: used + phases.uncertainty(deviceUsed: used) + headroom - gpu.memoryBytes))
                     }
                 }
             }
         }
+        // Sort indices, not the (large) candidates.
         let ranking = PlanRanking(preference: options.preference)
-        candidates.sort { ranking.precedes($0, $1) }
+        let keys = candidates.map(ranking.key)
+        let order = keys.indices.sorted { PlanRanking.precedes(keys[$0], keys[$1]) }
+        let winner = order.first.flatMap { candidates[$0].candidate.fits ? candidates[$0] : nil }
         var ranked: [PlanCandidate] = []
         ranked.reserveCapacity(candidates.count)
-        let winner = candidates.first.flatMap { $0.candidate.fits ? $0 : nil }
-        for (index, scored) in candidates.enumerated() {
-            var candidate = scored.candidate
-            candidate.rank = index + 1
-            if let winner, index > 0 {
-                candidate.whyNot = ranking.whyNot(scored, lostTo: winner)
+        for (position, index) in order.enumerated() {
+            var candidate = candidates[index].candidate
+            candidate.rank = position + 1
+            if let winner, position > 0 {
+                candidate.whyNot = ranking.whyNot(candidates[index], lostTo: winner)
             } else if !candidate.fits {
-                candidate.whyNot = "does not fit: needs \(ByteSize.format(scored.shortfall)) more at batch 1"
+                candidate.whyNot = "does not fit: needs \(ByteSize.format(candidates[index].shortfall)) more at batch 1"
             }
             ranked.append(candidate)
         }
         var nothingFits: NothingFits?
-        if winner == nil, let closest = candidates.min(by: { $0.shortfall < $1.shortfall }) {
+        if winner == nil, let closest = candidates.min(by: { $0.shortfall < $1.shortfall }),
+            let phases = phaseModel(closest.candidate.configuration, model: model, gpu: gpu, profiles: profiles,
+                calibration: calibration)
+        {
             nothingFits = FitAdvisor(model: model, gpu: gpu, calibration: calibration, options: options)
-                .advise(failing: closest.phases)
+                .advise(failing: phases)
         }
         var assumptions = [
             "headroom \(options.headroom) of \(gpu.name) (\(ByteSize.format(headroom)))",
             "framework: \(base.framework)", "attention: \(model.attention.rawValue)",
             "ranking: \(options.preference.rawValue)",
         ]
-        assumptions.append(contentsOf: RuntimeDefaults.resolve(gpu: gpu, framework: base.framework).notes)
+        assumptions.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: base.framework))
         assumptions.append(contentsOf: skipped)
-        let best = winner == nil ? nil : ranked.first
+        var best = winner == nil ? nil : ranked.first
+        if var plan = best,
+            let final = phaseModel(plan.configuration, model: model, gpu: gpu, profiles: profiles, calibration: calibration)
+        {
+            // Only the winner carries its own assumptions; the shared ones are on the result.
+            plan.estimate.assumptions = final.assumptions(model: model) + plan.estimate.assumptions
+            best = plan
+        }
         return FitResult(
             gpu: gpu.name, model: model.name, best: best, alternatives: Array(ranked.dropFirst(best == nil ? 0 : 1)),
             nothingFits: nothingFits, assumptions: assumptions)
@@ -141,5 +151,16 @@ struct Scored {
     var deviceUsedAtOne: Int
     /// Bytes missing at batch 1 (negative when it fits).
     var shortfall: Int
-    var phases: PhaseModel
+}
+
+extension FitSearch {
+    /// The phase model of a candidate's configuration from the cached profiles.
+    func phaseModel(
+        _ configuration: TrainingConfiguration, model: ModelAccounting, gpu: GPU,
+        profiles: [ProfileKey: Result<ModelProfile, CoreError>], calibration: CalibrationFactors
+    ) -> PhaseModel? {
+        let key = ProfileKey(checkpointing: configuration.checkpointing, mode: configuration.mode)
+        guard case let .success(profile)? = profiles[key] else { return nil }
+        return PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
+    }
 }

@@ -1,6 +1,8 @@
 extension PhaseModel {
     /// The full estimate at `batch`: components at the peak phase, the three counters, phases and assumptions.
-    func estimate(batch: Int, model: ModelAccounting) -> MemoryEstimate {
+    ///
+    /// `withAssumptions: false` leaves the assumptions empty (fit's alternatives, where they are shared).
+    func estimate(batch: Int, model: ModelAccounting, withAssumptions: Bool = true) -> MemoryEstimate {
         let peak = peak(batch: batch)
         let components = components(batch: batch, phase: peak.phase)
         let allocated = components.allocated
@@ -44,7 +46,7 @@ extension PhaseModel {
                 (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * calibration.activationScale)
                     .rounded()),
             parameters: profile.parameters, trainableParameters: profile.trainable, decomposition: decomposition,
-            calibrationScope: calibration.scope, assumptions: assumptions(model: model))
+            calibrationScope: calibration.scope, assumptions: withAssumptions ? assumptions(model: model) : [])
     }
 
     /// What this estimate assumed, each default with its source.
@@ -86,7 +88,7 @@ extension PhaseModel {
         if accumulating {
             notes.append("gradient accumulation (\(configuration.gradAccumSteps) steps): gradients resident during forward")
         }
-        notes.append(contentsOf: runtime.notes)
+        notes.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: configuration.framework))
         notes.append(contentsOf: profile.notes)
         notes.append(contentsOf: model.notes)
         if calibration.activationScale == 1, calibration.modelStateScale == 1, calibration.allocatorReserveRatio == nil,

@@ -14,6 +14,7 @@ struct PhaseModel: Sendable {
     let optimizer: OptimizerStateRule
     let runtime: RuntimeDefaults
     let calibration: CalibrationFactors
+    let gpu: GPU?
 
     // Bytes, calibrated.
     let storedWeights: Double
@@ -39,6 +40,7 @@ struct PhaseModel: Sendable {
         self.profile = profile
         self.configuration = configuration
         self.calibration = calibration
+        self.gpu = gpu
         let storage = PrecisionStorage.of(configuration.precision)
         let optimizer = OptimizerStateRule.of(configuration.optimizer)
         let runtime = RuntimeDefaults.resolve(gpu: gpu, framework: configuration.framework)
