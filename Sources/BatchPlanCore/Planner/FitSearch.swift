@@ -74,6 +74,7 @@ struct FitSearch {
                         continue
                     case nil: continue
                     }
+                    var scan: [Int]?  // the backward envelope does not depend on the optimizer
                     for optimizer in optimizers {
                         var configuration = base
                         configuration.precision = precision
@@ -81,7 +82,9 @@ struct FitSearch {
                         configuration.checkpointing = checkpointing
                         configuration.optimizer = optimizer
                         let phases = PhaseModel(
-                            profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
+                            profile: profile, configuration: configuration, gpu: gpu, calibration: calibration,
+                            backwardScan: scan)
+                        scan = phases.backwardScan
                         let solution = solver.solve(phases, model: model, gpu: gpu, withAssumptions: false)
                         let used = phases.deviceUsed(batch: 1)
                         candidates.append(
@@ -103,17 +106,22 @@ struct FitSearch {
         let keys = candidates.map(ranking.key)
         let order = keys.indices.sorted { PlanRanking.precedes(keys[$0], keys[$1]) }
         let winner = order.first.flatMap { candidates[$0].candidate.fits ? candidates[$0] : nil }
-        var ranked: [PlanCandidate] = []
-        ranked.reserveCapacity(candidates.count)
+        var best: PlanCandidate?
+        var alternatives: [PlanCandidate] = []
+        alternatives.reserveCapacity(candidates.count)
         for (position, index) in order.enumerated() {
             var candidate = candidates[index].candidate
             candidate.rank = position + 1
-            if let winner, position > 0 {
+            if winner != nil, position == 0 {
+                best = candidate
+                continue
+            }
+            if let winner {
                 candidate.whyNot = ranking.whyNot(candidates[index], lostTo: winner)
-            } else if !candidate.fits {
+            } else {
                 candidate.whyNot = "does not fit: needs \(ByteSize.format(candidates[index].shortfall)) more at batch 1"
             }
-            ranked.append(candidate)
+            alternatives.append(candidate)
         }
         var nothingFits: NothingFits?
         if winner == nil, let closest = candidates.min(by: { $0.shortfall < $1.shortfall }),
@@ -130,16 +138,15 @@ struct FitSearch {
         ]
         assumptions.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: base.framework))
         assumptions.append(contentsOf: skipped)
-        var best = winner == nil ? nil : ranked.first
         if var plan = best,
             let final = phaseModel(plan.configuration, model: model, gpu: gpu, profiles: profiles, calibration: calibration)
         {
             // Only the winner carries its own assumptions; the shared ones are on the result.
-            plan.estimate.assumptions = final.assumptions(model: model) + plan.estimate.assumptions
+            plan.estimate.assumptions = final.assumptions(model: model, gpu: gpu) + plan.estimate.assumptions
             best = plan
         }
         return FitResult(
-            gpu: gpu.name, model: model.name, best: best, alternatives: Array(ranked.dropFirst(best == nil ? 0 : 1)),
+            gpu: gpu.name, model: model.name, best: best, alternatives: alternatives,
             nothingFits: nothingFits, assumptions: assumptions)
     }
 }

@@ -2,7 +2,9 @@ extension PhaseModel {
     /// The full estimate at `batch`: components at the peak phase, the three counters, phases and assumptions.
     ///
     /// `withAssumptions: false` leaves the assumptions empty (fit's alternatives, where they are shared).
-    func estimate(batch: Int, model: ModelAccounting, withAssumptions: Bool = true) -> MemoryEstimate {
+    func estimate(
+        batch: Int, model: ModelAccounting, gpu: GPU?, gradAccumSteps: Int? = nil, withAssumptions: Bool = true
+    ) -> MemoryEstimate {
         let peak = peak(batch: batch)
         let components = components(batch: batch, phase: peak.phase)
         let allocated = components.allocated
@@ -15,7 +17,7 @@ extension PhaseModel {
             let b = Double(batch)
             var worst = 0
             var worstBytes = -Double.infinity
-            for index in profile.backward.indices {
+            for index in backwardScan {
                 let l = backwardLine(index)
                 let value = l.constant + l.perSample * b
                 if value > worstBytes { (worst, worstBytes) = (index, value) }
@@ -38,6 +40,7 @@ extension PhaseModel {
 
         var configuration = self.configuration
         configuration.batchSize = batch
+        if let gradAccumSteps { configuration.gradAccumSteps = gradAccumSteps }
         return MemoryEstimate(
             configuration: configuration, components: components, peakAllocatedBytes: allocated,
             peakReservedBytes: reservedBytes, deviceUsedBytes: deviceUsed,
@@ -46,11 +49,11 @@ extension PhaseModel {
                 (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * calibration.activationScale)
                     .rounded()),
             parameters: profile.parameters, trainableParameters: profile.trainable, decomposition: decomposition,
-            calibrationScope: calibration.scope, assumptions: withAssumptions ? assumptions(model: model) : [])
+            calibrationScope: calibration.scope, assumptions: withAssumptions ? assumptions(model: model, gpu: gpu) : [])
     }
 
     /// What this estimate assumed, each default with its source.
-    func assumptions(model: ModelAccounting) -> [String] {
+    func assumptions(model: ModelAccounting, gpu: GPU?) -> [String] {
         var notes = ["framework: \(configuration.framework)", "attention: \(model.attention.rawValue)"]
         notes.append(storage.note)
         notes.append("optimizer \(configuration.optimizer.rawValue): \(optimizer.source)")

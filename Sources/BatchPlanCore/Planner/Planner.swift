@@ -14,7 +14,7 @@ public enum Planner {
         calibration: CalibrationFactors = .analytic
     ) throws(CoreError) -> MemoryEstimate {
         let phases = try phaseModel(model: model, gpu: gpu, configuration: configuration, calibration: calibration)
-        return phases.estimate(batch: configuration.batchSize, model: model)
+        return phases.estimate(batch: configuration.batchSize, model: model, gpu: gpu)
     }
 
     /// Solves for the largest micro-batch of `configuration` (its `batchSize` is ignored) that fits `gpu` with the
