@@ -96,3 +96,24 @@ struct PlannerFitTests {
         #expect(elapsed < .seconds(30))
     }
 }
+
+@Suite("Planner fit preferences")
+struct PlannerFitPreferenceTests {
+    @Test("--prefer memory picks the candidate that uses least memory at batch 1")
+    func preferMemory() throws {
+        let results = try Planner.fit(
+            models: [try PlannerFixtures.classic()], gpus: [PlannerFixtures.gpu()],
+            filters: FitFilters(precisions: [.fp32, .bf16], optimizers: [.adamw, .sgd], modes: [.full]),
+            options: SolverOptions(preference: .memory))
+        let result = try #require(results.first)
+        let best = try #require(result.best)
+        // Pure bf16 with SGD: the lightest states (4 B/param) and the smallest activations.
+        #expect(best.configuration.precision == .bf16 && best.configuration.optimizer == .sgd)
+        let adam = try #require(result.alternatives.first { $0.configuration.optimizer == .adamw })
+        #expect(adam.whyNot?.hasPrefix("more memory at batch 1") == true)
+        // Equal memory at batch 1 (within a 2 MiB segment): the larger batch wins the tie.
+        #expect(best.configuration.checkpointing == Checkpointing.none)
+        #expect(best.estimate.assumptions.contains { $0.hasPrefix("optimizer sgd") })
+        #expect(result.alternatives.allSatisfy { $0.estimate.assumptions.isEmpty })
+    }
+}

@@ -159,3 +159,57 @@ struct PlannerSolverTests {
         #expect(there.maxBatchSize >= 1)
     }
 }
+
+@Suite("Planner phase envelope")
+struct PlannerEnvelopeTests {
+    /// A random layered model: random widths, parameters, saved tensors and blocks.
+    static func randomModel(_ rng: inout SplitMix64) -> ModelAccounting {
+        var layers: [LayerAccount] = []
+        let count = Int.random(in: 3...80, using: &rng)
+        for index in 0..<count {
+            let width = Int.random(in: 1...5000, using: &rng)
+            let hasParameters = index == count - 1 || Bool.random(using: &rng)
+            layers.append(
+                LayerAccount(
+                    name: "l\(index)", type: hasParameters ? "Linear" : "ReLU",
+                    parameters: hasParameters ? Int.random(in: 1...50_000_000, using: &rng) : 0,
+                    outputShape: [width],
+                    saved: SavedTensors(
+                        activation: Int.random(in: 0...20_000, using: &rng), fp32: Int.random(in: 0...100, using: &rng)),
+                    block: "b\(index / 4)", role: index == count - 1 ? .head : .body))
+        }
+        return ModelAccounting(
+            name: "random", family: .custom, input: .tensor([10]), task: .classification, layers: layers,
+            outputClasses: 10, inputBytesPerSample: Int.random(in: 0...10_000, using: &rng))
+    }
+
+    @Test("the backward envelope gives the same peak as scanning every layer (random layered models)")
+    func envelopeMatchesFullScan() throws {
+        var rng = SplitMix64(state: 7)
+        for _ in 0..<200 {
+            let model = Self.randomModel(&rng)
+            let configuration = TrainingConfiguration(
+                precision: [Precision.fp32, .bf16Amp, .bf16, .fp8].randomElement(using: &rng)!,
+                optimizer: OptimizerKind.allCases.randomElement(using: &rng)!,
+                checkpointing: Checkpointing.allCases.randomElement(using: &rng)!,
+                mode: [TrainingMode.full, .frozen].randomElement(using: &rng)!,
+                gradAccumSteps: Bool.random(using: &rng) ? 1 : 2, gpus: Int.random(in: 1...4, using: &rng),
+                zeroStage: Int.random(in: 0...3, using: &rng))
+            let phases = try Planner.phaseModel(
+                model: model, gpu: nil, configuration: configuration,
+                calibration: CalibrationFactors(activationScale: Double.random(in: 0.5...2, using: &rng)))
+            #expect(phases.backwardScan.count <= phases.profile.backward.count)
+            for batch in [0, 1, 2, 7, 64, 1000, 100_000] {
+                let b = Double(batch)
+                var full = phases.forwardLine.constant + phases.forwardLine.perSample * b
+                for index in phases.profile.backward.indices {
+                    let line = phases.backwardLine(index)
+                    full = max(full, line.constant + line.perSample * b)
+                }
+                full = max(full, phases.stepLine.constant + phases.stepLine.perSample * b)
+                let peak = phases.peak(batch: batch).bytes
+                #expect(abs(peak - full) <= 1e-9 * full, "batch \(batch)")
+            }
+        }
+    }
+}
