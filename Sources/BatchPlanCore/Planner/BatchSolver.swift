@@ -38,6 +38,13 @@ struct BatchSolver {
         let gpus = solved.configuration.gpus
         var estimate = solved.estimate(
             batch: max(micro, 1), model: model, gpu: gpu, gradAccumSteps: accumulation, withAssumptions: withAssumptions)
+        if withAssumptions {
+            estimate.assumptions.append(
+                "headroom \(options.headroom) of \(gpu.name) (\(ByteSize.format(headroom)))"
+                    + (estimate.uncertaintyBytes > 0
+                        ? " + \(ByteSize.format(estimate.uncertaintyBytes)) for the calibration's uncertainty (one-sided 90%)"
+                        : ""))
+        }
         if let target = options.targetBatch, micro > 0 {
             estimate.assumptions.append(
                 "target batch \(target): micro-batch \(micro) × \(accumulation) accumulation steps × "
