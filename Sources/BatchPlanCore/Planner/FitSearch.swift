@@ -1,8 +1,11 @@
 /// Enumerates every allowed precision × optimizer × checkpointing × mode for each card × model, solves each, and
 /// ranks them.
 ///
-/// Cost: the model profile is built once per model × checkpointing × mode (not per card, precision or optimizer);
-/// each candidate is then a closed-form solve over its phases plus a few checks.
+/// Cost: the model profile is built once per model × checkpointing × mode (not per card, precision or optimizer),
+/// the backward envelope once per card × model × precision × checkpointing × mode (shared by the optimizers); each
+/// candidate is then a closed-form solve over a handful of phase lines plus a few checks. Measured (release build,
+/// 2 shared cores): 60 models × 10 cards × every combination = 585,000 candidates in 6–11 s for 19–643-layer
+/// models; the floor (~10 µs a candidate) is building the result values, not the arithmetic.
 struct FitSearch {
     let filters: FitFilters
     let options: SolverOptions

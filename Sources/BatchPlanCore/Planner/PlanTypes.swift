@@ -159,6 +159,9 @@ public struct FitResult: Hashable, Codable, Sendable {
     /// The best candidate that fits; `nil` when none does.
     public var best: PlanCandidate?
     /// Every other candidate, ranked, each with why it lost (or why it does not fit).
+    ///
+    /// Their estimates carry no assumptions (to keep a large fit cheap): the shared ones are in `assumptions`, and
+    /// `Planner.estimate` with a candidate's configuration gives its own.
     public var alternatives: [PlanCandidate]
     /// Set when no candidate fits.
     public var nothingFits: NothingFits?
