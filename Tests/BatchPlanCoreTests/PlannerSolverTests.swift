@@ -78,8 +78,11 @@ struct PlannerSolverTests {
         #expect(try Headroom(parsing: "1.5GiB") == .bytes(1_610_612_736))
         #expect(try Headroom(parsing: "512MiB") == .bytes(512 << 20))
         #expect(Headroom.default.bytes(ofCard: 10_000) == 1000)
+        #expect(throws: CoreError.invalidValue(what: "headroom", value: "10", fix: "say 10% or 10GiB")) {
+            try Headroom(parsing: "10")
+        }
         #expect(Headroom.bytes(42).bytes(ofCard: 10_000) == 42)
-        for bad in ["", "abc", "150%", "-5%", "-1GB", "12 parsecs"] {
+        for bad in ["", "abc", "150%", "-5%", "-1GB", "12 parsecs", "10"] {
             #expect(throws: CoreError.self, "\(bad)") { try Headroom(parsing: bad) }
         }
     }
