@@ -9,7 +9,7 @@ struct BatchSolver {
     static let batchLimit = 1 << 24
 
     /// Solves `phases` (its configuration's batch and accumulation are replaced).
-    func solve(_ phases: PhaseModel, model: ModelAccounting, gpu: GPU) throws(CoreError) -> BatchSolution {
+    func solve(_ phases: PhaseModel, model: ModelAccounting, gpu: GPU, withAssumptions: Bool = true) -> BatchSolution {
         let headroom = options.headroom.bytes(ofCard: memory)
         var micro = largestFitting(phases, headroom: headroom)
         var accumulation = 1
@@ -22,8 +22,7 @@ struct BatchSolver {
                 // Accumulating keeps gradients resident during forward: solve again with that configuration.
                 var configuration = phases.configuration
                 configuration.gradAccumSteps = 2
-                solved = PhaseModel(
-                    profile: phases.profile, configuration: configuration, gpu: gpu, calibration: phases.calibration)
+                solved = phases.with(configuration: configuration, gpu: gpu)
                 let largest = min(largestFitting(solved, headroom: headroom), perGPU)
                 if let divisor = rounded(largest, dividing: perGPU) {
                     micro = divisor
@@ -36,16 +35,20 @@ struct BatchSolver {
         } else {
             micro = rounded(micro)
         }
-        var configuration = solved.configuration
-        configuration.gradAccumSteps = accumulation
-        configuration.batchSize = max(micro, 1)
-        let final = PhaseModel(
-            profile: solved.profile, configuration: configuration, gpu: gpu, calibration: solved.calibration)
-        var estimate = final.estimate(batch: max(micro, 1), model: model)
+        let gpus = solved.configuration.gpus
+        var estimate = solved.estimate(
+            batch: max(micro, 1), model: model, gpu: gpu, gradAccumSteps: accumulation, withAssumptions: withAssumptions)
+        if withAssumptions {
+            estimate.assumptions.append(
+                "headroom \(options.headroom) of \(gpu.name) (\(ByteSize.format(headroom)))"
+                    + (estimate.uncertaintyBytes > 0
+                        ? " + \(ByteSize.format(estimate.uncertaintyBytes)) for the calibration's uncertainty (one-sided 90%)"
+                        : ""))
+        }
         if let target = options.targetBatch, micro > 0 {
             estimate.assumptions.append(
                 "target batch \(target): micro-batch \(micro) × \(accumulation) accumulation steps × "
-                    + "\(configuration.gpus) GPUs = \(micro * accumulation * configuration.gpus) samples per step")
+                    + "\(gpus) GPUs = \(micro * accumulation * gpus) samples per step")
         }
         return BatchSolution(
             maxBatchSize: micro, gradAccumSteps: accumulation, estimate: estimate,
@@ -65,7 +68,7 @@ struct BatchSolver {
         let deviceBudget = Double(memory - headroom) / phases.uncertaintyFactor
         let allocatedBudget = (deviceBudget - Double(phases.contextBytes)) / (1 + phases.reserveRatio)
         var best = Double(upper)
-        for phase in -1..<(phases.phaseCount - 1) {
+        for phase in [-1, phases.profile.backward.count] + phases.backwardScan {
             let line = phases.line(phase)
             let room = allocatedBudget - line.constant
             if room < 0 { return 0 }

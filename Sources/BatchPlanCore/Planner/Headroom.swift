@@ -13,7 +13,8 @@ public enum Headroom: Hashable, Codable, Sendable, CustomStringConvertible {
     /// 10% of the card.
     public static let `default` = Headroom.fraction(0.10)
 
-    /// Parses `15%`, `0.15` (a fraction below 1), or a size such as `1.5GiB`.
+    /// Parses `15%`, `0.15` (a fraction below 1), or a size such as `1.5GiB`; a bare number of 1 or more is refused
+    /// as ambiguous.
     public init(parsing text: String) throws(CoreError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let fix = "write a percentage such as 15% or a size such as 1.5GiB"
@@ -24,7 +25,11 @@ public enum Headroom: Hashable, Codable, Sendable, CustomStringConvertible {
             self = .fraction(percent / 100)
             return
         }
-        if let value = Double(trimmed), trimmed.allSatisfy({ $0.isNumber || $0 == "." }), value < 1 {
+        if let value = Double(trimmed), trimmed.allSatisfy({ $0.isNumber || $0 == "." }) {
+            // A bare number is a fraction below 1; "10" is ambiguous (10%? 10 GiB?), so it is refused.
+            guard value < 1 else {
+                throw .invalidValue(what: "headroom", value: text, fix: "say \(trimmed)% or \(trimmed)GiB")
+            }
             self = .fraction(value)
             return
         }

@@ -136,9 +136,11 @@ struct ModelProfile: Sendable {
                 throw .unsupported(
                     "model \"\(model.name)\" has no layer with the head role, so frozen training has nothing to train: use --mode full or lora")
             case .lora, .qlora:
-                let wanted = targets.isEmpty ? "no default targets for this model" : "targets \(targets.sorted().joined(separator: ","))"
+                let wanted = targets.isEmpty
+                    ? "LoRA targets (none known by default for its module names)"
+                    : "LoRA targets \(targets.sorted().joined(separator: ","))"
                 throw .unsupported(
-                    "model \"\(model.name)\" has no linear layers matching the LoRA \(wanted): pass --lora-targets with module names such as q_proj,v_proj")
+                    "model \"\(model.name)\" has no linear layers matching the \(wanted): pass --lora-targets with module names such as q_proj,v_proj")
             case .full:
                 throw .unsupported("model \"\(model.name)\" has no parameters to train")
             }

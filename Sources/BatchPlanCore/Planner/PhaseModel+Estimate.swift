@@ -1,6 +1,10 @@
 extension PhaseModel {
     /// The full estimate at `batch`: components at the peak phase, the three counters, phases and assumptions.
-    func estimate(batch: Int, model: ModelAccounting) -> MemoryEstimate {
+    ///
+    /// `withAssumptions: false` leaves the assumptions empty (fit's alternatives, where they are shared).
+    func estimate(
+        batch: Int, model: ModelAccounting, gpu: GPU?, gradAccumSteps: Int? = nil, withAssumptions: Bool = true
+    ) -> MemoryEstimate {
         let peak = peak(batch: batch)
         let components = components(batch: batch, phase: peak.phase)
         let allocated = components.allocated
@@ -13,7 +17,7 @@ extension PhaseModel {
             let b = Double(batch)
             var worst = 0
             var worstBytes = -Double.infinity
-            for index in profile.backward.indices {
+            for index in backwardScan {
                 let l = backwardLine(index)
                 let value = l.constant + l.perSample * b
                 if value > worstBytes { (worst, worstBytes) = (index, value) }
@@ -36,6 +40,7 @@ extension PhaseModel {
 
         var configuration = self.configuration
         configuration.batchSize = batch
+        if let gradAccumSteps { configuration.gradAccumSteps = gradAccumSteps }
         return MemoryEstimate(
             configuration: configuration, components: components, peakAllocatedBytes: allocated,
             peakReservedBytes: reservedBytes, deviceUsedBytes: deviceUsed,
@@ -44,11 +49,11 @@ extension PhaseModel {
                 (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * calibration.activationScale)
                     .rounded()),
             parameters: profile.parameters, trainableParameters: profile.trainable, decomposition: decomposition,
-            calibrationScope: calibration.scope, assumptions: assumptions(model: model))
+            calibrationScope: calibration.scope, assumptions: withAssumptions ? assumptions(model: model, gpu: gpu) : [])
     }
 
     /// What this estimate assumed, each default with its source.
-    func assumptions(model: ModelAccounting) -> [String] {
+    func assumptions(model: ModelAccounting, gpu: GPU?) -> [String] {
         var notes = ["framework: \(configuration.framework)", "attention: \(model.attention.rawValue)"]
         notes.append(storage.note)
         notes.append("optimizer \(configuration.optimizer.rawValue): \(optimizer.source)")
@@ -67,7 +72,8 @@ extension PhaseModel {
         case .lora, .qlora:
             notes.append(
                 "\(configuration.mode.rawValue): rank \(configuration.loraRank) adapters r·(in+out) in fp32 with full optimizer state"
-                    + (configuration.loraTargets.map { " on \($0.joined(separator: ","))" } ?? " on the family's default targets"))
+                    + (configuration.loraTargets.map { " on \($0.joined(separator: ","))" } ?? " on the family's default targets")
+                    + "; lora_dropout = 0 (PEFT default: with dropout each adapter keeps a dropped copy of its input)")
             if configuration.mode == .qlora {
                 notes.append(
                     "qlora: NF4 linear weights at 0.5 B/param + double-quantized block-64 constants (≈0.127 bit/param, "
@@ -86,7 +92,7 @@ extension PhaseModel {
         if accumulating {
             notes.append("gradient accumulation (\(configuration.gradAccumSteps) steps): gradients resident during forward")
         }
-        notes.append(contentsOf: runtime.notes)
+        notes.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: configuration.framework))
         notes.append(contentsOf: profile.notes)
         notes.append(contentsOf: model.notes)
         if calibration.activationScale == 1, calibration.modelStateScale == 1, calibration.allocatorReserveRatio == nil,

@@ -34,8 +34,16 @@ struct PhaseModel: Sendable {
     let reserveRatio: Double
     let contextBytes: Int
     let uncertaintyFactor: Double
+    /// Backward entries that can be the backward peak at some batch ≥ 0 (the upper envelope of their lines);
+    /// the others are never above them, so peak searches skip them.
+    private(set) var backwardScan: [Int] = []
 
-    init(profile: ModelProfile, configuration: TrainingConfiguration, gpu: GPU?, calibration: CalibrationFactors) {
+    /// Builds the phases; `backwardScan` may be passed from a model with the same profile, precision, sharding,
+    /// accumulation and calibration (it does not depend on the optimizer or the card).
+    init(
+        profile: ModelProfile, configuration: TrainingConfiguration, gpu: GPU?, calibration: CalibrationFactors,
+        backwardScan: [Int]? = nil
+    ) {
         self.profile = profile
         self.configuration = configuration
         self.calibration = calibration
@@ -84,6 +92,54 @@ struct PhaseModel: Sendable {
         reserveRatio = calibration.allocatorReserveRatio ?? runtime.allocatorReserveRatio
         contextBytes = calibration.runtimeContextBytes ?? runtime.runtimeContextBytes
         uncertaintyFactor = exp(1.2816 * max(0, calibration.logSpread))
+        self.backwardScan = backwardScan ?? upperEnvelope()
+    }
+
+    /// The same model with another configuration, reusing the backward envelope when it cannot have changed.
+    func with(configuration other: TrainingConfiguration, gpu: GPU?) -> PhaseModel {
+        let same = other.precision == configuration.precision && other.gpus == configuration.gpus
+            && other.zeroStage == configuration.zeroStage && (other.gradAccumSteps > 1) == accumulating
+            && other.mode == configuration.mode && other.checkpointing == configuration.checkpointing
+        return PhaseModel(
+            profile: profile, configuration: other, gpu: gpu, calibration: calibration,
+            backwardScan: same ? backwardScan : nil)
+    }
+
+    /// Indices of the backward lines on the upper envelope over batch ≥ 0 (convex hull trick).
+    private func upperEnvelope() -> [Int] {
+        let count = profile.backward.count
+        guard count > 2 else { return Array(0..<count) }
+        var constants = [Double](repeating: 0, count: count)
+        var slopes = [Double](repeating: 0, count: count)
+        for index in 0..<count {
+            let line = backwardLine(index)
+            constants[index] = line.constant
+            slopes[index] = line.perSample
+        }
+        let order = (0..<count).sorted {
+            slopes[$0] != slopes[$1] ? slopes[$0] < slopes[$1] : constants[$0] < constants[$1]
+        }
+        var hull: [Int] = []
+        for index in order {
+            if let top = hull.last, slopes[top] == slopes[index] { hull.removeLast() }
+            while hull.count >= 2 {
+                let a = hull[hull.count - 2]
+                let b = hull[hull.count - 1]
+                // b is never strictly above both a and the new line: drop it.
+                let left = (constants[a] - constants[index]) * (slopes[b] - slopes[a])
+                let right = (constants[a] - constants[b]) * (slopes[index] - slopes[a])
+                if left < right { hull.removeLast() } else { break }
+            }
+            hull.append(index)
+        }
+        // Lines that lead only at negative batch sizes.
+        var start = 0
+        while hull.count - start >= 2 {
+            let a = hull[start]
+            let b = hull[start + 1]
+            if constants[b] >= constants[a] { start += 1 } else { break }
+        }
+        return Array(hull[start...]).sorted()
     }
 
     // MARK: Phase lines
@@ -137,11 +193,14 @@ struct PhaseModel: Sendable {
     func peak(batch: Int) -> (phase: Int, bytes: Double) {
         let b = Double(batch)
         var best = (phase: -1, bytes: forwardLine.constant + forwardLine.perSample * b)
-        for phase in 0...profile.backward.count {
-            let l = line(phase)
+        for phase in backwardScan {
+            let l = backwardLine(phase)
             let value = l.constant + l.perSample * b
             if value > best.bytes { best = (phase, value) }
         }
+        let step = stepLine
+        let value = step.constant + step.perSample * b
+        if value > best.bytes { best = (profile.backward.count, value) }
         return best
     }
 

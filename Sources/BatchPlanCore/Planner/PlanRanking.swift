@@ -12,26 +12,35 @@ struct PlanRanking {
         }
     }
 
-    /// One comparison key per criterion, in the preference's order; smaller is better.
-    private func keys(_ s: Scored) -> [Int] {
+    /// A candidate's position in the order, as plain integers (cheap to compare while sorting).
+    struct Key {
+        var fits: Bool
+        var shortfall: Int
+        var criteria: (Int, Int, Int, Int, Int, Int)
+    }
+
+    /// The key of a candidate: one integer per criterion in the preference's order; smaller is better.
+    func key(_ s: Scored) -> Key {
         let c = s.candidate
         let batch = -c.maxBatchSize
         let recompute = c.configuration.checkpointing.recomputeRank
         let fidelity = -c.configuration.precision.fidelityRank
         let mode = Self.modeRank(c.configuration.mode)
         let optimizer = OptimizerKind.allCases.firstIndex(of: c.configuration.optimizer) ?? 0
+        let criteria: (Int, Int, Int, Int, Int, Int)
         switch preference {
-        case .batch: return [batch, recompute, fidelity, mode, s.deviceUsedAtOne, optimizer]
-        case .fidelity: return [fidelity, mode, recompute, batch, s.deviceUsedAtOne, optimizer]
-        case .memory: return [s.deviceUsedAtOne, batch, recompute, fidelity, mode, optimizer]
+        case .batch: criteria = (batch, recompute, fidelity, mode, s.deviceUsedAtOne, optimizer)
+        case .fidelity: criteria = (fidelity, mode, recompute, batch, s.deviceUsedAtOne, optimizer)
+        case .memory: criteria = (s.deviceUsedAtOne, batch, recompute, fidelity, mode, optimizer)
         }
+        return Key(fits: c.fits, shortfall: s.shortfall, criteria: criteria)
     }
 
     /// Whether `a` ranks before `b`: fitting candidates first (by preference), then the rest by shortfall.
-    func precedes(_ a: Scored, _ b: Scored) -> Bool {
-        if a.candidate.fits != b.candidate.fits { return a.candidate.fits }
-        if !a.candidate.fits { return a.shortfall < b.shortfall }
-        return keys(a).lexicographicallyPrecedes(keys(b))
+    static func precedes(_ a: Key, _ b: Key) -> Bool {
+        if a.fits != b.fits { return a.fits }
+        if !a.fits { return a.shortfall < b.shortfall }
+        return a.criteria < b.criteria
     }
 
     /// The first criterion on which `loser` is worse than `winner`, in words.

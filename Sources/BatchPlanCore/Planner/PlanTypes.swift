@@ -20,6 +20,7 @@ public struct SolverOptions: Hashable, Codable, Sendable {
     public var targetBatch: Int?
     /// Never return a micro-batch above this.
     public var maxBatch: Int?
+    /// How `fit` ranks candidates.
     public var preference: PlanPreference
 
     public init(
@@ -72,7 +73,9 @@ public struct FitFilters: Hashable, Codable, Sendable {
 
 /// One configuration of one model on one card, solved for its largest batch.
 public struct PlanCandidate: Hashable, Codable, Sendable {
+    /// The card's catalog name.
     public var gpu: String
+    /// The model's name.
     public var model: String
     /// The configuration with `batchSize` and `gradAccumSteps` set to the solved values.
     public var configuration: TrainingConfiguration
@@ -149,11 +152,16 @@ public struct NothingFits: Hashable, Codable, Sendable {
 
 /// The outcome of `fit` for one card × model.
 public struct FitResult: Hashable, Codable, Sendable {
+    /// The card's catalog name.
     public var gpu: String
+    /// The model's name.
     public var model: String
     /// The best candidate that fits; `nil` when none does.
     public var best: PlanCandidate?
     /// Every other candidate, ranked, each with why it lost (or why it does not fit).
+    ///
+    /// Their estimates carry no assumptions (to keep a large fit cheap): the shared ones are in `assumptions`, and
+    /// `Planner.estimate` with a candidate's configuration gives its own.
     public var alternatives: [PlanCandidate]
     /// Set when no candidate fits.
     public var nothingFits: NothingFits?

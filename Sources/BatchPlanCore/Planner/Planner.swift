@@ -14,7 +14,7 @@ public enum Planner {
         calibration: CalibrationFactors = .analytic
     ) throws(CoreError) -> MemoryEstimate {
         let phases = try phaseModel(model: model, gpu: gpu, configuration: configuration, calibration: calibration)
-        return phases.estimate(batch: configuration.batchSize, model: model)
+        return phases.estimate(batch: configuration.batchSize, model: model, gpu: gpu)
     }
 
     /// Solves for the largest micro-batch of `configuration` (its `batchSize` is ignored) that fits `gpu` with the
@@ -29,7 +29,7 @@ public enum Planner {
         let options = try options.validated()
         let phases = try phaseModel(model: model, gpu: gpu, configuration: configuration, calibration: calibration)
         let solver = BatchSolver(memory: gpu.memoryBytes, options: options)
-        var solution = try solver.solve(phases, model: model, gpu: gpu)
+        var solution = solver.solve(phases, model: model, gpu: gpu)
         if solution.maxBatchSize == 0 {
             solution.nothingFits = FitAdvisor(model: model, gpu: gpu, calibration: calibration, options: options)
                 .advise(failing: phases)

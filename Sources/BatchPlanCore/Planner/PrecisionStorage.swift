@@ -20,8 +20,8 @@ public struct PrecisionStorage: Hashable, Sendable {
     public var castCopyBytes: Int
     /// Bytes per frozen base weight under LoRA ("frozen in the compute dtype").
     public var frozenBaseBytes: Int
-    /// A sentence saying what was assumed, for `MemoryEstimate.assumptions`.
-    public var note: String
+    /// The precision these rules describe.
+    public var precision: Precision
 
     /// The storage rules of a precision.
     public static func of(_ precision: Precision) -> PrecisionStorage {
@@ -29,27 +29,37 @@ public struct PrecisionStorage: Hashable, Sendable {
         case .fp32, .tf32:
             PrecisionStorage(
                 weightBytes: 4, gradientBytes: 4, masterBytes: 0, optimizerSlotBytes: 4, activationBytes: 4,
-                castCopyBytes: 0, frozenBaseBytes: 4,
-                note: "\(precision.rawValue): weights, gradients, optimizer state and activations in fp32")
+                castCopyBytes: 0, frozenBaseBytes: 4, precision: precision)
         case .fp16Amp, .bf16Amp:
             PrecisionStorage(
                 weightBytes: 4, gradientBytes: 4, masterBytes: 0, optimizerSlotBytes: 4, activationBytes: 2,
-                castCopyBytes: 2, frozenBaseBytes: 2,
-                note: "\(precision.rawValue) (torch.autocast): fp32 weights and gradients, half activations, "
-                    + "2-byte cast copies of trainable matmul weights kept for backward; a LoRA base is assumed loaded in half")
+                castCopyBytes: 2, frozenBaseBytes: 2, precision: precision)
         case .fp16, .bf16:
             PrecisionStorage(
                 weightBytes: 2, gradientBytes: 2, masterBytes: 0, optimizerSlotBytes: 2, activationBytes: 2,
-                castCopyBytes: 0, frozenBaseBytes: 2,
-                note: "\(precision.rawValue) (pure half): weights, gradients and optimizer slots in half, no fp32 master")
+                castCopyBytes: 0, frozenBaseBytes: 2, precision: precision)
         case .fp8:
             PrecisionStorage(
                 weightBytes: 2, gradientBytes: 2, masterBytes: 4, optimizerSlotBytes: 4, activationBytes: 2,
-                castCopyBytes: 2, frozenBaseBytes: 2,
-                note: "fp8 (Transformer Engine style): bf16 weights and gradients, fp32 master and optimizer state "
-                    + "(the mixed-precision regime: 'no memory savings with FP8', Accelerate docs), fp8 weight + "
-                    + "transpose caches (2 B/param); saved activations counted at 2 B because the accounting does not "
-                    + "separate the fp8 linear inputs (conservative)")
+                castCopyBytes: 2, frozenBaseBytes: 2, precision: precision)
+        }
+    }
+
+    /// A sentence saying what was assumed, for `MemoryEstimate.assumptions`.
+    public var note: String {
+        switch precision {
+        case .fp32, .tf32:
+            "\(precision.rawValue): weights, gradients, optimizer state and activations in fp32"
+        case .fp16Amp, .bf16Amp:
+            "\(precision.rawValue) (torch.autocast): fp32 weights and gradients, half activations, "
+                + "2-byte cast copies of trainable matmul weights kept for backward; a LoRA base is assumed loaded in half"
+        case .fp16, .bf16:
+            "\(precision.rawValue) (pure half): weights, gradients and optimizer slots in half, no fp32 master"
+        case .fp8:
+            "fp8 (Transformer Engine style): bf16 weights and gradients, fp32 master and optimizer state "
+                + "(the mixed-precision regime: 'no memory savings with FP8', Accelerate docs), fp8 weight + "
+                + "transpose caches (2 B/param); saved activations counted at 2 B because the accounting does not "
+                + "separate the fp8 linear inputs (conservative)"
         }
     }
 }

@@ -13,8 +13,6 @@ public struct RuntimeDefaults: Hashable, Sendable {
     public var allocatorReserveRatio: Double
     /// Reserved memory is rounded up to this segment size, bytes (PyTorch's caching allocator: 2 MiB).
     public var segmentBytes: Int
-    /// Statements of the defaults used, each with its source.
-    public var notes: [String]
 
     private static let mib = 1 << 20
 
@@ -39,8 +37,23 @@ public struct RuntimeDefaults: Hashable, Sendable {
         case "blackwell": context = 700 * mib
         default: context = 600 * mib
         }
-        let hopperOrLater = architecture == "hopper" || architecture == "blackwell"
-        let blas = hopperOrLater ? 32 * mib : 8 * mib + 128 * 1024
+        let blas = isHopperOrLater(architecture) ? 32 * mib : 8 * mib + 128 * 1024
+        return RuntimeDefaults(
+            runtimeContextBytes: context, blasWorkspaceBytes: blas, convolutionWorkspaceBytes: 128 * mib,
+            allocatorReserveRatio: 0.10, segmentBytes: 2 * mib)
+    }
+
+    private static func isHopperOrLater(_ architecture: String) -> Bool {
+        architecture == "hopper" || architecture == "blackwell"
+    }
+
+    /// Statements of the defaults `resolve` uses for a card and framework, each with its source.
+    public static func notes(gpu: GPU?, framework: Framework) -> [String] {
+        let architecture = gpu?.architecture.lowercased() ?? "generic"
+        let defaults = resolve(gpu: gpu, framework: framework)
+        let context = defaults.runtimeContextBytes
+        let blas = defaults.blasWorkspaceBytes
+        let hopperOrLater = isHopperOrLater(architecture)
         var notes = [
             "runtime context \(ByteSize.format(context)) for \(architecture) (assumption within the observed "
                 + "0.3–2 GiB, anchors.md §4; calibration replaces it)",
@@ -58,8 +71,6 @@ public struct RuntimeDefaults: Hashable, Sendable {
         if let gpu, gpu.vendor != .nvidia {
             notes.append("\(gpu.name): non-NVIDIA runtime defaults are generic assumptions")
         }
-        return RuntimeDefaults(
-            runtimeContextBytes: context, blasWorkspaceBytes: blas, convolutionWorkspaceBytes: 128 * mib,
-            allocatorReserveRatio: 0.10, segmentBytes: 2 * mib, notes: notes)
+        return notes
     }
 }
