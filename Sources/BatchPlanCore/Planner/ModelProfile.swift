@@ -84,7 +84,9 @@ struct ModelProfile: Sendable {
         let shortNames = layers.map { Self.shortName($0.name) }
         var targets = Set<String>()
         if mode == .lora || mode == .qlora {
-            targets = Set(loraTargets ?? LoRATargets.defaults(for: Set(shortNames)))
+            // Only linear layers can carry adapters, so only their names choose the defaults.
+            let linearNames = zip(layers, shortNames).filter { $0.0.linearShape != nil }.map(\.1)
+            targets = Set(loraTargets ?? LoRATargets.defaults(for: Set(linearNames)))
         }
 
         for (index, layer) in layers.enumerated() {

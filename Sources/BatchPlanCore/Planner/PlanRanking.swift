@@ -29,7 +29,7 @@ struct PlanRanking {
         let optimizer = OptimizerKind.allCases.firstIndex(of: c.configuration.optimizer) ?? 0
         let criteria: (Int, Int, Int, Int, Int, Int)
         switch preference {
-        case .batch: criteria = (batch, recompute, fidelity, mode, s.deviceUsedAtOne, optimizer)
+        case .batch: criteria = (mode, batch, recompute, fidelity, s.deviceUsedAtOne, optimizer)
         case .fidelity: criteria = (fidelity, mode, recompute, batch, s.deviceUsedAtOne, optimizer)
         case .memory: criteria = (s.deviceUsedAtOne, batch, recompute, fidelity, mode, optimizer)
         }
@@ -50,7 +50,7 @@ struct PlanRanking {
         guard l.fits else { return "does not fit: needs \(ByteSize.format(loser.shortfall)) more at batch 1" }
         let criteria: [String]
         switch preference {
-        case .batch: criteria = ["batch", "recompute", "fidelity", "mode", "memory", "optimizer"]
+        case .batch: criteria = ["mode", "batch", "recompute", "fidelity", "memory", "optimizer"]
         case .fidelity: criteria = ["fidelity", "mode", "recompute", "batch", "memory", "optimizer"]
         case .memory: criteria = ["memory", "batch", "recompute", "fidelity", "mode", "optimizer"]
         }

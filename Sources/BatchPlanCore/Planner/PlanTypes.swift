@@ -1,6 +1,8 @@
 /// How `fit` orders the candidates of one card × model.
 public enum PlanPreference: String, CaseIterable, Codable, Sendable {
-    /// Largest micro-batch; ties go to less recomputation, then higher precision (the default).
+    /// The most complete training first (full, then LoRA, QLoRA, frozen: a plan that trains less of the model
+    /// answers a different question), then the largest micro-batch; ties go to less recomputation, then higher
+    /// precision (the default).
     case batch
     /// Highest precision, then full training over adapters, then less recomputation, then batch.
     case fidelity

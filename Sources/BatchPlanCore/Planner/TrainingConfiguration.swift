@@ -74,10 +74,10 @@ public enum LoRATargets {
     /// The PEFT default targets for a model, chosen from the module names it has.
     ///
     /// Source: PEFT `TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING` (llama/mistral: q_proj, v_proj;
-    /// bert/roberta: query, value; gpt2: c_attn; t5: q, v; falcon: query_key_value; vit: query, value).
+    /// bert/roberta: query, value; gpt2: c_attn; t5: q, v; falcon: query_key_value; phi3: qkv_proj; vit: query, value).
     public static func defaults(for layerShortNames: Set<String>) -> [String] {
         let candidates: [[String]] = [
-            ["q_proj", "v_proj"], ["query", "value"], ["c_attn"], ["query_key_value"], ["Wqkv"], ["qkv"], ["q", "v"],
+            ["q_proj", "v_proj"], ["query", "value"], ["c_attn"], ["query_key_value"], ["qkv_proj"], ["Wqkv"], ["qkv"], ["q", "v"],
         ]
         for set in candidates where set.allSatisfy(layerShortNames.contains) {
             return set

@@ -10,10 +10,13 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "What fits on a card: for each card × model, the largest micro-batch and the best combination.",
             discussion: """
-                Tries every precision the card supports × optimizer × checkpointing × training mode (narrow them
-                with the repeatable filters) and ranks the plans: largest micro-batch first, ties to less
-                recomputation and higher precision (--prefer changes it). Without --model, every model in the
-                catalog. Exits 2 when nothing fits anywhere, saying by how much and what would make it fit.
+                Tries every precision the card supports × checkpointing × training mode × optimizer and ranks the
+                plans: full training before LoRA before QLoRA, then the largest micro-batch, ties to less
+                recomputation and higher precision (--prefer fidelity|memory changes it). Unless you pass them,
+                plans use --optimizer adamw and --mode full, lora and qlora (repeat a flag to compare several,
+                e.g. --optimizer adamw --optimizer sgd-momentum --optimizer adamw-8bit; --mode frozen trains only
+                the head). Without --model, every model in the catalog. Exits 2 when nothing fits anywhere,
+                saying by how much and what would make it fit.
 
                 Examples:
                   batchplan fit --memory 12GB
@@ -44,9 +47,12 @@ extension BatchPlan {
             let options = try accounting.options()
             let selected = models.isEmpty ? try opened.models() : try models.map { try opened.model(named: $0) }
             let base = try training.base()
+            // The optimizer and the training mode are what the user trains, not knobs to trade for batch size: unless
+            // asked, plans use AdamW and compare full training with LoRA and QLoRA (frozen only on request).
             let filters = FitFilters(
-                precisions: precisions.isEmpty ? nil : precisions, optimizers: optimizers.isEmpty ? nil : optimizers,
-                checkpointing: checkpointings.isEmpty ? nil : checkpointings, modes: modes.isEmpty ? nil : modes, base: base)
+                precisions: precisions.isEmpty ? nil : precisions, optimizers: optimizers.isEmpty ? [.adamw] : optimizers,
+                checkpointing: checkpointings.isEmpty ? nil : checkpointings,
+                modes: modes.isEmpty ? [.full, .lora, .qlora] : modes, base: base)
             let solverOptions = try solver.options()
             var accounted: [(CatalogModel, ModelAccounting)] = []
             for model in selected {
