@@ -1,3 +1,4 @@
+import BatchPlanCatalog
 import BatchPlanCore
 import Foundation
 
@@ -75,5 +76,30 @@ enum CalibrationFormatting {
             ]
         }
         return object
+    }
+
+    static func accuracyTable(_ accuracy: AccuracyEvaluation) -> String {
+        var table = TextTable(headers: ["COUNTER", "N", "MEDIAN ERROR", "P90 ERROR", "UNDER-PREDICTED"], rightAligned: [1, 2, 3, 4])
+        for counter in accuracy.counters {
+            table.rows.append([counter.counter, String(counter.count), percent(counter.medianRelativeError),
+                               percent(counter.p90RelativeError), percent(counter.underPredictionRate)])
+        }
+        let m = accuracy.maxBatch
+        return "uncalibrated planner against every usable run (in-sample):\n" + table.render() + "\n"
+            + "max_batch facts: \(m.count), within one step (×\(AccuracyEvaluation.step)) \(percent(m.withinOneStepShare)), "
+            + "predicted above the true maximum \(percent(m.overPredictionRate)), median predicted/measured \(String(format: "%.2f", m.medianRatio))\n"
+            + "fits/oom facts: \(accuracy.outcomeCount), on the right side of the card \(percent(accuracy.outcomesRight))"
+    }
+
+    static func accuracyJSON(_ accuracy: AccuracyEvaluation) -> [String: Any] {
+        [
+            "counters": accuracy.counters.map { c -> [String: Any] in
+                ["counter": c.counter, "count": c.count, "median_relative_error": c.medianRelativeError,
+                 "p90_relative_error": c.p90RelativeError, "under_prediction_rate": c.underPredictionRate]
+            },
+            "max_batch": ["count": accuracy.maxBatch.count, "within_one_step_share": accuracy.maxBatch.withinOneStepShare,
+                          "over_prediction_rate": accuracy.maxBatch.overPredictionRate, "median_ratio": accuracy.maxBatch.medianRatio],
+            "outcomes": ["count": accuracy.outcomeCount, "right_share": accuracy.outcomesRight],
+        ]
     }
 }

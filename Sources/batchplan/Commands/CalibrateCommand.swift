@@ -35,11 +35,16 @@ extension BatchPlan {
             Output.note(String(format: "fitted %d observations from %d usable runs in %.2f s", fit.observations.count, usable, fit.seconds))
             for (stored, reason) in fit.skipped { Output.warning("run \(stored.id) (\(stored.run.model)) not predicted: \(reason)") }
             let validation = report ? CrossValidation.leaveOneSourceOut(fit.observations) : nil
+            let accuracy = report ? AccuracyEvaluation.evaluate(fit.predictions) : nil
             switch format {
             case .json:
-                Output.data(try Output.json(CalibrationFormatting.json(fit.model, observations: fit.observations.count, report: validation)))
+                var object = CalibrationFormatting.json(fit.model, observations: fit.observations.count, report: validation)
+                if let accuracy { object["analytic_accuracy"] = CalibrationFormatting.accuracyJSON(accuracy) }
+                Output.data(try Output.json(object))
             case .table, .csv:
-                Output.data(CalibrationFormatting.table(fit.model, report: validation))
+                var text = CalibrationFormatting.table(fit.model, report: validation)
+                if let accuracy { text += "\n\n" + CalibrationFormatting.accuracyTable(accuracy) }
+                Output.data(text)
             }
         }
     }
