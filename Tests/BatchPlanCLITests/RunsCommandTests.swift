@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+
+@Suite("batchplan models, runs, estimate and fit, end to end")
+struct RunsCommandTests {
+    /// A runner whose catalog holds the classic raw-count model "classic".
+    static func runnerWithModel() throws -> CLIRunner {
+        let runner = CLIRunner()
+        let added = try runner.run(["models", "add", "classic", "--params", "19072984", "--activations", "532752", "--input", "180x50x1"])
+        #expect(added.status == 0, "\(added.stderr)")
+        return runner
+    }
+
+    static func userRunCount(_ runner: CLIRunner) throws -> Int {
+        let list = try runner.run(["runs", "list", "--format", "json"])
+        let runs = try #require(try list.json()["runs"] as? [[String: Any]])
+        return runs.filter { $0["origin"] as? String == "user" }.count
+    }
+
+    static func rows(_ count: Int) -> String {
+        (0..<count).map { index in
+            #"{"id": "k\#(index)", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 3090", "batch_size": \#(index % 512 + 1), "precision": "fp32", "optimizer": "sgd-momentum", "peak_allocated_bytes": \#(100_000_000 + index), "source": "bulk"}"#
+        }.joined(separator: "\n") + "\n"
+    }
+
+    @Test("the classic question is one line and shows every component")
+    func classicQuestion() throws {
+        let result = try CLIRunner().run([
+            "estimate", "--params", "19072984", "--activations", "532752", "--input", "180x50x1", "--batch", "128",
+            "--optimizer", "sgd-momentum", "--format", "json", "--no-calibration",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try result.json()
+        #expect(json["schema_version"] as? Int == 1)
+        let components = try #require(json["components"] as? [String: Int])
+        #expect(components["weights"] == 19_072_984 * 4)
+        #expect(components["optimizer_state"] == 19_072_984 * 4)
+        #expect(components["activations"] == 128 * 532_752 * 4)
+        for key in ["weights", "gradients", "optimizer_state", "master_weights", "activations", "activation_gradients",
+                    "inputs", "workspace", "runtime_context", "allocator_reserve"] {
+            #expect(components[key] != nil, "missing component \(key)")
+        }
+        let used = try #require(json["device_used_bytes"] as? Int)
+        #expect(used > 225_000_000 * 3, "the point: far more than the naive 225 MB")
+        #expect(used == components.values.reduce(0, +))
+    }
+
+    @Test("estimate and fit refuse conflicting or absurd flags with a one-line usage error", arguments: [
+        ["fit", "--memory", "12GB", "--gpu", "T4"],
+        ["fit", "--model", "resnet50"],
+        ["estimate", "--model", "resnet50", "--batch", "0"],
+        ["estimate", "--model", "resnet50", "--batch", "4", "--seq", "128", "--image", "224"],
+        ["fit", "--memory", "12GB", "--headroom", "150%"],
+    ])
+    func usageErrors(arguments: [String]) throws {
+        let result = try CLIRunner().run(arguments)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
+
+    @Test("a precision the card lacks is refused, naming what it needs")
+    func unsupportedPrecision() throws {
+        let result = try CLIRunner().run(["estimate", "--model", "resnet18", "--batch", "8", "--precision", "bf16", "--gpu", "T4"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("bf16") && result.stderr.contains("T4"))
+    }
+
+    @Test("fit answers what fits on a 12 GB card in the documented JSON contract")
+    func fitJSON() throws {
+        let result = try CLIRunner().run(["fit", "--gpu", "RTX 3060", "--model", "resnet18", "--model", "gpt2", "--seq", "256", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try result.json()
+        let plans = try #require(json["plans"] as? [[String: Any]])
+        let best = plans.filter { $0["rank"] as? Int == 1 }
+        #expect(best.count == 2)
+        for plan in best {
+            for key in ["gpu", "gpu_memory_bytes", "model", "precision", "optimizer", "checkpointing", "mode", "fits",
+                        "max_batch_size", "grad_accum_steps", "device_used_bytes", "headroom_bytes", "why_not"] {
+                #expect(plan[key] != nil, "missing \(key)")
+            }
+            #expect(plan["fits"] as? Bool == true)
+            let used = try #require(plan["device_used_bytes"] as? Int)
+            let headroom = try #require(plan["headroom_bytes"] as? Int)
+            #expect(used + headroom <= (plan["gpu_memory_bytes"] as? Int ?? 0))
+        }
+    }
+
+    @Test("nothing fitting exits 2 and says what would")
+    func nothingFits() throws {
+        let result = try CLIRunner().run(["fit", "--memory", "2GB", "--model", "llama-2-13b", "--mode", "full", "--seq", "512"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stdout.contains("nothing fits"))
+    }
+
+    @Test("a recorded run shows up, is exported, and re-imports as a duplicate")
+    func recordExportImport() throws {
+        let runner = try Self.runnerWithModel()
+        let recorded = try runner.run([
+            "runs", "record", "--model", "classic", "--gpu", "RTX 3090", "--batch", "128", "--optimizer", "sgd-momentum",
+            "--peak-allocated", "700MiB", "--peak-reserved", "0.8GiB", "--device-used", "1.4GiB",
+        ])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(try Self.userRunCount(runner) == 1)
+        let export = try runner.run(["runs", "export", "--format", "jsonl", "--mine"])
+        let file = (runner.catalog as NSString).deletingLastPathComponent + "/export.jsonl"
+        try export.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        let again = try runner.run(["runs", "import", file])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("added 0 runs, 1 already present"))
+    }
+
+    @Test("an import killed midway leaves all of its rows or none", arguments: [0.05, 0.2, 0.6])
+    func killedImportIsAllOrNothing(delay: Double) throws {
+        let runner = try Self.runnerWithModel()
+        let count = 20_000
+        let file = (runner.catalog as NSString).deletingLastPathComponent + "/bulk.jsonl"
+        try Self.rows(count).write(toFile: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = runner.executable
+        process.arguments = ["runs", "import", file]
+        process.environment = ProcessInfo.processInfo.environment.merging(["BATCHPLAN_DB": runner.catalog]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: delay)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let stored = try Self.userRunCount(runner)
+        #expect(stored == 0 || stored == count, "a killed import left \(stored) of \(count) rows")
+        let check = try runner.run(["db", "check", "--format", "json"])
+        #expect(try check.json()["ok"] as? Bool == true)
+    }
+
+    @Test("models import rejects malformed input with the problem named, and stores nothing")
+    func badModelFiles() throws {
+        let runner = CLIRunner()
+        let folder = (runner.catalog as NSString).deletingLastPathComponent
+        let cases: [(String, String, String)] = [
+            ("--spec", #"{"input": [3, 32, 32], "layers": [{"type": "conv2d", "out_channels": 8, "kernel": 3}, {"type": "warp"}]}"#, "warp"),
+            ("--spec", #"{"input": [3, 32, 32], "layers": [{"type": "conv2d""#, "JSON"),
+            ("--hf", #"{"model_type": "llama", "hidden_size": 64}"#, "lacks the required key"),
+            ("--hf", #"{"model_type": "rwkv", "hidden_size": 64}"#, "llama"),
+        ]
+        for (index, (flag, text, expected)) in cases.enumerated() {
+            let file = folder + "/bad\(index).json"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try runner.run(["models", "import", flag, file, "--name", "bad\(index)"])
+            #expect(result.status != 0, "\(flag) \(text) should fail")
+            #expect(result.stderr.contains(expected), "\(result.stderr)")
+        }
+        let list = try runner.run(["models", "list", "--format", "json"])
+        let names = (try list.json()["models"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(!names.contains { $0.hasPrefix("bad") })
+    }
+}
