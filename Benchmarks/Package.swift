@@ -1,0 +1,19 @@
+// swift-tools-version: 6.1
+// Benchmarks for batchplan, kept out of `swift test`: `swift run -c release --package-path Benchmarks batchplan-bench`.
+import PackageDescription
+
+let package = Package(
+    name: "batchplan-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [.package(name: "batchplan", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "batchplan-bench",
+            dependencies: [
+                .product(name: "BatchPlanCore", package: "batchplan"),
+                .product(name: "BatchPlanCatalog", package: "batchplan"),
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
