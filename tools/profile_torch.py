@@ -457,6 +457,10 @@ def measure(built: BuiltModel, batch: int, kernels: str, device: str = "cpu") ->
             if built.input["kind"] == "image":
                 output = model(inputs["x"])
                 logits = first_tensor(output)
+                if logits is None or logits.dim() != 2:
+                    raise UsageError(f"{built.name}: expected [batch, classes] logits from the model")
+                built.output_classes = logits.shape[-1]  # a custom model's head decides its classes
+                target = target.remainder(built.output_classes)
                 loss = torch.nn.functional.cross_entropy(logits, target)
             else:
                 output = model(**inputs, labels=target)
@@ -617,6 +621,10 @@ def main(argv=None) -> int:
     except UsageError as error:
         print(f"profile_torch.py: {error}", file=sys.stderr)
         return 64
+    except (RuntimeError, ValueError, TypeError, IndexError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"profile_torch.py: {args.model}: the training forward failed: {message}", file=sys.stderr)
+        return 1
     text = json.dumps(doc, indent=1)
     if args.output:
         with open(args.output, "w") as handle:
