@@ -31,7 +31,8 @@ How it measures:
 
   --depth-extrapolate (Hugging Face models only) builds the model with 1 and with 2 layers (weights as cheap
   broadcast views, so a 47B model fits in a few GB), takes the difference as one layer's bytes and extrapolates
-  linearly to the full depth; parameters are counted exactly on a full-depth model on the meta device.
+  linearly to the full depth; parameters are extrapolated the same way from meta-device models (exact for the
+  uniform layer stacks of transformers).
 
 Examples:
   python tools/profile_torch.py torchvision:resnet50 --image 224 -o resnet50.json
@@ -241,7 +242,7 @@ def build_hf(path: str, args, depth: int | None = None, device: str = "cpu") -> 
     if limit and args.seq > limit:
         raise UsageError(f"--seq {args.seq} exceeds the model's {limit} positions")
     try:
-        if device == "meta":
+        if device == "meta":  # parameter counting only
             with torch.device("meta"):
                 model = hf_model_class(task).from_config(config, attn_implementation=attention, dtype=dtype_of(args))
         elif depth is not None:
@@ -531,10 +532,12 @@ def profile(args) -> dict:
 
 
 def profile_extrapolated(args) -> dict:
-    full = build_model(args, device="meta")
-    total, trainable = count_parameters(full.model)
-    depth = full_depth(full)
-    del full
+    # Parameters are extrapolated like the activations, from 1- and 2-layer models on the meta device: exact for
+    # uniform layer stacks and much faster than building a 47B-parameter model, even on meta.
+    depth = full_depth(args)
+    counts = {d: count_parameters(build_model(args, depth=d, device="meta").model) for d in (1, 2)}
+    total = counts[1][0] + (depth - 1) * (counts[2][0] - counts[1][0])
+    trainable = counts[1][1] + (depth - 1) * (counts[2][1] - counts[1][1])
     results = {}
     for d in (1, 2):
         built = build_model(args, depth=d)
@@ -559,10 +562,10 @@ def profile_extrapolated(args) -> dict:
     return doc
 
 
-def full_depth(built: BuiltModel) -> int:
-    config = built.hf_config
-    keys = hf_layer_keys(config.model_type)
-    return int(getattr(config, keys[0]))
+def full_depth(args) -> int:
+    data = read_hf_config(args.model.partition(":")[2])
+    config = hf_config_object(data, None, args.attention)
+    return int(getattr(config, hf_layer_keys(config.model_type)[0]))
 
 
 def header(args, built: BuiltModel, total, trainable, b1, b2) -> dict:
