@@ -31,7 +31,8 @@ How it measures:
 
   --depth-extrapolate (Hugging Face models only) builds the model with 1 and with 2 layers (weights as cheap
   broadcast views, so a 47B model fits in a few GB), takes the difference as one layer's bytes and extrapolates
-  linearly to the full depth; parameters are counted exactly on a full-depth model on the meta device.
+  linearly to the full depth; parameters are extrapolated the same way from meta-device models (exact for the
+  uniform layer stacks of transformers).
 
 Examples:
   python tools/profile_torch.py torchvision:resnet50 --image 224 -o resnet50.json
@@ -192,7 +193,7 @@ def hf_layer_keys(model_type: str) -> list[str]:
     return ["num_hidden_layers"]
 
 
-def hf_config_object(data: dict, depth: int | None, attention: str):
+def hf_config_object(data: dict, depth: int | None, attention: str, use_cache: bool = False):
     from transformers import CONFIG_MAPPING
     clean = {k: v for k, v in data.items() if not k.startswith("_")}
     model_type = clean["model_type"]
@@ -203,7 +204,9 @@ def hf_config_object(data: dict, depth: int | None, attention: str):
             clean[key] = depth
         clean.pop("layer_types", None)  # regenerated for the new depth
     config = CONFIG_MAPPING[model_type].from_dict(clean)
-    config.use_cache = False
+    # transformers 5 fills a DynamicCache even in training when use_cache is on; SDPA then saves the cache's
+    # copies of K and V (for fused-QKV models like GPT-2 that is 2 x S x hidden floats more per layer).
+    config.use_cache = use_cache
     config._attn_implementation = attention
     return config
 
@@ -226,7 +229,7 @@ def build_hf(path: str, args, depth: int | None = None, device: str = "cpu") -> 
     import torch
     data = read_hf_config(path)
     attention = args.attention
-    config = hf_config_object(data, depth, attention)
+    config = hf_config_object(data, depth, attention, args.use_cache)
     model_type = config.model_type
     task = args.task or hf_default_task(model_type, config)
     if task == "image-classification":
@@ -239,15 +242,15 @@ def build_hf(path: str, args, depth: int | None = None, device: str = "cpu") -> 
     if limit and args.seq > limit:
         raise UsageError(f"--seq {args.seq} exceeds the model's {limit} positions")
     try:
-        if device == "meta":
+        if device == "meta":  # parameter counting only
             with torch.device("meta"):
-                model = hf_model_class(task).from_config(config, attn_implementation=attention)
+                model = hf_model_class(task).from_config(config, attn_implementation=attention, dtype=dtype_of(args))
         elif depth is not None:
             with torch.device("meta"):
-                model = hf_model_class(task).from_config(config, attn_implementation=attention)
+                model = hf_model_class(task).from_config(config, attn_implementation=attention, dtype=dtype_of(args))
             materialize_cheaply(model)
         else:
-            model = hf_model_class(task).from_config(config, attn_implementation=attention)
+            model = hf_model_class(task).from_config(config, attn_implementation=attention, dtype=dtype_of(args))
     except ValueError as error:
         raise UsageError(f"hf:{path}: transformers cannot build {task} for {model_type}: "
                          f"{str(error).splitlines()[0]}") from None
@@ -263,13 +266,20 @@ def build_hf(path: str, args, depth: int | None = None, device: str = "cpu") -> 
                       attention, hf_config=config)
 
 
+def dtype_of(args):
+    """The torch dtype of --dtype; Hugging Face configs' own torch_dtype is overridden so runs are comparable."""
+    import torch
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[args.dtype]
+
+
 def materialize_cheaply(model) -> None:
     """Give a meta-device model CPU weights that cost almost no memory.
 
     Large parameters other than embeddings become broadcast views (stride 0 on the leading dims) of one random
     row, or for stacked 3-D expert weights of one random matrix, so the forward runs with the right shapes and
-    dtypes while a 1.4B-parameter MoE layer takes under a gigabyte. Embeddings stay real so that tokens differ (MoE routing then spreads over the experts). Buffers are
-    zero-filled, then rotary-embedding frequencies are recomputed by transformers' own initializer.
+    dtypes while a 1.4B-parameter MoE layer takes under a gigabyte. Embeddings stay real so that tokens differ
+    (MoE routing then spreads over the experts). Buffers are zero-filled, then rotary-embedding frequencies are
+    recomputed by transformers' own initializer.
     """
     import torch
     replaced: dict[int, torch.nn.Parameter] = {}
@@ -348,6 +358,7 @@ def make_inputs(built: BuiltModel, batch: int):
     generator = torch.Generator().manual_seed(batch)
     if built.input["kind"] == "image":
         x = torch.randn([batch] + built.input["shape"], generator=generator)
+        x = x.to(built.extras.get("dtype", torch.float32))
         target = torch.randint(0, max(built.output_classes, 1), (batch,), generator=generator)
         return {"x": x}, target
     seq = built.input["length"]
@@ -447,6 +458,10 @@ def measure(built: BuiltModel, batch: int, kernels: str, device: str = "cpu") ->
             if built.input["kind"] == "image":
                 output = model(inputs["x"])
                 logits = first_tensor(output)
+                if logits is None or logits.dim() != 2:
+                    raise UsageError(f"{built.name}: expected [batch, classes] logits from the model")
+                built.output_classes = logits.shape[-1]  # a custom model's head decides its classes
+                target = target.remainder(built.output_classes)
                 loss = torch.nn.functional.cross_entropy(logits, target)
             else:
                 output = model(**inputs, labels=target)
@@ -504,6 +519,8 @@ def profile(args) -> dict:
     if args.depth_extrapolate:
         return profile_extrapolated(args)
     built = build_model(args)
+    built.model.to(dtype_of(args))
+    built.extras["dtype"] = dtype_of(args)
     b1 = measure(built, 1, args.cpu_kernels, args.device)
     b2 = measure(built, 2, args.cpu_kernels, args.device)
     total, trainable = count_parameters(built.model)
@@ -515,10 +532,12 @@ def profile(args) -> dict:
 
 
 def profile_extrapolated(args) -> dict:
-    full = build_model(args, device="meta")
-    total, trainable = count_parameters(full.model)
-    depth = full_depth(full)
-    del full
+    # Parameters are extrapolated like the activations, from 1- and 2-layer models on the meta device: exact for
+    # uniform layer stacks and much faster than building a 47B-parameter model, even on meta.
+    depth = full_depth(args)
+    counts = {d: count_parameters(build_model(args, depth=d, device="meta").model) for d in (1, 2)}
+    total = counts[1][0] + (depth - 1) * (counts[2][0] - counts[1][0])
+    trainable = counts[1][1] + (depth - 1) * (counts[2][1] - counts[1][1])
     results = {}
     for d in (1, 2):
         built = build_model(args, depth=d)
@@ -543,20 +562,21 @@ def profile_extrapolated(args) -> dict:
     return doc
 
 
-def full_depth(built: BuiltModel) -> int:
-    config = built.hf_config
-    keys = hf_layer_keys(config.model_type)
-    return int(getattr(config, keys[0]))
+def full_depth(args) -> int:
+    data = read_hf_config(args.model.partition(":")[2])
+    config = hf_config_object(data, None, args.attention)
+    return int(getattr(config, hf_layer_keys(config.model_type)[0]))
 
 
 def header(args, built: BuiltModel, total, trainable, b1, b2) -> dict:
     import torch
     return {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "model": built.name, "source": args.model,
+        "format": FORMAT, "format_version": FORMAT_VERSION, "model": args.name or built.name, "source": args.model,
         "torch_version": torch.__version__, "transformers_version": transformers_version(),
         "family": built.family, "task": built.task, "attention": built.attention, "input": built.input,
         "parameters": total, "trainable_parameters": trainable, "output_classes": built.output_classes,
-        "dtype": "float32", "cpu_kernels": args.cpu_kernels,
+        "dtype": args.dtype, "cpu_kernels": args.cpu_kernels,
+        "use_cache": args.use_cache if built.hf_config is not None else None,
         "saved_bytes_at_batch": {"1": b1, "2": b2},
         "activation_bytes_per_sample": b2 - b1, "fixed_saved_bytes": 2 * b1 - b2,
     }
@@ -575,14 +595,19 @@ def parse_args(argv):
     parser.add_argument("--classes", type=int, help="output classes (vision default 1000, text classification 2)")
     parser.add_argument("--attention", choices=["eager", "sdpa"], default="sdpa",
                         help="transformers attn_implementation (default sdpa)")
+    parser.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="float32",
+                        help="parameter and activation dtype of the whole model (default float32; no autocast)")
     parser.add_argument("--cpu-kernels", choices=["cuda", "native"], default="cuda",
                         help="cuda (default): CPU dropout and SDPA-with-dropout save what CUDA's kernels save; "
                              "native: what the CPU kernels save")
+    parser.add_argument("--use-cache", action="store_true",
+                        help="hf only: keep the config's generation cache on in training (default: use_cache=False)")
     parser.add_argument("--depth-extrapolate", action="store_true",
                         help="hf only: measure 1- and 2-layer copies and extrapolate to the full depth")
     parser.add_argument("--device", default="cpu",
                         help="where to run the measured forwards: cpu (default) or cuda; parameters are counted "
                              "the same either way")
+    parser.add_argument("--name", help="the model's name in the profile (default: from the source)")
     parser.add_argument("-o", "--output", help="write the profile JSON here (default: stdout)")
     return parser.parse_args(argv)
 
@@ -599,6 +624,10 @@ def main(argv=None) -> int:
     except UsageError as error:
         print(f"profile_torch.py: {error}", file=sys.stderr)
         return 64
+    except (RuntimeError, ValueError, TypeError, IndexError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"profile_torch.py: {args.model}: the training forward failed: {message}", file=sys.stderr)
+        return 1
     text = json.dumps(doc, indent=1)
     if args.output:
         with open(args.output, "w") as handle:
