@@ -58,6 +58,39 @@ struct LayerSpecTests {
         #expect(try definition(Self.example).family() == .cnn)
     }
 
+    @Test("a small U-Net: encoder, bottleneck, transposed-conv decoder and skip concatenations by name")
+    func unet() throws {
+        let json = """
+            {"name": "unet-mini", "input": [1, 64, 64], "loss": "none", "layers": [
+              {"name": "enc1", "type": "conv2d", "out_channels": 8, "kernel": 3, "padding": 1},
+              {"name": "enc1.relu", "type": "relu", "inplace": true},
+              {"name": "down1", "type": "maxpool2d", "kernel": 2},
+              {"name": "enc2", "type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1},
+              {"name": "enc2.relu", "type": "relu", "inplace": true},
+              {"name": "down2", "type": "maxpool2d", "kernel": 2},
+              {"name": "mid", "type": "conv2d", "out_channels": 32, "kernel": 3, "padding": 1},
+              {"name": "up2", "type": "convtranspose2d", "out_channels": 16, "kernel": 2, "stride": 2},
+              {"name": "cat2", "type": "concat", "inputs": ["up2", "enc2.relu"]},
+              {"name": "dec2", "type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1},
+              {"name": "up1", "type": "upsample", "scale_factor": 2, "mode": "bilinear"},
+              {"name": "cat1", "type": "concat", "inputs": ["up1", "enc1.relu"]},
+              {"name": "dec1", "type": "conv2d", "out_channels": 8, "kernel": 3, "padding": 1},
+              {"name": "head", "type": "conv2d", "out_channels": 2, "kernel": 1}
+            ]}
+            """
+        let accounting = try definition(json).account()
+        let shapes = Dictionary(uniqueKeysWithValues: accounting.layers.map { ($0.name, $0.outputShape) })
+        #expect(shapes["up2"] == [16, 32, 32])
+        #expect(shapes["cat2"] == [32, 32, 32])
+        #expect(shapes["cat1"] == [24, 64, 64])
+        #expect(shapes["head"] == [2, 64, 64])
+        // nn.ConvTranspose2d(32, 16, 2, stride=2) has 32·16·4 + 16 parameters.
+        #expect(accounting.layers.first { $0.name == "up2" }?.parameters == 2_064)
+        #expect(accounting.layers.first { $0.name == "head" }?.role == .head)
+        let broken = json.replacingOccurrences(of: #""kernel": 2, "stride": 2}"#, with: #""kernel": 2, "stride": 1}"#)
+        #expect(problem(broken).contains("\"cat2\""))
+    }
+
     @Test("an input size from the options overrides the spec's")
     func inputOverride() throws {
         let accounting = try definition(Self.example).account(AccountingOptions(input: .image(channels: 3, height: 64, width: 64)))
@@ -126,7 +159,8 @@ struct LayerSpecTests {
         let required: [String: String] = [
             "conv2d": #", "out_channels": 4, "kernel": 1"#, "linear": #", "out_features": 4"#,
             "groupnorm": #", "num_groups": 1"#, "maxpool2d": #", "kernel": 2"#, "avgpool2d": #", "kernel": 2"#,
-            "permute": #", "dims": [0, 2, 1]"#, "stochastic_depth": #", "p": 0.1"#, "attention": #", "heads": 2"#,
+            "permute": #", "dims": [0, 2, 1]"#, "convtranspose2d": #", "out_channels": 4, "kernel": 2"#,
+            "upsample": #", "scale_factor": 2"#, "stochastic_depth": #", "p": 0.1"#, "attention": #", "heads": 2"#,
         ]
         let json = #"{"input": [3, 8, 8], "loss": "none", "layers": [{"type": "\#(type)"\#(required[type] ?? "")}]}"#
         let spec = try LayerSpec(decoding: json, fallbackName: "t")

@@ -8,10 +8,10 @@ import Foundation
 public struct LayerSpec: Sendable {
     /// Every layer type the format knows; adding one means conforming it to `SpecDecodableLayer` and listing it here.
     public static let layerTypes: [any SpecDecodableLayer.Type] = [
-        Conv2d.self, Linear.self, BatchNorm2d.self, LayerNorm.self, LayerNorm2d.self, GroupNorm.self, Activation.self,
+        Conv2d.self, ConvTranspose2d.self, Linear.self, BatchNorm2d.self, LayerNorm.self, LayerNorm2d.self, GroupNorm.self, Activation.self,
         MaxPool2d.self, AvgPool2d.self, AdaptiveAvgPool2d.self, Flatten.self, Permute.self, Add.self, Concat.self,
         Mul.self, Dropout.self, StochasticDepth.self, LayerScale.self, Softmax.self, CrossEntropyLoss.self,
-        AttentionCore.self, PatchTokens.self, ClassToken.self, PositionEmbedding.self, TokenSelect.self,
+        AttentionCore.self, PatchTokens.self, ClassToken.self, PositionEmbedding.self, TokenSelect.self, Upsample.self,
     ]
 
     /// The `type` names, sorted, as error messages list them.
@@ -121,7 +121,12 @@ public struct LayerSpec: Sendable {
             }
         }
         var block: String?
-        if case let .string(text)? = object["block"] { block = text }
+        if let value = object["block"] {
+            guard case let .string(text) = value else {
+                throw .invalidModel(model: model, problem: "layer \"\(name)\": \"block\" must be a string such as \"layer3.1\"")
+            }
+            block = text
+        }
         var role = LayerRole.body
         if let value = object["role"] {
             guard case let .string(text) = value, let parsed = LayerRole(rawValue: text) else {

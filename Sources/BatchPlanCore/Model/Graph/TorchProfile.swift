@@ -199,6 +199,8 @@ struct TorchProfileAccountant: ModelAccountant {
                     name: "(unattributed)", type: "Functional", outputShape: [],
                     saved: saved(profile.activationBytesPerSample - layerBytes)))
             notes.append("\(profile.activationBytesPerSample - layerBytes) saved bytes per sample were not attributed to a module (functional ops)")
+        } else if layerBytes > profile.activationBytesPerSample {
+            notes.append("the layers' saved bytes (\(layerBytes) per sample) exceed the measured total (\(profile.activationBytesPerSample)); the layers are used as listed")
         }
         notes.append("profile bytes are counted as compute-dtype activations (halved under mixed precision)")
         let elements = input.elements
