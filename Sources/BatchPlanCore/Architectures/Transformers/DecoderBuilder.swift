@@ -116,8 +116,10 @@ struct DecoderBuilder {
             out.linear("\(attn).v_proj", in: h, out: d.kvWidth, bias: true, savesInput: false, block: b)
             out.attention(attn, attentionCall(), block: b)
             out.linear("\(attn).dense", in: d.queryWidth, out: h, bias: true, block: b)
+            // One resid_dropout module applied twice: to the attention output and to the MLP output.
+            out.dropout("\(b).resid_dropout.attention", p: d.hiddenDropout, width: h, block: b)
             out.plainMLP(d, "\(b).mlp", up: "fc1", down: "fc2", activationName: "activation_fn", inputShared: true, block: b)
-            out.dropout("\(b).resid_dropout", p: d.hiddenDropout, width: h, block: b)
+            out.dropout("\(b).resid_dropout.mlp", p: d.hiddenDropout, width: h, block: b)
         case .gpt2:
             out.norm("\(b).ln_1", d.norm, width: h, block: b)
             out.linear("\(b).attn.c_attn", in: h, out: 3 * h, bias: true, block: b, type: "Conv1D")

@@ -47,12 +47,6 @@ struct HFConfig: Sendable {
     }
 
 
-    /// Whether `key` is present with a non-null value.
-    func has(_ key: String) -> Bool {
-        if case .other? = values[key] { return false }
-        return values[key] != nil
-    }
-
     /// The first of `keys` present as a number, validated as a positive dimension.
     func optionalInt(_ keys: String...) throws(CoreError) -> Int? {
         for key in keys {
