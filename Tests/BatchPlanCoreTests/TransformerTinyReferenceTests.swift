@@ -58,8 +58,10 @@ struct TransformerTinyReferenceTests {
         #expect(try reference.account().parameters == reference.parameters)
     }
 
-    /// Known gaps: Falcon's eager path builds its mask per batch in a way the per-sample count does not follow.
-    static let tolerance: [String: Double] = ["falcon causal-lm eager": 0.02, "falcon_new causal-lm eager": 0.02]
+    /// Known gap: Falcon's eager path keeps its additive mask in a way the per-sample count does not follow.
+    static let tolerance: [String: Double] = [
+        "falcon causal-lm eager": 0.02, "falcon causal-lm sdpa": 0.02, "falcon_new causal-lm eager": 0.02,
+    ]
 
     /// Rows whose CPU measurement cannot stand for CUDA: the measuring script ran SDPA with dropout 0 to mimic CUDA's
     /// fused kernels, but T5's biased self-attention runs on the math path on CUDA too, where its dropout keeps a mask
@@ -70,8 +72,16 @@ struct TransformerTinyReferenceTests {
         "activation bytes per sample match PyTorch's saved tensors within 0.1%",
         arguments: references.filter { !notComparable.contains($0.description) })
     func activations(reference: TinyReference) throws {
-        let predicted = try reference.account().activationBytesPerSample
-        let measured = reference.activationBytes
+        let accounting = try reference.account()
+        var measured = reference.activationBytes
+        // CUDA runs Falcon's multi-query SDPA on the math path, which keeps what eager keeps (H100, fp32 and bf16);
+        // the CPU measurement used its fused kernel, so compare with the eager measurement.
+        if reference.attention == .sdpa, accounting.notes.contains(where: { $0.hasPrefix("SDPA for Falcon") }) {
+            measured = try #require(
+                Self.references.first { $0.name == reference.name && $0.task == reference.task && $0.attention == .eager }
+            ).activationBytes
+        }
+        let predicted = accounting.activationBytesPerSample
         let error = abs(Double(predicted - measured)) / Double(measured)
         #expect(error < Self.tolerance[reference.description, default: 0.001], "predicted \(predicted), measured \(measured)")
     }

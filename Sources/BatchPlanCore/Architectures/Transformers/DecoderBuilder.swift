@@ -60,7 +60,7 @@ struct DecoderBuilder {
     /// with grouped-query attention too, because CUDA's memory-efficient kernel takes no `enable_gqa` and flash needs
     /// fp16/bf16, so fp32 SDPA runs on the math path (measured on an H100: llama and phi3 keep exactly what eager keeps).
     private var effectiveAttention: AttentionImplementation {
-        if d.eagerOnly { return .eager }
+        if d.eagerOnly || (attention == .sdpa && d.sdpaRunsMathPath) { return .eager }
         if groupedQueryMathPath && attention == .sdpa && d.usesGroupedQueryKernel { return .eager }
         return attention
     }
@@ -146,9 +146,11 @@ struct DecoderBuilder {
                 out.norm("\(b).input_layernorm", d.norm, width: h, block: b)
             }
             out.linear("\(attn).query_key_value", in: h, out: d.queryWidth + 2 * d.kvWidth, bias: d.qkvBias, block: b)
-            // Each Falcon layer builds an fp32 additive causal mask per sample (batch × 1 × S × S) and hands it to SDPA.
-            out.add("\(attn).attention_mask", type: "AttentionMask", width: tokens, perToken: SavedTensors(fp32: tokens),
-                block: b, role: .attentionCore)
+            if !eager {
+                // Each Falcon layer builds an fp32 additive mask per sample (batch × 1 × S × S); the fused kernel keeps it.
+                out.add("\(attn).attention_mask", type: "AttentionMask", width: tokens, perToken: SavedTensors(fp32: tokens),
+                    block: b, role: .attentionCore)
+            }
             out.attention(attn, attentionCall(kvRepeated: d.falconNewArchitecture), block: b)
             out.linear("\(attn).dense", in: d.queryWidth, out: h, bias: d.outputBias, savesInput: eager, block: b)
             out.plainMLP(d, "\(b).mlp", up: "dense_h_to_4h", down: "dense_4h_to_h", activationName: "act", inputShared: !d.falconNewArchitecture, block: b)

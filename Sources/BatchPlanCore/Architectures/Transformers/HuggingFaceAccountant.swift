@@ -20,6 +20,11 @@ struct HuggingFaceAccountant: ModelAccountant {
             attention = .eager
             notes.append("transformers has no SDPA path for \(d.modelType): eager attention (S×S probabilities kept)")
         }
+        if d.sdpaRunsMathPath && attention == .sdpa {
+            notes.append(
+                "SDPA for Falcon's multi-query attention runs on PyTorch's math path on CUDA in every precision (one KV head"
+                    + " with a mask and no enable_gqa): S×S probabilities and head-expanded keys/values kept, as eager")
+        }
         let input: InputSize
         let tokens: Int
         let inputBytes: Int
