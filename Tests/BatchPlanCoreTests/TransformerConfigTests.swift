@@ -100,11 +100,14 @@ struct TransformerConfigTests {
         #expect(try HFZoo.definition("t5-small").account().maxPositions == nil)
     }
 
-    @Test("the data loader hands over int64 ids, mask and labels")
+    @Test("the data loader hands over int64 ids, mask, token types where the tokenizer makes them, and labels")
     func inputBytes() throws {
         let lm = try HFZoo.definition("gpt2").account(AccountingOptions(input: .sequence(length: 100)))
         #expect(lm.inputBytesPerSample == 3 * 100 * 8)
         let classifier = try HFZoo.definition("bert-base-uncased").account(AccountingOptions(input: .sequence(length: 100)))
-        #expect(classifier.inputBytesPerSample == (2 * 100 + 1) * 8)
+        // BERT's tokenizer also returns token_type_ids.
+        #expect(classifier.inputBytesPerSample == (3 * 100 + 1) * 8)
+        let roberta = try HFZoo.definition("roberta-base").account(AccountingOptions(input: .sequence(length: 100)))
+        #expect(roberta.inputBytesPerSample == (2 * 100 + 1) * 8)
     }
 }

@@ -59,9 +59,11 @@ struct HuggingFaceAccountant: ModelAccountant {
             }
             input = .sequence(length: length)
             tokens = length
-            // input_ids and attention_mask (int64 each) plus labels: one per token for LMs, one per sample otherwise.
+            // input_ids and attention_mask (int64 each), BERT's token_type_ids (its tokenizer returns them), plus
+            // labels: one per token for LMs, one per sample otherwise.
             let labels = task == .classification ? 1 : length
-            inputBytes = (2 * length + labels) * 8
+            let tokenTypes = d.modelType == "bert" ? length : 0
+            inputBytes = (2 * length + tokenTypes + labels) * 8
         }
         let layers: [LayerAccount]
         switch family {
