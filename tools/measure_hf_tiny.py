@@ -6,6 +6,10 @@ records the task model's parameters (sum of numel) and the bytes autograd saves 
 seen by torch.autograd.graph.saved_tensors_hooks, each counted once, parameters excluded, per sample taken as
 saved(batch 3) - saved(batch 2) at 24 tokens (batch 1 can keep views of storages that larger batches copy).
 
+Models are built with use_cache=False, as training sets it (and as tools/profile_torch.py does): with the config
+default use_cache=True, transformers 5 concatenates K and V into a DynamicCache even in training, which changes what
+fused-QKV models keep.
+
 `*_dropout` rows run with CUDA's kernels substituted on CPU: native_dropout (a bool mask) and SDPA with dropout 0 (the
 fused kernel, as CUDA's keeps no S×S tensor). Other rows have dropout off, where CPU and CUDA agree.
 
@@ -100,7 +104,9 @@ def saved_bytes(model, task, batch):
 def measure(rows, out):
     for name, (config, task) in rows.items():
         for attention in ["eager"] if name in EAGER_ONLY else ["sdpa", "eager"]:
-            model = TASKS[task].from_config(AutoConfig.for_model(**config), attn_implementation=attention)
+            config_object = AutoConfig.for_model(**config)
+            config_object.use_cache = False
+            model = TASKS[task].from_config(config_object, attn_implementation=attention)
             model.train()
             two, three = saved_bytes(model, task, 2), saved_bytes(model, task, 3)
             out.append(dict(name=name, task=task, attention=attention, seq=S,

@@ -87,7 +87,9 @@ struct DecoderBuilder {
                 out.linear("\(attn).k_proj", in: h, out: d.kvWidth, bias: d.qkvBias, savesInput: false, block: b)
                 out.linear("\(attn).v_proj", in: h, out: d.kvWidth, bias: d.qkvBias, savesInput: false, block: b)
             }
-            out.attention(attn, attentionCall(), block: b)
+            // phi3's v stays a view of the fused qkv output, keeping the q and k parts of that storage alive too.
+            let fusedExtra = d.modelType == "phi3" && !eager ? d.queryWidth + d.kvWidth : 0
+            out.attention(attn, attentionCall(fusedExtra: fusedExtra), block: b)
             // phi3 and stablelm copy the kernel's output before o_proj; the others hand o_proj a view of it.
             let copiesOutput = eager || d.modelType == "phi3" || d.modelType == "stablelm"
             out.linear("\(attn).o_proj", in: d.queryWidth, out: h, bias: d.outputBias, savesInput: copiesOutput, block: b)
@@ -123,8 +125,7 @@ struct DecoderBuilder {
         case .gpt2:
             out.norm("\(b).ln_1", d.norm, width: h, block: b)
             out.linear("\(b).attn.c_attn", in: h, out: 3 * h, bias: true, block: b, type: "Conv1D")
-            // One of q/k/v stays a view of c_attn's fused output, keeping all three thirds alive.
-            out.attention("\(b).attn", attentionCall(fusedExtra: eager ? 0 : 2 * h), block: b)
+            out.attention("\(b).attn", attentionCall(), block: b)
             out.linear("\(b).attn.c_proj", in: h, out: h, bias: true, savesInput: eager, block: b, type: "Conv1D")
             out.dropout("\(b).attn.resid_dropout", p: d.hiddenDropout, width: h, block: b)
             out.norm("\(b).ln_2", d.norm, width: h, block: b)
@@ -134,7 +135,8 @@ struct DecoderBuilder {
             out.norm("\(b).input_layernorm", d.norm, width: h, block: b)
             out.norm("\(b).post_attention_layernorm", d.norm, width: h, inputShared: d.parallelResidual, block: b)
             out.linear("\(b).attention.query_key_value", in: h, out: 3 * h, bias: d.qkvBias, block: b)
-            out.attention("\(b).attention", attentionCall(), block: b)
+            // v stays a view of the fused query_key_value output, keeping all three thirds alive.
+            out.attention("\(b).attention", attentionCall(fusedExtra: eager ? 0 : 2 * h), block: b)
             out.linear("\(b).attention.dense", in: h, out: h, bias: d.outputBias, block: b)
             out.plainMLP(d, "\(b).mlp", up: "dense_h_to_4h", down: "dense_4h_to_h", activationName: "act", block: b)
         case .falcon:

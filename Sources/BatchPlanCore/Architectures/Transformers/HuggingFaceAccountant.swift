@@ -128,9 +128,13 @@ struct HuggingFaceAccountant: ModelAccountant {
 
     static func notes(for d: TransformerDescription, attention: AttentionImplementation) -> [String] {
         var notes = [
-            "saved tensors as PyTorch keeps them in train mode under transformers 5 (dropout masks one byte each);"
-                + " buffers shared across the batch (rotary cos/sin, position ids, causal masks) are not per sample"
+            "saved tensors as PyTorch keeps them in train mode under transformers 5 with use_cache=False (dropout masks"
+                + " one byte each); buffers shared across the batch (rotary cos/sin, position ids, causal masks) are not"
+                + " per sample"
         ]
+        if d.layout == .gpt2 {
+            notes.append("with use_cache=True (GPT-2's config default) transformers concatenates K and V into a cache even in training: +2 × hidden per token per layer")
+        }
         if d.experts > 0 {
             notes.append(
                 "MoE: parameters of all \(d.experts) experts counted; activations through the routed top-\(d.expertsPerToken) experts per token, plus router logits")
