@@ -110,4 +110,16 @@ struct TransformerConfigTests {
         let roberta = try HFZoo.definition("roberta-base").account(AccountingOptions(input: .sequence(length: 100)))
         #expect(roberta.inputBytesPerSample == (2 * 100 + 1) * 8)
     }
+
+    @Test("Gemma 2 keeps an extra copy of the logits for soft-capping unless the config sets it to null")
+    func gemma2Softcap() throws {
+        let url = try #require(Bundle.module.url(forResource: "gemma-2-2b", withExtension: "json", subdirectory: "Fixtures/hf"))
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let off = text.replacingOccurrences(of: "\"final_logit_softcapping\": 30.0", with: "\"final_logit_softcapping\": null")
+        #expect(off != text)
+        let options = AccountingOptions(input: .sequence(length: 64))
+        let capped = try definition(text).account(options)
+        let plain = try definition(off).account(options)
+        #expect(capped.activationBytesPerSample - plain.activationBytesPerSample == 256_000 * 64 * 4)
+    }
 }
