@@ -9,15 +9,15 @@ struct DecoderBuilder {
     /// `effectiveAttention`); `false` assumes the fused flash kernel that fp16/bf16 runs use.
     var groupedQueryMathPath = false
 
-    /// Module-path prefixes of the body, its blocks and its final norm.
-    private var names: (body: String, block: String, embed: String, finalNorm: String, head: String) {
+    /// Module paths of the blocks' parent, the token embedding, the final norm and the LM head.
+    private var names: (block: String, embed: String, finalNorm: String, head: String) {
         switch d.layout {
-        case .llama: ("model", "model.layers", "model.embed_tokens", "model.norm", "lm_head")
-        case .phi: ("model", "model.layers", "model.embed_tokens", "model.final_layernorm", "lm_head")
-        case .gpt2: ("transformer", "transformer.h", "transformer.wte", "transformer.ln_f", "lm_head")
-        case .gptNeoX: ("gpt_neox", "gpt_neox.layers", "gpt_neox.embed_in", "gpt_neox.final_layer_norm", "embed_out")
-        case .falcon, .bloom: ("transformer", "transformer.h", "transformer.word_embeddings", "transformer.ln_f", "lm_head")
-        default: ("model.decoder", "model.decoder.layers", "model.decoder.embed_tokens", "model.decoder.final_layer_norm", "lm_head")
+        case .llama: ("model.layers", "model.embed_tokens", "model.norm", "lm_head")
+        case .phi: ("model.layers", "model.embed_tokens", "model.final_layernorm", "lm_head")
+        case .gpt2: ("transformer.h", "transformer.wte", "transformer.ln_f", "lm_head")
+        case .gptNeoX: ("gpt_neox.layers", "gpt_neox.embed_in", "gpt_neox.final_layer_norm", "embed_out")
+        case .falcon, .bloom: ("transformer.h", "transformer.word_embeddings", "transformer.ln_f", "lm_head")
+        default: ("model.decoder.layers", "model.decoder.embed_tokens", "model.decoder.final_layer_norm", "lm_head")
         }
     }
 
@@ -38,9 +38,7 @@ struct DecoderBuilder {
             }
         case .bloom:
             out.norm("transformer.word_embeddings_layernorm", d.norm, width: d.hidden, block: nil)
-        case .phi:
-            out.dropout("model.embed_dropout", p: d.embeddingDropout, width: d.hidden, block: nil)
-        case .llama:
+        case .phi, .llama:
             out.dropout("model.embed_dropout", p: d.embeddingDropout, width: d.hidden, block: nil)
         default:
             break
