@@ -8,6 +8,9 @@ struct DecoderBuilder {
     /// Account SDPA with grouped-query attention on PyTorch's math path, as CUDA runs it in fp32 (see
     /// `effectiveAttention`); `false` assumes the fused flash kernel that fp16/bf16 runs use.
     var groupedQueryMathPath = false
+    /// Account Falcon's multi-query SDPA with the fused kernel PyTorch's CPU backend has (for comparing with CPU
+    /// measurements); CUDA has none and runs the math path.
+    var cpuFusedMultiQuery = false
 
     /// Module paths of the blocks' parent, the token embedding, the final norm and the LM head.
     private var names: (block: String, embed: String, finalNorm: String, head: String) {
@@ -58,7 +61,7 @@ struct DecoderBuilder {
     /// with grouped-query attention too, because CUDA's memory-efficient kernel takes no `enable_gqa` and flash needs
     /// fp16/bf16, so fp32 SDPA runs on the math path (measured on an H100: llama and phi3 keep exactly what eager keeps).
     private var effectiveAttention: AttentionImplementation {
-        if d.eagerOnly || (attention == .sdpa && d.sdpaRunsMathPath) { return .eager }
+        if d.eagerOnly || (attention == .sdpa && d.sdpaRunsMathPath && !cpuFusedMultiQuery) { return .eager }
         if groupedQueryMathPath && attention == .sdpa && d.usesGroupedQueryKernel { return .eager }
         return attention
     }

@@ -5,6 +5,8 @@ struct HuggingFaceAccountant: ModelAccountant {
     static let defaultSequenceLength = 512
     /// Account SDPA with grouped-query attention on the math path (fp32 on CUDA) instead of the fused kernel.
     var groupedQueryMathPath = false
+    /// Account Falcon's multi-query SDPA with the CPU's fused kernel instead of CUDA's math path (tests only).
+    var cpuFusedMultiQuery = false
 
     func family(of definition: ModelDefinition) throws(CoreError) -> ModelFamily {
         Self.family(of: try description(of: definition))
@@ -72,6 +74,7 @@ struct HuggingFaceAccountant: ModelAccountant {
         default:
             var builder = DecoderBuilder(d: d, attention: attention, task: task, tokens: tokens)
             builder.groupedQueryMathPath = groupedQueryMathPath
+            builder.cpuFusedMultiQuery = cpuFusedMultiQuery
             layers = builder.build()
             if attention == .sdpa && d.usesGroupedQueryKernel && !d.eagerOnly {
                 builder.groupedQueryMathPath = !groupedQueryMathPath
