@@ -100,11 +100,26 @@ struct TransformerConfigTests {
         #expect(try HFZoo.definition("t5-small").account().maxPositions == nil)
     }
 
-    @Test("the data loader hands over int64 ids, mask and labels")
+    @Test("the data loader hands over int64 ids, mask, token types where the tokenizer makes them, and labels")
     func inputBytes() throws {
         let lm = try HFZoo.definition("gpt2").account(AccountingOptions(input: .sequence(length: 100)))
         #expect(lm.inputBytesPerSample == 3 * 100 * 8)
         let classifier = try HFZoo.definition("bert-base-uncased").account(AccountingOptions(input: .sequence(length: 100)))
-        #expect(classifier.inputBytesPerSample == (2 * 100 + 1) * 8)
+        // BERT's tokenizer also returns token_type_ids.
+        #expect(classifier.inputBytesPerSample == (3 * 100 + 1) * 8)
+        let roberta = try HFZoo.definition("roberta-base").account(AccountingOptions(input: .sequence(length: 100)))
+        #expect(roberta.inputBytesPerSample == (2 * 100 + 1) * 8)
+    }
+
+    @Test("Gemma 2 keeps an extra copy of the logits for soft-capping unless the config sets it to null")
+    func gemma2Softcap() throws {
+        let url = try #require(Bundle.module.url(forResource: "gemma-2-2b", withExtension: "json", subdirectory: "Fixtures/hf"))
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let off = text.replacingOccurrences(of: "\"final_logit_softcapping\": 30.0", with: "\"final_logit_softcapping\": null")
+        #expect(off != text)
+        let options = AccountingOptions(input: .sequence(length: 64))
+        let capped = try definition(text).account(options)
+        let plain = try definition(off).account(options)
+        #expect(capped.activationBytesPerSample - plain.activationBytesPerSample == 256_000 * 64 * 4)
     }
 }

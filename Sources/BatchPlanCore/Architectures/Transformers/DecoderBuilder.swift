@@ -8,16 +8,19 @@ struct DecoderBuilder {
     /// Account SDPA with grouped-query attention on PyTorch's math path, as CUDA runs it in fp32 (see
     /// `effectiveAttention`); `false` assumes the fused flash kernel that fp16/bf16 runs use.
     var groupedQueryMathPath = false
+    /// Account Falcon's multi-query SDPA with the fused kernel PyTorch's CPU backend has (for comparing with CPU
+    /// measurements); CUDA has none and runs the math path.
+    var cpuFusedMultiQuery = false
 
-    /// Module-path prefixes of the body, its blocks and its final norm.
-    private var names: (body: String, block: String, embed: String, finalNorm: String, head: String) {
+    /// Module paths of the blocks' parent, the token embedding, the final norm and the LM head.
+    private var names: (block: String, embed: String, finalNorm: String, head: String) {
         switch d.layout {
-        case .llama: ("model", "model.layers", "model.embed_tokens", "model.norm", "lm_head")
-        case .phi: ("model", "model.layers", "model.embed_tokens", "model.final_layernorm", "lm_head")
-        case .gpt2: ("transformer", "transformer.h", "transformer.wte", "transformer.ln_f", "lm_head")
-        case .gptNeoX: ("gpt_neox", "gpt_neox.layers", "gpt_neox.embed_in", "gpt_neox.final_layer_norm", "embed_out")
-        case .falcon, .bloom: ("transformer", "transformer.h", "transformer.word_embeddings", "transformer.ln_f", "lm_head")
-        default: ("model.decoder", "model.decoder.layers", "model.decoder.embed_tokens", "model.decoder.final_layer_norm", "lm_head")
+        case .llama: ("model.layers", "model.embed_tokens", "model.norm", "lm_head")
+        case .phi: ("model.layers", "model.embed_tokens", "model.final_layernorm", "lm_head")
+        case .gpt2: ("transformer.h", "transformer.wte", "transformer.ln_f", "lm_head")
+        case .gptNeoX: ("gpt_neox.layers", "gpt_neox.embed_in", "gpt_neox.final_layer_norm", "embed_out")
+        case .falcon, .bloom: ("transformer.h", "transformer.word_embeddings", "transformer.ln_f", "lm_head")
+        default: ("model.decoder.layers", "model.decoder.embed_tokens", "model.decoder.final_layer_norm", "lm_head")
         }
     }
 
@@ -38,9 +41,7 @@ struct DecoderBuilder {
             }
         case .bloom:
             out.norm("transformer.word_embeddings_layernorm", d.norm, width: d.hidden, block: nil)
-        case .phi:
-            out.dropout("model.embed_dropout", p: d.embeddingDropout, width: d.hidden, block: nil)
-        case .llama:
+        case .phi, .llama:
             out.dropout("model.embed_dropout", p: d.embeddingDropout, width: d.hidden, block: nil)
         default:
             break
@@ -60,7 +61,7 @@ struct DecoderBuilder {
     /// with grouped-query attention too, because CUDA's memory-efficient kernel takes no `enable_gqa` and flash needs
     /// fp16/bf16, so fp32 SDPA runs on the math path (measured on an H100: llama and phi3 keep exactly what eager keeps).
     private var effectiveAttention: AttentionImplementation {
-        if d.eagerOnly { return .eager }
+        if d.eagerOnly || (attention == .sdpa && d.sdpaRunsMathPath && !cpuFusedMultiQuery) { return .eager }
         if groupedQueryMathPath && attention == .sdpa && d.usesGroupedQueryKernel { return .eager }
         return attention
     }
@@ -87,7 +88,9 @@ struct DecoderBuilder {
                 out.linear("\(attn).k_proj", in: h, out: d.kvWidth, bias: d.qkvBias, savesInput: false, block: b)
                 out.linear("\(attn).v_proj", in: h, out: d.kvWidth, bias: d.qkvBias, savesInput: false, block: b)
             }
-            out.attention(attn, attentionCall(), block: b)
+            // phi3's v stays a view of the fused qkv output, keeping the q and k parts of that storage alive too.
+            let fusedExtra = d.modelType == "phi3" && !eager ? d.queryWidth + d.kvWidth : 0
+            out.attention(attn, attentionCall(fusedExtra: fusedExtra), block: b)
             // phi3 and stablelm copy the kernel's output before o_proj; the others hand o_proj a view of it.
             let copiesOutput = eager || d.modelType == "phi3" || d.modelType == "stablelm"
             out.linear("\(attn).o_proj", in: d.queryWidth, out: h, bias: d.outputBias, savesInput: copiesOutput, block: b)
@@ -116,13 +119,14 @@ struct DecoderBuilder {
             out.linear("\(attn).v_proj", in: h, out: d.kvWidth, bias: true, savesInput: false, block: b)
             out.attention(attn, attentionCall(), block: b)
             out.linear("\(attn).dense", in: d.queryWidth, out: h, bias: true, block: b)
+            // One resid_dropout module applied twice: to the attention output and to the MLP output.
+            out.dropout("\(b).resid_dropout.attention", p: d.hiddenDropout, width: h, block: b)
             out.plainMLP(d, "\(b).mlp", up: "fc1", down: "fc2", activationName: "activation_fn", inputShared: true, block: b)
-            out.dropout("\(b).resid_dropout", p: d.hiddenDropout, width: h, block: b)
+            out.dropout("\(b).resid_dropout.mlp", p: d.hiddenDropout, width: h, block: b)
         case .gpt2:
             out.norm("\(b).ln_1", d.norm, width: h, block: b)
             out.linear("\(b).attn.c_attn", in: h, out: 3 * h, bias: true, block: b, type: "Conv1D")
-            // One of q/k/v stays a view of c_attn's fused output, keeping all three thirds alive.
-            out.attention("\(b).attn", attentionCall(fusedExtra: eager ? 0 : 2 * h), block: b)
+            out.attention("\(b).attn", attentionCall(), block: b)
             out.linear("\(b).attn.c_proj", in: h, out: h, bias: true, savesInput: eager, block: b, type: "Conv1D")
             out.dropout("\(b).attn.resid_dropout", p: d.hiddenDropout, width: h, block: b)
             out.norm("\(b).ln_2", d.norm, width: h, block: b)
@@ -132,7 +136,8 @@ struct DecoderBuilder {
             out.norm("\(b).input_layernorm", d.norm, width: h, block: b)
             out.norm("\(b).post_attention_layernorm", d.norm, width: h, inputShared: d.parallelResidual, block: b)
             out.linear("\(b).attention.query_key_value", in: h, out: 3 * h, bias: d.qkvBias, block: b)
-            out.attention("\(b).attention", attentionCall(), block: b)
+            // v stays a view of the fused query_key_value output, keeping all three thirds alive.
+            out.attention("\(b).attention", attentionCall(fusedExtra: eager ? 0 : 2 * h), block: b)
             out.linear("\(b).attention.dense", in: h, out: h, bias: d.outputBias, block: b)
             out.plainMLP(d, "\(b).mlp", up: "dense_h_to_4h", down: "dense_4h_to_h", activationName: "act", block: b)
         case .falcon:
@@ -144,9 +149,11 @@ struct DecoderBuilder {
                 out.norm("\(b).input_layernorm", d.norm, width: h, block: b)
             }
             out.linear("\(attn).query_key_value", in: h, out: d.queryWidth + 2 * d.kvWidth, bias: d.qkvBias, block: b)
-            // Each Falcon layer builds an fp32 additive causal mask per sample (batch × 1 × S × S) and hands it to SDPA.
-            out.add("\(attn).attention_mask", type: "AttentionMask", width: tokens, perToken: SavedTensors(fp32: tokens),
-                block: b, role: .attentionCore)
+            if !eager {
+                // Each Falcon layer builds an fp32 additive mask per sample (batch × 1 × S × S); the fused kernel keeps it.
+                out.add("\(attn).attention_mask", type: "AttentionMask", width: tokens, perToken: SavedTensors(fp32: tokens),
+                    block: b, role: .attentionCore)
+            }
             out.attention(attn, attentionCall(kvRepeated: d.falconNewArchitecture), block: b)
             out.linear("\(attn).dense", in: d.queryWidth, out: h, bias: d.outputBias, savesInput: eager, block: b)
             out.plainMLP(d, "\(b).mlp", up: "dense_h_to_4h", down: "dense_4h_to_h", activationName: "act", inputShared: !d.falconNewArchitecture, block: b)

@@ -15,12 +15,16 @@ struct HFConfig: Sendable {
         case string(String)
         /// A JSON object, by its number of entries (`id2label`).
         case object(count: Int)
-        /// Null and arrays: not read by the accounting.
+        /// JSON null.
+        case null
+        /// Arrays: not read by the accounting.
         case other
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let flag = try? container.decode(Bool.self) {
+            if container.decodeNil() {
+                self = .null
+            } else if let flag = try? container.decode(Bool.self) {
                 self = .bool(flag)
             } else if let number = try? container.decode(Double.self) {
                 self = .number(number)
@@ -47,12 +51,6 @@ struct HFConfig: Sendable {
     }
 
 
-    /// Whether `key` is present with a non-null value.
-    func has(_ key: String) -> Bool {
-        if case .other? = values[key] { return false }
-        return values[key] != nil
-    }
-
     /// The first of `keys` present as a number, validated as a positive dimension.
     func optionalInt(_ keys: String...) throws(CoreError) -> Int? {
         for key in keys {
@@ -64,7 +62,7 @@ struct HFConfig: Sendable {
                         model: model, problem: "config key \"\(key)\" must be a whole number between 0 and \(Self.dimensionLimit), got \(number)")
                 }
                 return Int(number)
-            case .other, .object: continue
+            case .other, .object, .null: continue
             default:
                 throw .invalidModel(model: model, problem: "config key \"\(key)\" must be a number")
             }
@@ -98,7 +96,7 @@ struct HFConfig: Sendable {
                 throw .invalidModel(model: model, problem: "config key \"\(key)\" must be a non-negative number, got \(number)")
             }
             return number
-        case nil, .other?, .object?: return fallback
+        case nil, .other?, .object?, .null?: return fallback
         default: throw .invalidModel(model: model, problem: "config key \"\(key)\" must be a number")
         }
     }
@@ -107,9 +105,15 @@ struct HFConfig: Sendable {
     func bool(_ key: String, default fallback: Bool) throws(CoreError) -> Bool {
         switch values[key] {
         case .bool(let flag)?: return flag
-        case nil, .other?, .object?: return fallback
+        case nil, .other?, .object?, .null?: return fallback
         default: throw .invalidModel(model: model, problem: "config key \"\(key)\" must be true or false")
         }
+    }
+
+    /// Whether `key` is present with the value `null` (transformers then turns the feature off).
+    func isNull(_ key: String) -> Bool {
+        if case .null? = values[key] { return true }
+        return false
     }
 
     /// Entries of a JSON object (`id2label`), or `nil` when absent.

@@ -5,6 +5,8 @@ struct HuggingFaceAccountant: ModelAccountant {
     static let defaultSequenceLength = 512
     /// Account SDPA with grouped-query attention on the math path (fp32 on CUDA) instead of the fused kernel.
     var groupedQueryMathPath = false
+    /// Account Falcon's multi-query SDPA with the CPU's fused kernel instead of CUDA's math path (tests only).
+    var cpuFusedMultiQuery = false
 
     func family(of definition: ModelDefinition) throws(CoreError) -> ModelFamily {
         Self.family(of: try description(of: definition))
@@ -20,44 +22,12 @@ struct HuggingFaceAccountant: ModelAccountant {
             attention = .eager
             notes.append("transformers has no SDPA path for \(d.modelType): eager attention (S×S probabilities kept)")
         }
-        let input: InputSize
-        let tokens: Int
-        let inputBytes: Int
-        if d.layout == .vit {
-            let size = d.imageSize
-            switch options.input {
-            case nil: break
-            case let .image(c, h, w) where c == d.channels && h == size && w == size: break
-            default:
-                throw .invalidValue(
-                    what: "input", value: options.input?.description ?? "",
-                    fix: "\(definition.name) takes \(d.channels)x\(size)x\(size) images (its position embeddings are fixed)")
-            }
-            input = .image(channels: d.channels, height: size, width: size)
-            tokens = (size / d.patchSize) * (size / d.patchSize) + 1
-            inputBytes = d.channels * size * size * 4 + 8
-        } else {
-            let length: Int
-            switch options.input {
-            case nil: length = min(Self.defaultSequenceLength, d.maxPositions ?? Self.defaultSequenceLength)
-            case .sequence(let requested): length = requested
-            default:
-                throw .invalidValue(what: "input", value: options.input?.description ?? "", fix: "a transformer takes --seq LENGTH")
-            }
-            guard length > 0, length <= 1 << 20 else {
-                throw .invalidValue(what: "sequence length", value: "\(length)", fix: "use a length between 1 and 1048576")
-            }
-            if let limit = d.maxPositions, length > limit {
-                throw .invalidValue(
-                    what: "sequence length", value: "\(length)",
-                    fix: "\(definition.name) has \(limit) positions (max_position_embeddings); use --seq \(limit) or less")
-            }
-            input = .sequence(length: length)
-            tokens = length
-            // input_ids and attention_mask (int64 each) plus labels: one per token for LMs, one per sample otherwise.
-            let labels = task == .classification ? 1 : length
-            inputBytes = (2 * length + labels) * 8
+        if d.sdpaRunsMathPath && attention == .sdpa {
+            notes.append(
+                "SDPA for Falcon's multi-query attention runs on PyTorch's math path on CUDA in every precision (one KV head"
+                    + " with a mask and no enable_gqa): S×S probabilities and head-expanded keys/values kept, as eager")
         }
+        let (input, tokens, inputBytes) = try Self.resolveInput(options.input, for: d, task: task, model: definition.name)
         let layers: [LayerAccount]
         switch family {
         case .encoder: layers = EncoderBuilder(d: d, attention: attention, task: task, tokens: tokens).build()
@@ -65,6 +35,7 @@ struct HuggingFaceAccountant: ModelAccountant {
         default:
             var builder = DecoderBuilder(d: d, attention: attention, task: task, tokens: tokens)
             builder.groupedQueryMathPath = groupedQueryMathPath
+            builder.cpuFusedMultiQuery = cpuFusedMultiQuery
             layers = builder.build()
             if attention == .sdpa && d.usesGroupedQueryKernel && !d.eagerOnly {
                 builder.groupedQueryMathPath = !groupedQueryMathPath
@@ -78,6 +49,46 @@ struct HuggingFaceAccountant: ModelAccountant {
             name: definition.name, family: family, input: input, task: task, attention: attention, layers: layers,
             outputClasses: task == .classification || task == .imageClassification ? d.labels : d.vocab,
             maxPositions: d.maxPositions, inputBytesPerSample: inputBytes, notes: notes)
+    }
+
+    /// The input size, tokens per sample and bytes the data loader hands over per sample.
+    ///
+    /// Text: `--seq` (default 512, capped at the model's positions; longer is refused). ViT: its configured image.
+    static func resolveInput(
+        _ requested: InputSize?, for d: TransformerDescription, task: TrainingTask, model: String
+    ) throws(CoreError) -> (InputSize, tokens: Int, inputBytes: Int) {
+        if d.layout == .vit {
+            let size = d.imageSize
+            switch requested {
+            case nil: break
+            case let .image(c, h, w) where c == d.channels && h == size && w == size: break
+            default:
+                throw .invalidValue(
+                    what: "input", value: requested?.description ?? "",
+                    fix: "\(model) takes \(d.channels)x\(size)x\(size) images (its position embeddings are fixed)")
+            }
+            let grid = size / d.patchSize
+            return (.image(channels: d.channels, height: size, width: size), grid * grid + 1, d.channels * size * size * 4 + 8)
+        }
+        let length: Int
+        switch requested {
+        case nil: length = min(defaultSequenceLength, d.maxPositions ?? defaultSequenceLength)
+        case .sequence(let value): length = value
+        default: throw .invalidValue(what: "input", value: requested?.description ?? "", fix: "a transformer takes --seq LENGTH")
+        }
+        guard length > 0, length <= 1 << 20 else {
+            throw .invalidValue(what: "sequence length", value: "\(length)", fix: "use a length between 1 and 1048576")
+        }
+        if let limit = d.maxPositions, length > limit {
+            throw .invalidValue(
+                what: "sequence length", value: "\(length)",
+                fix: "\(model) has \(limit) positions (max_position_embeddings); use --seq \(limit) or less")
+        }
+        // input_ids and attention_mask (int64 each), BERT's token_type_ids (its tokenizer returns them), plus labels:
+        // one per token for LMs, one per sample otherwise.
+        let labels = task == .classification ? 1 : length
+        let tokenTypes = d.modelType == "bert" ? length : 0
+        return (.sequence(length: length), length, (2 * length + tokenTypes + labels) * 8)
     }
 
     private func description(of definition: ModelDefinition) throws(CoreError) -> TransformerDescription {
@@ -121,9 +132,13 @@ struct HuggingFaceAccountant: ModelAccountant {
 
     static func notes(for d: TransformerDescription, attention: AttentionImplementation) -> [String] {
         var notes = [
-            "saved tensors as PyTorch keeps them in train mode under transformers 5 (dropout masks one byte each);"
-                + " buffers shared across the batch (rotary cos/sin, position ids, causal masks) are not per sample"
+            "saved tensors as PyTorch keeps them in train mode under transformers 5 with use_cache=False (dropout masks"
+                + " one byte each); buffers shared across the batch (rotary cos/sin, position ids, causal masks) are not"
+                + " per sample"
         ]
+        if d.layout == .gpt2 {
+            notes.append("with use_cache=True (GPT-2's config default) transformers concatenates K and V into a cache even in training: +2 × hidden per token per layer")
+        }
         if d.experts > 0 {
             notes.append(
                 "MoE: parameters of all \(d.experts) experts counted; activations through the routed top-\(d.expertsPerToken) experts per token, plus router logits")

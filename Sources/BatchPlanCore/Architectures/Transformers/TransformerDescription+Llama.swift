@@ -30,8 +30,11 @@ extension TransformerDescription {
             d.expertsPerToken = try c.int("num_experts_per_tok", default: 2)
         case "gemma2":
             d.eagerOnly = true
-            d.finalLogitSoftcap = try c.double("final_logit_softcapping", default: 30) > 0
-            d.attentionSoftcap = try c.double("attn_logit_softcapping", default: 50) > 0
+            // configuration_gemma2.py defaults: 30 and 50; null turns soft-capping off.
+            let finalCap = try c.double("final_logit_softcapping", default: 30)
+            let attentionCap = try c.double("attn_logit_softcapping", default: 50)
+            d.finalLogitSoftcap = !c.isNull("final_logit_softcapping") && finalCap > 0
+            d.attentionSoftcap = !c.isNull("attn_logit_softcapping") && attentionCap > 0
         case "phi3":
             d.hiddenDropout = try c.double("resid_pdrop", default: 0)
             d.embeddingDropout = try c.double("embd_pdrop", default: 0)

@@ -135,6 +135,9 @@ struct TransformerDescription: Hashable, Sendable {
     var kvWidth: Int { kvHeads * headDim }
     /// SDPA receives fewer key/value heads than query heads (`enable_gqa`); Falcon expands or broadcasts them itself.
     var usesGroupedQueryKernel: Bool { kvHeads != heads && layout != .falcon }
+    /// Falcon's multi-query attention hands SDPA one key/value head and a mask without `enable_gqa`: no CUDA fused
+    /// kernel takes that, so PyTorch runs the math path in every precision (measured on an H100, fp32 and bf16 AMP).
+    var sdpaRunsMathPath: Bool { layout == .falcon && !falconNewArchitecture && kvHeads != heads }
     /// Rotary dimensions per head.
     var rotaryDim: Int { rotaryFraction.map { Int(Double(headDim) * $0) } ?? 0 }
 }
