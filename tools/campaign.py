@@ -34,9 +34,19 @@ GRACE_S = 40
 MIN_SLICE_S = 15
 
 
+def weight_group(precision: str) -> str:
+    """Precisions that share one built model (the weights' dtype)."""
+    return {"bf16": "bf16", "fp16": "fp16"}.get(precision, "fp32")
+
+
 def expand_jobs(entry: dict, defaults: dict, tiny: dict | None) -> list[dict]:
-    """The jobs of one model entry: grid combinations (fp32-weight precisions first, so builds are reused), then
-    one find-max job per entry (all caps, ascending)."""
+    """The jobs of one model entry, in the order they run.
+
+    Grid jobs are every precision x checkpointing x optimizer at the entry's batch sizes. When the entry has a
+    find_max block, the jobs that share its model build run first (its own combination first, so the search can
+    predict where to start from those rows), then the search (all caps, ascending), then the other grid jobs; so a
+    model whose time slice runs out still has its search. Jobs sharing a build stay together.
+    """
     base = {**defaults, "model": entry["model"], "model_name": entry["name"]}
     for key in ("image", "seq", "task", "attention", "num_classes", "hf_overrides"):
         if key in entry:
@@ -49,19 +59,24 @@ def expand_jobs(entry: dict, defaults: dict, tiny: dict | None) -> list[dict]:
             base["hf_overrides"] = entry["tiny_overrides"]
     order = {"fp32": 0, "tf32": 0, "bf16-amp": 1, "fp16-amp": 1, "bf16": 2, "fp16": 3}
     precisions = sorted(entry["precisions"], key=lambda p: order.get(p, 9))
-    jobs = []
+    grid = []
     for precision, checkpointing, optimizer in itertools.product(precisions, entry.get("checkpointing", ["none"]),
                                                                  entry["optimizers"]):
-        jobs.append({**base, "precision": precision, "optimizer": optimizer, "checkpointing": checkpointing,
+        grid.append({**base, "precision": precision, "optimizer": optimizer, "checkpointing": checkpointing,
                      "batches": batches, "label": f"{entry['name']} {precision}/{optimizer}/{checkpointing}"})
     search = entry.get("find_max")
-    if search:
-        job = {**base, **{k: v for k, v in search.items() if k != "caps"}, "find_max": True, "caps": search["caps"],
-               "label": f"{entry['name']} find-max {search.get('precision')}/{search.get('optimizer')}"}
-        if tiny and "max_batch" in tiny:
-            job["max_batch"] = tiny["max_batch"]
-        jobs.append(job)
-    return jobs
+    if not search:
+        return grid
+    combo = (search.get("precision"), search.get("optimizer"), search.get("checkpointing", "none"))
+    group = weight_group(combo[0])
+    first = sorted((j for j in grid if weight_group(j["precision"]) == group),
+                   key=lambda j: (j["precision"], j["optimizer"], j["checkpointing"]) != combo)
+    rest = [j for j in grid if weight_group(j["precision"]) != group]
+    job = {**base, **{k: v for k, v in search.items() if k != "caps"}, "find_max": True, "caps": search["caps"],
+           "label": f"{entry['name']} find-max {combo[0]}/{combo[1]}/{combo[2]}"}
+    if tiny and "max_batch" in tiny:
+        job["max_batch"] = tiny["max_batch"]
+    return first + [job] + rest
 
 
 class Campaign:

@@ -12,8 +12,7 @@ import subprocess
 import sys
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, asdict, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,9 +20,9 @@ import torch  # noqa: E402
 
 import measure_env  # noqa: E402
 import measure_models  # noqa: E402
+import measure_rows  # noqa: E402
 
 PRECISIONS = ("fp32", "tf32", "fp16-amp", "bf16-amp", "fp16", "bf16")
-TOOL = "tools/measure_torch.py"
 
 
 @dataclass(frozen=True)
@@ -221,82 +220,11 @@ class Measurer:
 
     def row(self, cfg: Config, batch_size, readings: dict, *, oom: bool, notes: list[str], kind: str | None = None,
             search_id: str | None = None, probe: bool = False, extra: dict | None = None) -> dict:
-        facts = self.facts
+        """One output row for `cfg` at `batch_size` (see FORMAT.md)."""
         built = self._built if self._built_key == cfg.build_key else None
-        measured_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        config_text = json.dumps(asdict(cfg), sort_keys=True, default=str)
         self._counter += 1
-        digest = hashlib.sha1(f"{config_text}|{batch_size}|{kind}|{measured_at}|{os.getpid()}|{self._counter}".encode())
-        capped = cfg.cap_bytes is not None and facts.gpu is not None
-        gpu = f"{facts.gpu} (capped {measure_env.format_gib(cfg.cap_bytes)})" if capped else facts.gpu
-        effective = cfg.cap_bytes if capped else facts.gpu_memory_bytes
-        uses_image = cfg.model.startswith(("torchvision:", "timm:")) or (built is not None and built.uses_image)
-        task = built.task if built is not None else (cfg.task or _guess_task(cfg))
-        all_notes = [f"measured by {TOOL}: random init, synthetic inputs, warm-up {cfg.warmup} step(s), "
-                     f"peaks over {readings.get('measured_steps', cfg.steps)} measured step(s) after reset_peak_memory_stats; "
-                     f"optimizer {measure_models.OPTIMIZERS.get(cfg.optimizer, cfg.optimizer)}; "
-                     f"cudnn.benchmark={cfg.cudnn_benchmark}"]
-        if capped:
-            all_notes.append("cap emulated with torch.cuda.set_per_process_memory_fraction: it limits what the caching "
-                             "allocator reserves; a real card of that size also holds context_bytes outside it")
-        if built is not None:
-            all_notes += built.notes
-        all_notes += notes
-        row = {
-            "id": "M-" + digest.hexdigest()[:16],
-            "source": "measured",
-            "url": None,
-            "kind": kind or ("oom" if oom else "mem_at_batch"),
-            "model": cfg.model_name,
-            "model_spec": cfg.model,
-            "framework": facts.framework,
-            "framework_version": facts.framework_version,
-            "cuda_version": facts.cuda_version,
-            "driver_version": facts.driver_version,
-            "cudnn_version": facts.cudnn_version,
-            "device": self.device,
-            "gpu": gpu,
-            "gpu_memory_bytes": facts.gpu_memory_bytes,
-            "gpu_memory_gib": round(effective / measure_env.GIB, 3) if effective else None,
-            "memory_cap_bytes": cfg.cap_bytes if capped else None,
-            "precision": cfg.precision,
-            "optimizer": cfg.optimizer,
-            "checkpointing": cfg.checkpointing,
-            "grad_checkpointing": cfg.checkpointing != "none",
-            "training_mode": "full",
-            "lora_rank": None,
-            "attention": built.attention if built is not None else (None if uses_image else cfg.attention),
-            "task": task,
-            "batch_size": batch_size,
-            "grad_accum_steps": 1,
-            "seq_len": None if uses_image else cfg.seq,
-            "image_size": cfg.image if uses_image else None,
-            "gpus": 1,
-            "zero_stage": 0,
-            "outcome": "oom" if oom else "ok",
-            "peak_allocated_bytes": readings.get("peak_allocated_bytes"),
-            "peak_reserved_bytes": readings.get("peak_reserved_bytes"),
-            "device_used_bytes": readings.get("device_used_bytes"),
-            "context_bytes": facts.context_bytes,
-            "context_method": facts.context_method,
-            "overhead_bytes": readings.get("overhead_bytes"),
-            "allocated_after_build_bytes": readings.get("allocated_after_build_bytes"),
-            "warmup_peak_allocated_bytes": readings.get("warmup_peak_allocated_bytes"),
-            "warmup_peak_reserved_bytes": readings.get("warmup_peak_reserved_bytes"),
-            "step_time_ms": readings.get("step_time_ms"),
-            "warmup_step_ms": readings.get("warmup_step_ms"),
-            "measured_steps": readings.get("measured_steps"),
-            "params": sum(p.numel() for p in built.model.parameters()) if built is not None else None,
-            "model_library_version": built.library_version if built is not None else None,
-            "search_id": search_id,
-            "probe": probe,
-            "bracket_next": None,
-            "measured_at": measured_at,
-            "notes": "; ".join(all_notes),
-        }
-        if extra:
-            row.update(extra)
-        return row
+        return measure_rows.build_row(self.facts, cfg, built, batch_size, readings, oom=oom, notes=notes, kind=kind,
+                                      search_id=search_id, probe=probe, extra=extra, serial=self._counter)
 
     # ------------------------------------------------------------ batch lists and searches
 
@@ -410,7 +338,7 @@ class Measurer:
                               "probes": sorted(results), "params": best.get("params"),
                               "attention": best.get("attention", cfg.attention),
                               "model_library_version": best.get("model_library_version"),
-                              "task": best.get("task") or _guess_task(cfg)})
+                              "task": best.get("task") or measure_rows.guess_task(cfg)})
         self.sink(row)
         log(f"{cfg.model_name} max batch {lo} (first failing {hi}) "
             f"{'cap=' + measure_env.format_gib(cfg.cap_bytes) if cfg.cap_bytes else ''} after {len(results)} probes")
@@ -452,12 +380,6 @@ class Measurer:
 def _history_key(cfg: Config) -> tuple:
     return (cfg.model, cfg.task, cfg.precision, cfg.optimizer, cfg.checkpointing, cfg.attention, cfg.image, cfg.seq,
             cfg.hf_overrides)
-
-
-def _guess_task(cfg: Config) -> str | None:
-    if cfg.model.startswith(("torchvision:", "timm:")):
-        return "image-classification"
-    return cfg.task
 
 
 def _past(deadline: float | None) -> bool:
