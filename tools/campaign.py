@@ -6,7 +6,7 @@ Each model gets a share of the remaining budget (its weight); time a model leave
 that fails is logged and the campaign goes on. Output folder:
   measured.jsonl   every row (JSON Lines, see FORMAT.md)
   campaign.log     progress of every process (also printed to stderr)
-  jobs/NAME.jsonl  the jobs each model process ran
+  jobs.jsonl       every job, in the order given to the model processes
   summary.json     rows per model, kind and outcome; failures; time used
   nvidia-smi.txt   `nvidia-smi` at the start, when available
 
@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -74,8 +75,8 @@ def expand_jobs(entry: dict, defaults: dict, tiny: dict | None) -> list[dict]:
     rest = [j for j in grid if weight_group(j["precision"]) != group]
     job = {**base, **{k: v for k, v in search.items() if k != "caps"}, "find_max": True, "caps": search["caps"],
            "label": f"{entry['name']} find-max {combo[0]}/{combo[1]}/{combo[2]}"}
-    if tiny and "max_batch" in tiny:
-        job["max_batch"] = tiny["max_batch"]
+    if tiny:
+        job.update({k: tiny[k] for k in ("max_batch", "start_batch") if k in tiny})
     return first + [job] + rest
 
 
@@ -83,7 +84,8 @@ class Campaign:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.out = os.path.abspath(args.out)
-        os.makedirs(os.path.join(self.out, "jobs"), exist_ok=True)
+        os.makedirs(self.out, exist_ok=True)
+        self.jobs_dir = tempfile.mkdtemp(prefix="campaign-jobs-")  # keeps OUT to a handful of files
         self.log_file = open(os.path.join(self.out, "campaign.log"), "a", buffering=1)
         self.rows_path = os.path.join(self.out, "measured.jsonl")
         self.started = time.time()
@@ -107,10 +109,11 @@ class Campaign:
                 self.say(f"nvidia-smi failed: {error}")
 
     def run_model(self, entry: dict, jobs: list[dict], slice_s: float) -> None:
-        jobs_path = os.path.join(self.out, "jobs", f"{entry['name']}.jsonl")
-        with open(jobs_path, "w") as handle:
+        jobs_path = os.path.join(self.jobs_dir, f"{entry['name']}.jsonl")
+        with open(jobs_path, "w") as handle, open(os.path.join(self.out, "jobs.jsonl"), "a") as record:
             for job in jobs:
                 handle.write(json.dumps(job) + "\n")
+                record.write(json.dumps(job) + "\n")
         argv = [sys.executable, os.path.join(HERE, "measure_torch.py"), "--jobs", jobs_path, "-o", self.rows_path,
                 "--device", self.args.device, "--budget-s", f"{slice_s:.0f}"]
         env = dict(os.environ)

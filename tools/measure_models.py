@@ -280,9 +280,15 @@ def _build_hf(path, task, dtype, device, attention, seq, overrides) -> BuiltMode
         return model_(**batch).loss.float()
 
     def set_checkpointing(on: bool):
-        if on:
+        # transformers >= 5.2x renamed gradient_checkpointing_* to activation_checkpointing_* (old names warn)
+        if hasattr(model, "activation_checkpointing_enable"):
+            if on:
+                model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+            else:
+                model.activation_checkpointing_disable()
+        elif on:
             model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        elif getattr(model, "is_gradient_checkpointing", False):
+        else:
             model.gradient_checkpointing_disable()
 
     used = getattr(model.config, "_attn_implementation", attention)

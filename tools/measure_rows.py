@@ -72,6 +72,7 @@ def build_row(facts, cfg, built, batch_size, readings: dict, *, oom: bool, notes
         "device_used_bytes": readings.get("device_used_bytes"),
         "context_bytes": facts.context_bytes,
         "context_method": facts.context_method,
+        "device_baseline_used_bytes": facts.device_baseline_used_bytes,
         "alloc_conf": os.environ.get("PYTORCH_CUDA_ALLOC_CONF"),
         "overhead_bytes": readings.get("overhead_bytes"),
         "allocated_after_build_bytes": readings.get("allocated_after_build_bytes"),

@@ -127,6 +127,8 @@ class Measurer:
         cuda = self.device == "cuda"
         started = time.time()
         self._set_backends(cfg)
+        if cuda:
+            torch.cuda.reset_peak_memory_stats()  # an OOM while building must not report the last config's peak
         readings: dict = {}
         error_text = None
         oom = False
@@ -276,53 +278,43 @@ class Measurer:
                  + (" (one process: the model stays built; optimizer, inputs and gradients are dropped, then gc + empty_cache, between probes)" if probe_mode == "in-process"
                     else " (each probe a fresh python process)")]
 
-        def probe(b: int) -> bool | None:
+        state = {"lo": 0, "hi": None, "stopped": False}  # largest that trained, smallest that failed
+
+        def probe(b: int) -> bool:
+            """Tries batch b and updates the bracket; False once the search must stop (deadline, time guard)."""
             if _past(deadline):
                 notes.append("deadline reached before the search ended: bracket may be loose")
-                return None
+                state["stopped"] = True
+                return False
             row = (self.measure(probe_cfg, b, search_id=search_id, probe=True) if probe_mode == "in-process"
                    else self._subprocess_probe(probe_cfg, b, search_id))
             if row is None:
-                return None
+                notes.append(f"probe at batch {b} gave no row: search stopped")
+                state["stopped"] = True
+                return False
             results[b] = row
-            if row["outcome"] == "ok" and row["step_time_ms"] and row["step_time_ms"] > cfg.max_step_s * 1000:
-                notes.append(f"time guard: step at batch {b} took {row['step_time_ms']:.0f} ms; search stopped")
-                return None
-            return row["outcome"] == "ok"
+            if row["outcome"] != "ok":
+                state["hi"] = b if state["hi"] is None else min(state["hi"], b)
+                return True
+            state["lo"] = max(state["lo"], b)
+            if row["step_time_ms"] and row["step_time_ms"] > cfg.max_step_s * 1000:
+                notes.append(f"time guard: a step at batch {b} took {row['step_time_ms']:.0f} ms; search stopped")
+                state["stopped"] = True
+                return False
+            return True
 
-        lo, hi, stopped = 0, None, False
         b = start
-        while True:  # grow
-            outcome = probe(b)
-            if outcome is None:
-                stopped = True
-                break
-            if not outcome:
-                hi = b
-                break
-            lo = b
+        while probe(b) and state["hi"] is None:  # grow until the first failure
             if b >= max_batch:
                 notes.append(f"CAP REACHED: batch {max_batch} (--max-batch) fits; lower bound only")
                 break
             b = min(max_batch, max(b + 1, math.ceil(b * growth)))
-        while not stopped and lo == 0 and hi is not None and hi > 1:  # start failed: halve down
-            b = hi // 2
-            outcome = probe(b)
-            if outcome is None:
-                stopped = True
-            elif outcome:
-                lo = b
-            else:
-                hi = b
-        while not stopped and hi is not None and hi - lo > 1 and lo > 0:  # bisect
-            mid = (lo + hi) // 2
-            outcome = probe(mid)
-            if outcome is None:
-                stopped = True
-            elif outcome:
-                lo = mid
-            else:
-                hi = mid
+        while not state["stopped"] and state["lo"] == 0 and state["hi"] is not None and state["hi"] > 1:
+            probe(state["hi"] // 2)  # the start failed: halve down
+        while (not state["stopped"] and state["hi"] is not None and state["lo"] > 0
+               and state["hi"] - state["lo"] > 1):
+            probe((state["lo"] + state["hi"]) // 2)  # bisect
+        lo, hi = state["lo"], state["hi"]
         if lo == 0 and hi is None:
             log(f"{cfg.model_name}: search produced nothing")
             return None

@@ -116,6 +116,13 @@ class Search(unittest.TestCase):
         row = measurer.find_max(self.cfg(), start=4, growth=2, max_batch=4096, probe_mode="in-process")
         self.assertEqual((row["batch_size"], row["bracket_next"], row["outcome"]), (0, 1, "oom"))
 
+    def test_a_slow_step_stops_the_search_but_keeps_what_fitted(self):
+        measurer = FakeMeasurer(limit=100)
+        row = measurer.find_max(self.cfg(max_step_s=0.0001), start=3, growth=2, max_batch=4096,
+                                probe_mode="in-process")
+        self.assertEqual((row["batch_size"], row["bracket_next"], measurer.tried), (3, None, [3]))
+        self.assertIn("time guard", row["notes"])
+
     def test_reaching_max_batch_leaves_the_bracket_open(self):
         measurer = FakeMeasurer(limit=10_000)
         row = measurer.find_max(self.cfg(), start=1, growth=2, max_batch=20, probe_mode="in-process")
