@@ -79,22 +79,6 @@ struct PlannerFitTests {
         #expect(result.nothingFits != nil)
         #expect(result.alternatives.allSatisfy { !$0.fits && $0.whyNot?.hasPrefix("does not fit") == true })
     }
-
-    @Test("a large fit (many models × cards × every combination) stays fast")
-    func performance() throws {
-        let models = (0..<12).map { index -> ModelAccounting in
-            var m = PlannerFixtures.toyTransformer()
-            m.name = "toy\(index)"
-            return m
-        }
-        let gpus = (1...5).map { PlannerFixtures.gpu("card\($0)", memory: ($0 * 8) << 30, fp8: $0 > 3) }
-        let clock = ContinuousClock()
-        let elapsed = try clock.measure {
-            let results = try Planner.fit(models: models, gpus: gpus)
-            #expect(results.count == 60)
-        }
-        #expect(elapsed < .seconds(30))
-    }
 }
 
 @Suite("Planner fit preferences")
