@@ -37,7 +37,7 @@ extension BatchPlan.Plans {
                 var table = TextTable(headers: ["NAME", "SAVED", "VERSION", "QUESTION"])
                 table.rows = rows.map { [$0.plan.name, $0.plan.createdAt, $0.plan.batchplanVersion, $0.question] }
                 Output.data(table.render())
-                Output.note(plans.isEmpty ? "no saved plans; save one with batchplan fit … --save NAME" : "\(plans.count) saved plans")
+                Output.note(plans.isEmpty ? "no saved plans; save one with batchplan fit … --save NAME" : plans.count == 1 ? "1 saved plan" : "\(plans.count) saved plans")
             }
         }
     }
