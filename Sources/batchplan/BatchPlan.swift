@@ -17,6 +17,8 @@ struct BatchPlan: ParsableCommand {
 
             Examples:
               batchplan gpus list --min-memory 12GB
+              batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024 --save rtx3060-llama
+              batchplan report --plan rtx3060-llama --format html -o plan.html
               batchplan db path
             """,
         version: version,

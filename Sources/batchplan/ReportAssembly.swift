@@ -91,8 +91,9 @@ struct ReportAssembly {
                 ]
                 guard let (counter, measured, predicted) = readings.first(where: { $0.1 != nil }), let measured else { continue }
                 let c = prediction.configuration
+                let size = run.seqLen.map { " seq \($0)" } ?? run.imageSize.map { " \($0)px" } ?? ""
                 points.append(MeasuredPoint(
-                    label: "\(prediction.model.name) bs \(c.batchSize) \(c.precision.rawValue) on \(prediction.gpu.name) (\(counter))",
+                    label: "\(prediction.model.name)\(c.mode == .full ? "" : " " + c.mode.rawValue) bs \(c.batchSize)\(size) \(c.precision.rawValue) on \(prediction.gpu.name) (\(counter))",
                     measuredBytes: measured, predictedBytes: predicted))
             }
         }

@@ -32,7 +32,8 @@ public struct SavedPlan: Hashable, Sendable {
         self.createdAt = createdAt
     }
 
-    /// A saved plan from Codable values, encoded with sorted keys (stable text for the same values).
+    /// A saved plan from Codable values, encoded with sorted keys (stable text for the same values) and dates as
+    /// ISO 8601 text.
     public init(
         name: String, query: some Encodable, result: some Encodable, calibration: some Encodable,
         batchplanVersion: String, createdAt: String = Catalog.timestamp()
@@ -46,6 +47,7 @@ public struct SavedPlan: Hashable, Sendable {
     static func encode(_ value: some Encodable, what: String) throws(CatalogError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
         do {
             return String(decoding: try encoder.encode(value), as: UTF8.self)
         } catch {
@@ -57,7 +59,9 @@ public struct SavedPlan: Hashable, Sendable {
     /// clear error naming the plan.
     public func decode<T: Decodable>(_ type: T.Type, from json: String, what: String) throws(CatalogError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(json.utf8))
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(type, from: Data(json.utf8))
         } catch {
             throw .invalidInput(
                 "saved plan \"\(name)\" (saved by batchplan \(batchplanVersion)) has a \(what) this batchplan cannot read; "
