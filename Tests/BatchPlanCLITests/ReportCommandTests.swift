@@ -152,6 +152,36 @@ struct ReportCommandTests {
         #expect(gone.stderr.contains("unknown saved plan"))
     }
 
+    @Test("a saved question with many flags is asked again unchanged: show prints them and compare finds no change")
+    func savedQuestionRoundTrip() throws {
+        let runner = CLIRunner()
+        let flags = [
+            "--gpu", "RTX 3060", "--gpu", "4090", "--model", "resnet18", "--image", "160", "--precision", "bf16-amp",
+            "--precision", "fp32", "--optimizer", "sgd-momentum", "--mode", "full", "--checkpointing", "none",
+            "--headroom", "15%", "--multiple-of", "8", "--target-batch", "512", "--max-batch", "400", "--prefer", "fidelity",
+            "--no-calibration",
+        ]
+        let save = try runner.run(["fit"] + flags + ["--save", "many"])
+        #expect(save.status == 0, "\(save.stderr)")
+        let show = try runner.run(["plans", "show", "many", "--format", "json"])
+        let command = try #require(try show.json()["command"] as? String)
+        for expected in ["--image 160", "--headroom 15%", "--multiple-of 8", "--target-batch 512", "--max-batch 400",
+                         "--prefer fidelity", "--no-calibration", "--gpu 4090", "--precision fp32"] {
+            #expect(command.contains(expected), "\(command) lacks \(expected)")
+        }
+        let compared = try runner.run(["report", "--plan", "many", "--compare", "--format", "json"])
+        #expect(compared.status == 0, "\(compared.stderr)")
+        let rows = try #require(try compared.json()["rows"] as? [[String: Any]])
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0["changed"] as? Bool == false })
+        for row in rows {
+            let then = try #require(row["then"] as? [String: Any])
+            let batch = try #require(then["max_batch_size"] as? Int)
+            #expect(batch % 8 == 0 && batch <= 400, "the rounding and cap were applied: \(batch)")
+            #expect(then["precision"] as? String == "fp32", "--prefer fidelity picks the highest precision")
+        }
+    }
+
     @Test("saving under a name taken in another letter case fails with --replace as the fix; --replace overwrites")
     func duplicateNames() throws {
         let runner = CLIRunner()

@@ -53,7 +53,7 @@ extension BatchPlan.Plans {
 
         /// A word as a POSIX shell reads it back: bare when safe, else in single quotes.
         static func shellQuoted(_ word: String) -> String {
-            let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:+,@".contains($0) }
+            let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:+,@%".contains($0) }
             return safe && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
         }
     }
