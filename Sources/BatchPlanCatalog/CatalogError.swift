@@ -10,6 +10,8 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownGPU(name: String, suggestions: [String])
     case ambiguousGPU(name: String, candidates: [String])
     case unknownModel(name: String, suggestions: [String])
+    /// No saved plan has this name (`batchplan fit --save NAME` makes one).
+    case unknownPlan(name: String, suggestions: [String])
     case duplicate(what: String, name: String, fix: String)
     case notUserRow(what: String, name: String)
     case invalidInput(String)
@@ -37,6 +39,9 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
             "GPU name \"\(name)\" is ambiguous: it matches \(candidates.map { "\"\($0)\"" }.joined(separator: ", ")); use the full name"
         case let .unknownModel(name, suggestions):
             "unknown model \"\(name)\"" + Self.didYouMean(suggestions) + " (batchplan models list, or add it with batchplan models import)"
+        case let .unknownPlan(name, suggestions):
+            "unknown saved plan \"\(name)\"" + Self.didYouMean(suggestions)
+                + " (batchplan plans list, or save one with batchplan fit … --save NAME)"
         case let .duplicate(what, name, fix):
             "\(what) \"\(name)\" already exists; \(fix)"
         case let .notUserRow(what, name):

@@ -17,10 +17,12 @@ struct BatchPlan: ParsableCommand {
 
             Examples:
               batchplan gpus list --min-memory 12GB
+              batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024 --save rtx3060-llama
+              batchplan report --plan rtx3060-llama --format html -o plan.html
               batchplan db path
             """,
         version: version,
-        subcommands: [Estimate.self, Fit.self, Gpus.self, Models.self, Runs.self, Calibrate.self, Db.self]
+        subcommands: [Estimate.self, Fit.self, Report.self, Plans.self, Gpus.self, Models.self, Runs.self, Calibrate.self, Db.self]
     )
 }
 

@@ -56,7 +56,7 @@ public struct ReportVersions: Hashable, Sendable {
 }
 
 /// The calibration behind a report's numbers: which scope, how much evidence, how wrong it was when tested.
-public struct CalibrationSummary: Hashable, Sendable {
+public struct CalibrationSummary: Hashable, Codable, Sendable {
     /// The scope whose factors were applied, as `CalibrationScope.description` writes it ("global", "gpu pytorch/A100").
     public var scope: String
     /// Measured runs the fit used.
@@ -124,7 +124,7 @@ public struct Alternative: Hashable, Sendable {
 }
 
 /// Predicted device memory at a few batch sizes for one combination.
-public struct MemoryCurve: Hashable, Sendable {
+public struct MemoryCurve: Hashable, Codable, Sendable {
     /// The combination this curve is for: precision, optimizer and checkpointing as in `PlanRow`.
     public var precision: Precision
     public var optimizer: OptimizerKind
@@ -153,7 +153,7 @@ public struct MemoryCurve: Hashable, Sendable {
 }
 
 /// One point of a memory curve.
-public struct CurvePoint: Hashable, Sendable {
+public struct CurvePoint: Hashable, Codable, Sendable {
     /// Samples per step on the device (micro-batch).
     public var batchSize: Int
     /// Predicted device memory in use at that batch, in bytes.
@@ -166,7 +166,7 @@ public struct CurvePoint: Hashable, Sendable {
 }
 
 /// A measured run next to the prediction for the same configuration.
-public struct MeasuredPoint: Hashable, Sendable {
+public struct MeasuredPoint: Hashable, Codable, Sendable {
     /// What was run, e.g. "ViT-B/16 bs 256 bf16-amp on A100".
     public var label: String
     /// Measured device memory, in bytes.

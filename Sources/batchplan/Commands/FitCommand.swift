@@ -23,58 +23,26 @@ extension BatchPlan {
                   batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024
                   batchplan fit --gpu A100-80GB-SXM --model llama-2-7b --seq 4096 --optimizer adamw --gpus 8 --zero 3
                   batchplan fit --gpu 4090 --model resnet50 --precision bf16-amp --target-batch 256 --multiple-of 8
+                  batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024 --save rtx3060-llama
                 """
         )
 
         @OptionGroup var catalog: CatalogOptions
-        @OptionGroup var cards: CardFlags
-        @Option(name: .customLong("model"), help: "Model to plan (repeatable; default: every model in the catalog).")
-        var models: [String] = []
-        @OptionGroup var accounting: AccountingFlags
-        @Option(name: .customLong("precision"), help: "Only these precisions (repeatable).") var precisions: [Precision] = []
-        @Option(name: .customLong("optimizer"), help: "Only these optimizers (repeatable).") var optimizers: [OptimizerKind] = []
-        @Option(name: .customLong("checkpointing"), help: "Only these checkpointing modes (repeatable).") var checkpointings: [Checkpointing] = []
-        @Option(name: .customLong("mode"), help: "Only these training modes (repeatable).") var modes: [TrainingMode] = []
-        @OptionGroup var solver: SolverFlags
-        @OptionGroup var training: TrainingFlags
+        @OptionGroup var question: FitFlags
         @Option(help: "Alternatives shown per card × model in the table (JSON lists them all with --all).") var alternatives: Int = 3
         @Flag(help: "JSON: list every candidate, not only the best and the shown alternatives.") var all = false
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+        @Option(help: ArgumentHelp("Save the plan in the catalog under this name (batchplan report --plan NAME).", valueName: "name"))
+        var save: String?
+        @Flag(help: "With --save: overwrite a saved plan of the same name.") var replace = false
 
         func run() throws {
+            if replace && save == nil { throw Usage.error("--replace only applies with --save NAME") }
+            if let save, save.trimmingCharacters(in: .whitespaces).isEmpty { throw Usage.error("--save needs a name, e.g. --save rtx3060-llama") }
             let opened = try catalog.open()
-            let gpus = try cards.cards(in: opened)
-            let options = try accounting.options()
-            let selected = models.isEmpty ? try opened.models() : try models.map { try opened.model(named: $0) }
-            let base = try training.base()
-            // The optimizer and the training mode are what the user trains, not knobs to trade for batch size: unless
-            // asked, plans use AdamW and compare full training with LoRA and QLoRA (frozen only on request).
-            let filters = FitFilters(
-                precisions: precisions.isEmpty ? nil : precisions, optimizers: optimizers.isEmpty ? [.adamw] : optimizers,
-                checkpointing: checkpointings.isEmpty ? nil : checkpointings,
-                modes: modes.isEmpty ? [.full, .lora, .qlora] : modes, base: base)
-            let solverOptions = try solver.options()
-            var accounted: [(CatalogModel, ModelAccounting)] = []
-            for model in selected {
-                do {
-                    accounted.append((model, try ModelLoading.account(model, ModelLoading.options(options, for: model))))
-                } catch let error as CatalogError where models.isEmpty {
-                    Output.warning("skipped \(model.name): \(error.description)")
-                }
-            }
-            let calibration = training.noCalibration ? CalibrationModel.analytic : try opened.currentCalibration()
-            let byName = Dictionary(accounted.map { ($0.1.name, $0.0) }, uniquingKeysWith: { a, _ in a })
-            let results: [FitResult]
-            do {
-                results = try Planner.fit(
-                    models: accounted.map(\.1), gpus: gpus, filters: filters, options: solverOptions,
-                    calibration: { model, gpu in
-                        guard let catalogModel = byName[model.name] else { return .analytic }
-                        return calibration.factors(for: catalogModel, gpu: gpu, framework: base.framework)
-                    })
-            } catch {
-                throw CatalogError.core(error)
-            }
+            let outcome = try FitRunner(catalog: opened).run(FitQuery(question))
+            let results = outcome.results
+            let gpus = outcome.gpus
             let memory = Dictionary(gpus.map { ($0.name, $0.memoryBytes) }, uniquingKeysWith: { a, _ in a })
             switch format {
             case .json:
@@ -82,10 +50,14 @@ extension BatchPlan {
             case .csv:
                 Output.data(FitFormatting.csv(results, memory: memory))
             case .table:
-                Output.data(FitFormatting.table(results, gpus: gpus, headroom: solverOptions.headroom,
-                                                alternatives: selected.count == 1 ? alternatives : 0))
+                Output.data(FitFormatting.table(results, gpus: gpus, headroom: outcome.solver.headroom,
+                                                alternatives: outcome.models.count == 1 ? alternatives : 0))
             }
-            if !results.isEmpty && results.allSatisfy({ $0.best == nil }) { throw ExitCode(2) }
+            if let save {
+                try SavedPlans.save(outcome, name: save, replacing: replace, in: opened)
+                Output.note("saved plan \"\(save)\" (batchplan report --plan \"\(save)\" --format html -o plan.html)")
+            }
+            if outcome.nothingFits { throw ExitCode(2) }
         }
     }
 }

@@ -1,0 +1,70 @@
+import BatchPlanCatalog
+import BatchPlanCore
+import Foundation
+
+/// What one fit produced, with everything needed to explain it: the cards, the accounted models, the calibration.
+struct FitOutcome {
+    var query: FitQuery
+    var gpus: [GPU]
+    /// The models planned, each with its catalog row, in the order asked.
+    var models: [(catalog: CatalogModel, accounting: ModelAccounting)]
+    var solver: SolverOptions
+    var framework: Framework
+    /// The calibration the plans used (`CalibrationModel.analytic` with --no-calibration).
+    var calibration: CalibrationModel
+    var results: [FitResult]
+
+    /// The factors a card × model was planned with.
+    func factors(for model: CatalogModel, gpu: GPU) -> CalibrationFactors {
+        calibration.factors(for: model, gpu: gpu, framework: framework)
+    }
+
+    /// True when no card × model has a plan that fits (the "nothing fits" exit code).
+    var nothingFits: Bool { !results.isEmpty && results.allSatisfy { $0.best == nil } }
+}
+
+/// Runs a fit from a `FitQuery`: the one path `fit`, `report` and `report --plan --compare` share.
+struct FitRunner {
+    var catalog: Catalog
+
+    func run(_ query: FitQuery) throws -> FitOutcome {
+        let flags = try FitFlags(query)
+        let gpus = try flags.cards.cards(in: catalog)
+        let options = try flags.accounting.options()
+        let selected = query.models.isEmpty ? try catalog.models() : try query.models.map { try catalog.model(named: $0) }
+        let base = try flags.training.base()
+        // The optimizer and the training mode are what the user trains, not knobs to trade for batch size: unless
+        // asked, plans use AdamW and compare full training with LoRA and QLoRA (frozen only on request).
+        let filters = FitFilters(
+            precisions: query.precisions.isEmpty ? nil : query.precisions,
+            optimizers: query.optimizers.isEmpty ? [.adamw] : query.optimizers,
+            checkpointing: query.checkpointing.isEmpty ? nil : query.checkpointing,
+            modes: query.modes.isEmpty ? [.full, .lora, .qlora] : query.modes, base: base)
+        let solver = try flags.solver.options()
+        var accounted: [(catalog: CatalogModel, accounting: ModelAccounting)] = []
+        for model in selected {
+            do {
+                accounted.append((model, try ModelLoading.account(model, ModelLoading.options(options, for: model))))
+            } catch let error as CatalogError where query.models.isEmpty {
+                Output.warning("skipped \(model.name): \(error.description)")
+            }
+        }
+        let calibration = query.noCalibration ? CalibrationModel.analytic : try catalog.currentCalibration()
+        let byName = Dictionary(accounted.map { ($0.accounting.name, $0.catalog) }, uniquingKeysWith: { a, _ in a })
+        let framework = base.framework
+        let results: [FitResult]
+        do {
+            results = try Planner.fit(
+                models: accounted.map(\.accounting), gpus: gpus, filters: filters, options: solver,
+                calibration: { model, gpu in
+                    guard let catalogModel = byName[model.name] else { return .analytic }
+                    return calibration.factors(for: catalogModel, gpu: gpu, framework: framework)
+                })
+        } catch {
+            throw CatalogError.core(error)
+        }
+        return FitOutcome(
+            query: query, gpus: gpus, models: accounted, solver: solver, framework: framework, calibration: calibration,
+            results: results)
+    }
+}
