@@ -68,10 +68,11 @@ struct VisionReferenceTests {
         #expect(try VisionZoo.account(entry.name, input: entry.size).parameters == entry.parameters)
     }
 
-    @Test("activation bytes per sample are within 5% of PyTorch's", arguments: entries)
+    /// The requirement is 5%; the builders agree to the byte today, so anything above 0.5% is a regression.
+    @Test("activation bytes per sample are within 0.5% of PyTorch's", arguments: entries)
     func activations(entry: Entry) throws {
         let ours = try VisionZoo.account(entry.name, input: entry.size).activationBytesPerSample
         let difference = abs(Double(ours - entry.activationBytesPerSample)) / Double(entry.activationBytesPerSample)
-        #expect(difference <= 0.05, "\(entry.name): ours \(ours), PyTorch \(entry.activationBytesPerSample)")
+        #expect(difference <= 0.005, "\(entry.name): ours \(ours), PyTorch \(entry.activationBytesPerSample)")
     }
 }
