@@ -17,7 +17,8 @@ public enum VisionZoo {
     }
 
     private static let imagenet = InputSize.image(channels: 3, height: 224, width: 224)
-    private static let torchvision = "https://github.com/pytorch/vision/tree/v0.20.0/torchvision/models"
+    /// Parameter counts and module names were checked against torchvision 0.29.
+    private static let torchvision = "https://github.com/pytorch/vision/blob/main/torchvision/models"
 
     private static func cnn(_ name: String, file: String, _ build: @escaping @Sendable () -> LayerGraph) -> Entry {
         Entry(name: name, family: .cnn, defaultInput: imagenet, source: "\(torchvision)/\(file).py") { _, _ in build() }
