@@ -106,7 +106,10 @@ def _driver_version() -> str | None:
 
 
 def _cudnn_version() -> str | None:
-    version = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+    try:
+        version = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+    except Exception:  # noqa: BLE001 - a version string is not worth failing a run
+        return None
     if not version:
         return None
     if version >= 90000:  # cuDNN 9 encodes major*10000 + minor*100 + patch

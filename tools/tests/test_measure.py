@@ -1,6 +1,7 @@
 """Tests for tools/measure_torch.py and tools/campaign.py (CPU only; run: python -m unittest discover tools/tests)."""
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -207,6 +208,46 @@ class EndToEndOnCPU(unittest.TestCase):
             code, rows, err = run_cli("--model", TINY, "--batch", "2", "--image", "8", "--optimizer", optimizer,
                                       "--steps", "1")
             self.assertEqual((code, rows[0]["optimizer"]), (0, optimizer), err)
+
+
+class CudaBookkeeping(unittest.TestCase):
+    """The CUDA-only lines (counters, cap, context) run against a stand-in torch.cuda, computing on the CPU."""
+
+    def test_counters_cap_and_context_reach_the_row(self):
+        fractions = []
+        fake = {
+            "init": lambda: None, "synchronize": lambda *a: None,
+            "empty_cache": lambda: None, "reset_peak_memory_stats": lambda *a: None,
+            "mem_get_info": lambda *a: (60 << 30, 80 << 30), "get_device_name": lambda *a: "Fake GPU 80GB",
+            "memory_allocated": lambda *a: 1 << 20, "max_memory_allocated": lambda *a: 3 << 30,
+            "max_memory_reserved": lambda *a: 4 << 30, "memory_reserved": lambda *a: 19 << 30,
+            "current_device": lambda: 0, "set_per_process_memory_fraction": lambda f, *a: fractions.append(f),
+        }
+        rows = []
+        with contextlib.ExitStack() as stack:
+            for name, value in fake.items():
+                stack.enter_context(mock.patch.object(torch.cuda, name, value))
+            stack.enter_context(mock.patch("subprocess.run", side_effect=FileNotFoundError))
+            with mock.patch.object(torch.cuda, "is_available", lambda: True):  # optimizers would ask it too
+                measurer = Measurer("cuda", rows.append)
+            measurer.torch_device = torch.device("cpu")  # compute stays on the CPU
+            cfg = Config(model=TINY, model_name="tiny", image=8, steps=2, cap_bytes=16 << 30)
+            measurer.measure(cfg, 2)
+            measurer.measure(dataclasses.replace(cfg, cap_bytes=None), 2)
+            measurer.fake_oom_above = 1
+            measurer.measure(cfg, 2)
+        row = rows[0]
+        self.assertEqual(fractions, [0.2, 1.0, 0.2])
+        self.assertEqual(row["gpu"], "Fake GPU 80GB (capped 16GiB)")
+        self.assertEqual((row["gpu_memory_bytes"], row["memory_cap_bytes"]), (80 << 30, 16 << 30))
+        self.assertEqual((row["peak_allocated_bytes"], row["peak_reserved_bytes"]), (3 << 30, 4 << 30))
+        self.assertEqual((row["device_used_bytes"], row["overhead_bytes"]), (20 << 30, 1 << 30))
+        self.assertEqual((row["context_bytes"], row["context_method"]), (20 << 30, "device-used-at-init"))
+        self.assertEqual(row["allocated_after_build_bytes"], 1 << 20)
+        self.assertEqual(rows[1]["gpu"], "Fake GPU 80GB")
+        self.assertEqual((rows[2]["kind"], rows[2]["peak_reserved_bytes"], rows[2]["device_used_bytes"]),
+                         ("oom", 4 << 30, None))
+        self.assertEqual(measurer.history[next(iter(measurer.history))], [(2, 4 << 30), (2, 4 << 30)])
 
 
 class Builders(unittest.TestCase):
