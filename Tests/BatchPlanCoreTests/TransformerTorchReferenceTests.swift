@@ -3,8 +3,9 @@ import Testing
 
 @testable import BatchPlanCore
 
-/// A transformer row of `Fixtures/torch_reference.json` (written by `tools/profile_torch.py`: PyTorch 2.15 /
-/// transformers 5.24, fp32, CPU with CUDA's dropout and fused-SDPA kernels).
+/// A transformer row of `Fixtures/torch_reference.json` (written by `tools/profile_torch.py`) or
+/// `Fixtures/hf-zoo-extrapolated.json` (written by `tools/measure_hf_zoo.py`): PyTorch 2.15 / transformers 5.24,
+/// fp32, use_cache=False, CPU with CUDA's dropout and fused-SDPA kernels, large models extrapolated from depth 1 and 2.
 struct TorchReferenceRow: Sendable, CustomStringConvertible {
     var name: String
     var sequence: Int
@@ -13,10 +14,11 @@ struct TorchReferenceRow: Sendable, CustomStringConvertible {
     var parameters: Int
     var activationBytes: Int
 
-    var description: String { "\(name)@\(sequence) \(attention.rawValue)" }
+    var source: String
+    var description: String { "\(name)@\(sequence) \(attention.rawValue) (\(source))" }
 
-    static func load() -> [TorchReferenceRow] {
-        guard let url = Bundle.module.url(forResource: "torch_reference", withExtension: "json", subdirectory: "Fixtures"),
+    static func load(_ resource: String) -> [TorchReferenceRow] {
+        guard let url = Bundle.module.url(forResource: resource, withExtension: "json", subdirectory: "Fixtures"),
             let data = try? Data(contentsOf: url),
             let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let models = root["models"] as? [[String: Any]]
@@ -31,14 +33,15 @@ struct TorchReferenceRow: Sendable, CustomStringConvertible {
             let name = String(rawName.split(separator: "@").first ?? "")
             guard HFZoo.parameters[name] != nil else { return nil }
             return TorchReferenceRow(
-                name: name, sequence: length, attention: attention, task: task, parameters: parameters, activationBytes: bytes)
+                name: name, sequence: length, attention: attention, task: task, parameters: parameters,
+                activationBytes: bytes, source: resource)
         }
     }
 }
 
 @Suite("Transformer accounting against PyTorch's measured zoo")
 struct TransformerTorchReferenceTests {
-    static let rows = TorchReferenceRow.load()
+    static let rows = TorchReferenceRow.load("torch_reference") + TorchReferenceRow.load("hf-zoo-extrapolated")
 
     @Test("parameters and activation bytes per sample are within 5% of PyTorch's", arguments: rows)
     func matchesReference(row: TorchReferenceRow) throws {
