@@ -7,7 +7,8 @@ broadcast views (values do not change what autograd keeps), use_cache=False, tra
 saves per sample (saved_tensors_hooks, storages counted once, parameters and buffers excluded, batch 2 minus batch 1),
 extrapolated to full depth: saved(L) = saved(1) + (L - 1) * (saved(2) - saved(1)). Parameters come from the full-depth
 model built on the meta device. CUDA's kernels are substituted on CPU: native_dropout (a bool mask) and SDPA with
-dropout 0 (the fused kernel; CUDA's keeps no S x S tensor).
+dropout 0 (the fused kernel; CUDA's keeps no S x S tensor). That is wrong for T5, whose biased self-attention stays
+on the math path on CUDA and keeps its dropout: measure T5 with tools/profile_torch.py, which emulates that path.
 
 Usage: python tools/measure_hf_zoo.py OUT.json gpt2:128:sdpa llama-2-7b:512:sdpa ...   (needs torch, transformers)
 """
