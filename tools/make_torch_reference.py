@@ -109,6 +109,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=["cnn", "hf", "hf128", "hf512"],
                         help="profile only this part (the fixture keeps all)")
+    parser.add_argument("--match", default="", help="profile only the runs whose key contains this")
+    parser.add_argument("--reverse", action="store_true", help="work through the list from its end (a 2nd worker)")
     parser.add_argument("--in-process", action="store_true",
                         help="profile in this process (saves the ~20 s import per model; a crash stops the set)")
     parser.add_argument("--cache", default="/tmp/batchplan-torch-runs", help="folder for the full profiles")
@@ -120,7 +122,8 @@ def main() -> int:
     IN_PROCESS = args.in_process
     sys.path.insert(0, os.path.dirname(TOOL))
     failures = []
-    for key, name, argv in ([] if args.assemble else runs(args.only)):
+    todo = [] if args.assemble else [r for r in runs(args.only) if args.match in r[0]]
+    for key, name, argv in (todo[::-1] if args.reverse else todo):
         try:
             run_one(key, argv, args.cache)
         except RuntimeError as error:

@@ -26,8 +26,9 @@ How it measures:
   a float32 noise tensor where CUDA saves a 1-byte bool mask, and CPU scaled_dot_product_attention with dropout
   falls back to the math path (S x S probabilities) where CUDA's fused kernels keep only q, k, v, the output and
   a log-sum-exp. By default (--cpu-kernels cuda) dropout runs as torch.native_dropout (bool mask, as on CUDA)
-  and SDPA-with-dropout runs the CPU fused kernel without dropout (which saves what CUDA's kernel saves);
-  --cpu-kernels native measures the CPU's own kernels.
+  and SDPA-with-dropout runs the CPU fused kernel without dropout (which saves what CUDA's kernel saves), except
+  when the mask needs a gradient (T5): no fused kernel takes that, and it runs ATen's math path with CUDA's
+  dropout. --cpu-kernels native measures the CPU's own kernels. Checked on an H100 to the byte.
 
   --depth-extrapolate (Hugging Face models only) builds the model with 1 and with 2 layers (weights as cheap
   broadcast views, so a 47B model fits in a few GB), takes the difference as one layer's bytes and extrapolates
@@ -48,6 +49,7 @@ import contextlib
 import importlib
 import importlib.util
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -373,6 +375,20 @@ def make_inputs(built: BuiltModel, batch: int):
     return {"input_ids": ids}, labels
 
 
+def math_attention(query, key, value, mask, dropout_p, is_causal, scale):
+    """ATen's math SDPA (query and key each scaled by sqrt(scale)), with dropout as CUDA runs it."""
+    import torch
+    factor = math.sqrt(scale if scale is not None else 1.0 / math.sqrt(query.size(-1)))
+    scores = torch.matmul(query * factor, key.transpose(-2, -1) * factor)
+    if is_causal:
+        keep = torch.ones(scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
+        scores = scores.masked_fill(~keep, float("-inf"))
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    probs = torch.native_dropout(torch.softmax(scores, dim=-1), dropout_p, True)[0]
+    return torch.matmul(probs, value)
+
+
 @contextlib.contextmanager
 def patched_functional(stack: list[str], kernels: str):
     """Charge cross_entropy to "loss"; with kernels="cuda", run two CPU ops the way CUDA runs them.
@@ -396,10 +412,14 @@ def patched_functional(stack: list[str], kernels: str):
         finally:
             stack.pop()
 
-    def sdpa(query, key, value, attn_mask=None, dropout_p=0.0, *a, **k):
+    def sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, **k):
         if emulate and dropout_p > 0 and query.device.type == "cpu":
+            if attn_mask is not None and attn_mask.requires_grad:
+                # No fused kernel takes a mask that needs a gradient (T5's position bias): CUDA runs the math
+                # path too, with its 1-byte dropout mask. Same ops as ATen's math path, CUDA-like dropout.
+                return math_attention(query, key, value, attn_mask, dropout_p, is_causal, scale)
             dropout_p = 0.0
-        return original_sdpa(query, key, value, attn_mask, dropout_p, *a, **k)
+        return original_sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale=scale, **k)
 
     def dropout(input, p=0.5, training=True, inplace=False):
         if emulate and training and not inplace and input.device.type == "cpu" and 0 < p < 1 and input.numel():
