@@ -26,12 +26,23 @@ public struct RunEvidence: Sendable {
     }
 
     /// The training configuration a run used, at batch `batch` (default: the run's own).
-    public static func configuration(for run: MeasuredRun, batch: Int? = nil) -> TrainingConfiguration {
-        TrainingConfiguration(
+    ///
+    /// With `accounting`, LoRA/QLoRA runs also take the adapter targets and dropout their notes state
+    /// (`RunAdapterSettings`); without it, or when the notes say nothing, the planner's defaults apply.
+    public static func configuration(
+        for run: MeasuredRun, batch: Int? = nil, accounting: ModelAccounting? = nil
+    ) -> TrainingConfiguration {
+        let mode = run.trainingMode ?? .full
+        var configuration = TrainingConfiguration(
             precision: run.precision ?? .fp32, optimizer: run.optimizer ?? .sgd, checkpointing: run.checkpointing,
-            mode: run.trainingMode ?? .full, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
+            mode: mode, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
             gradAccumSteps: run.gradAccumSteps, gpus: run.gpus, zeroStage: run.zeroStage,
             framework: (try? Framework(parsing: run.framework)) ?? .pytorch)
+        if mode == .lora || mode == .qlora {
+            if let accounting { configuration.loraTargets = RunAdapterSettings.targets(notes: run.notes, accounting: accounting) }
+            configuration.loraDropout = RunAdapterSettings.dropout(notes: run.notes) ?? 0
+        }
+        return configuration
     }
 
     /// The calibration scope path of a run: framework (name only, so versions pool their evidence), architecture,
@@ -60,7 +71,7 @@ public struct RunEvidence: Sendable {
                     accounting = try model.definition.account(options)
                     cache[key] = accounting
                 }
-                let configuration = configuration(for: run)
+                let configuration = configuration(for: run, accounting: accounting)
                 let estimate = try Planner.estimate(model: accounting, gpu: gpu, configuration: configuration)
                 predictions.append(Prediction(
                     run: run, gpu: gpu, model: model, accounting: accounting, configuration: configuration, estimate: estimate))
@@ -110,8 +121,10 @@ extension RunEvidence {
                     evidence: .outcome(ran: run.outcome == .ok, capacityBytes: capacity)))
             case .maxBatch:
                 var oomAt: CalibrationDecomposition?
-                if let next = run.bracketNext, let nextEstimate = try? Planner.estimate(
-                    model: prediction.accounting, gpu: prediction.gpu, configuration: configuration(for: run, batch: next))
+                var nextConfiguration = prediction.configuration
+                if let next = run.bracketNext { nextConfiguration.batchSize = next }
+                if run.bracketNext != nil, let nextEstimate = try? Planner.estimate(
+                    model: prediction.accounting, gpu: prediction.gpu, configuration: nextConfiguration)
                 {
                     var failing = prediction
                     failing.estimate = nextEstimate

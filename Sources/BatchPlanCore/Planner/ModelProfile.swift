@@ -74,8 +74,10 @@ struct ModelProfile: Sendable {
     ///
     /// - Throws: `CoreError.unsupported` when the mode has nothing to train (no head for `frozen`, no target
     ///   modules for `lora`/`qlora`).
-    init(model: ModelAccounting, checkpointing: Checkpointing, mode: TrainingMode, loraRank: Int, loraTargets: [String]?)
-        throws(CoreError)
+    init(
+        model: ModelAccounting, checkpointing: Checkpointing, mode: TrainingMode, loraRank: Int, loraTargets: [String]?,
+        loraDropout: Bool = false
+    ) throws(CoreError)
     {
         let layers = model.layers
         let count = layers.count
@@ -156,12 +158,20 @@ struct ModelProfile: Sendable {
         var saved = layers.map { SampleSize($0.saved) }
         var recompute = SampleSize()
         for index in 0..<count where !inGradPath[index] { saved[index] = SampleSize() }
+        Self.dropFrozenLinearInputs(
+            &saved, layers: layers, trainable: trainablePerLayer, mode: mode, loraDropout: loraDropout)
         if mode == .lora || mode == .qlora {
             for index in 0..<count where trainablePerLayer[index] > 0 {
                 // lora_A's output (r per token) is saved for lora_B's weight gradient.
                 let shape = layers[index].linearShape!
                 let tokens = max(1, layers[index].outputElements / max(1, shape.outFeatures))
                 saved[index] = saved[index] + SampleSize(elements: loraRank * tokens)
+                if loraDropout {
+                    // PEFT/LitGPT `lora_B(lora_A(dropout(x)))`: lora_A saves the dropped copy of its input (compute
+                    // dtype) and dropout saves its mask (bool, 1 byte per element).
+                    let inputs = shape.inFeatures * tokens
+                    saved[index] = saved[index] + SampleSize(elements: inputs, fixedBytes: inputs)
+                }
             }
         }
         switch checkpointing {
