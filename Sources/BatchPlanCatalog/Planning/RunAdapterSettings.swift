@@ -70,6 +70,37 @@ enum RunAdapterSettings {
     }
 }
 
+extension RunAdapterSettings {
+    /// The model as the run's trainer builds it: LitGPT keeps its own `lm_head` next to `transformer.wte`, so a
+    /// model whose Hugging Face checkpoint ties them (Llama 3.2, Gemma, Falcon) carries a second vocab × hidden
+    /// matrix there (the conversion copies the embedding into `lm_head`).
+    ///
+    /// Source: LitGPT `litgpt/model.py` `GPT.__init__` (`self.lm_head = nn.Linear(...)` and `wte = nn.Embedding(...)`,
+    /// no weight sharing; `train.tie_embeddings` defaults to null).
+    ///
+    /// Its loss also stays in the compute dtype: `chunked_cross_entropy` (`litgpt/utils.py`) calls
+    /// `F.cross_entropy` on the bf16 logits chunks without the fp32 upcast transformers applies, so the saved
+    /// log-probabilities are 2-byte.
+    static func trainerModel(_ accounting: ModelAccounting, notes: String?) -> ModelAccounting {
+        guard let notes, notes.range(of: "LitGPT", options: .caseInsensitive) != nil else { return accounting }
+        var model = accounting
+        for index in model.layers.indices {
+            switch model.layers[index].role {
+            case .head:
+                guard let shape = model.layers[index].linearShape else { continue }
+                let matrix = shape.inFeatures * shape.outFeatures
+                if model.layers[index].parameters < matrix { model.layers[index].parameters += matrix }
+            case .loss:
+                model.layers[index].saved.activation += model.layers[index].saved.fp32
+                model.layers[index].saved.fp32 = 0
+            default:
+                continue
+            }
+        }
+        return model
+    }
+}
+
 /// Module path helpers shared by the run mapping.
 enum ModelAccountingNames {
     /// The last component of a dotted module path (`model.layers.0.self_attn.q_proj` → `q_proj`).

@@ -64,13 +64,14 @@ public struct RunEvidence: Sendable {
             let options = accountingOptions(for: run, family: model.family)
             let key = "\(model.name)|\(options.input.map(String.init(describing:)) ?? "-")|\(options.task?.rawValue ?? "-")|\(options.attention.rawValue)"
             do throws(CoreError) {
-                let accounting: ModelAccounting
+                var accounting: ModelAccounting
                 if let cached = cache[key] {
                     accounting = cached
                 } else {
                     accounting = try model.definition.account(options)
                     cache[key] = accounting
                 }
+                accounting = RunAdapterSettings.trainerModel(accounting, notes: run.notes)
                 let configuration = configuration(for: run, accounting: accounting)
                 let estimate = try Planner.estimate(model: accounting, gpu: gpu, configuration: configuration)
                 predictions.append(Prediction(

@@ -223,7 +223,9 @@ struct ModelProfile: Sendable {
             soFar = soFar + saved[index]
             guard inGradPath[index] else { continue }
             let gradInput = index > firstTrainable ? layers[index - 1].outputElements : 0
-            let transient = SampleSize(elements: layers[index].outputElements + gradInput) + recompute
+            let transient = (layers[index].role == .loss && index > 0
+                ? Self.lossBackwardTransient(layers[index].saved, logits: layers[index - 1].outputElements)
+                : SampleSize(elements: layers[index].outputElements + gradInput)) + recompute
             backward.append(
                 BackwardPoint(
                     layer: index, savedSoFar: soFar, transient: transient,
@@ -232,6 +234,18 @@ struct ModelProfile: Sendable {
         forwardSaved = soFar
         layerNames = layers.map(\.name)
         inputBytesPerSample = model.inputBytesPerSample
+    }
+
+    /// What the loss's backward holds besides its saved tensors: two buffers of `logits` elements (the layer
+    /// before the loss) at the width the loss keeps its log-probabilities (fp32 when it upcasts, else the compute
+    /// dtype).
+    ///
+    /// `cross_entropy` is `log_softmax` + `nll_loss`: `nll_loss_backward` allocates a dense gradient of the
+    /// log-probabilities, then `_log_softmax_backward_data` allocates the gradient of the logits while that one and
+    /// the saved log-probabilities are still alive (PyTorch `aten/src/ATen/native/LossNLL.cpp`, `SoftMax.cpp`), so
+    /// the peak there is three vocabulary-sized buffers, not the saved one plus the bare logits.
+    static func lossBackwardTransient(_ saved: SavedTensors, logits: Int) -> SampleSize {
+        saved.fp32 > 0 ? SampleSize(fixedBytes: 2 * logits * 4) : SampleSize(elements: 2 * logits)
     }
 
     /// The module's short name: the last component of its dotted path (`model.layers.0.self_attn.q_proj` → `q_proj`).
