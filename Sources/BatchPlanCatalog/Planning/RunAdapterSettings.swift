@@ -93,6 +93,7 @@ extension RunAdapterSettings {
             case .loss:
                 model.layers[index].saved.activation += model.layers[index].saved.fp32
                 model.layers[index].saved.fp32 = 0
+                if index > 0 { model.layers[index].saved.activation += model.layers[index - 1].outputElements }
             default:
                 continue
             }
