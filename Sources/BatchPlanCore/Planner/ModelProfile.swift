@@ -243,9 +243,14 @@ struct ModelProfile: Sendable {
     /// `cross_entropy` is `log_softmax` + `nll_loss`: `nll_loss_backward` allocates a dense gradient of the
     /// log-probabilities, then `_log_softmax_backward_data` allocates the gradient of the logits while that one and
     /// the saved log-probabilities are still alive (PyTorch `aten/src/ATen/native/LossNLL.cpp`, `SoftMax.cpp`), so
-    /// the peak there is three vocabulary-sized buffers, not the saved one plus the bare logits.
+    /// the peak there is three vocabulary-sized buffers, not the saved one plus the bare logits. Each buffer is
+    /// bounded by the saved log-probabilities (a soft-capped head saves more than the logits; a raw-count model's
+    /// last layer is not the logits).
     static func lossBackwardTransient(_ saved: SavedTensors, logits: Int) -> SampleSize {
-        saved.fp32 > 0 ? SampleSize(fixedBytes: 2 * logits * 4) : SampleSize(elements: 2 * logits)
+        // Bounded by what the loss saves, for losses whose input is not the logits (raw-count models).
+        saved.fp32 > 0
+            ? SampleSize(fixedBytes: 2 * min(logits, saved.fp32) * 4)
+            : SampleSize(elements: 2 * min(logits, saved.activation))
     }
 
     /// The module's short name: the last component of its dotted path (`model.layers.0.self_attn.q_proj` → `q_proj`).
