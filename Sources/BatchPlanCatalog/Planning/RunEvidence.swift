@@ -22,7 +22,18 @@ public struct RunEvidence: Sendable {
         } else if let image = run.imageSize {
             input = .image(channels: 3, height: image, width: image)
         }
-        return AccountingOptions(input: input, task: run.task, attention: run.attention ?? .sdpa)
+        return AccountingOptions(input: input, task: run.task, attention: run.attention ?? defaultAttention(run))
+    }
+
+    /// The attention a run used when it does not say: eager on PyTorch 1.x, which has no
+    /// `torch.nn.functional.scaled_dot_product_attention` (added in PyTorch 2.0, "Beta: SDPA" in the 2.0 release
+    /// notes), so timm, transformers and torchvision fell back to `softmax(q·kᵀ)·v` and kept the S×S
+    /// probabilities; SDPA otherwise.
+    static func defaultAttention(_ run: MeasuredRun) -> AttentionImplementation {
+        guard let framework = try? Framework(parsing: run.framework), framework.name == .pytorch,
+            let version = framework.version, let major = Int(version.prefix { $0.isNumber })
+        else { return .sdpa }
+        return major < 2 ? .eager : .sdpa
     }
 
     /// The training configuration a run used, at batch `batch` (default: the run's own).
