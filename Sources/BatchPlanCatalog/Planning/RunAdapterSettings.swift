@@ -81,6 +81,10 @@ extension RunAdapterSettings {
     /// Its loss also stays in the compute dtype: `chunked_cross_entropy` (`litgpt/utils.py`) calls
     /// `F.cross_entropy` on the bf16 logits chunks without the fp32 upcast transformers applies, so the saved
     /// log-probabilities are 2-byte.
+    ///
+    /// And its attention balances grouped or multi-query heads before SDPA: `k.repeat_interleave(q_per_kv, dim=1)`
+    /// and the same for `v` ("flash attention requires it in training mode", `CausalSelfAttention.forward`), so
+    /// SDPA keeps q and the two repeated copies, three query-width tensors per token, for backward.
     static func trainerModel(_ accounting: ModelAccounting, notes: String?) -> ModelAccounting {
         guard let notes, notes.range(of: "LitGPT", options: .caseInsensitive) != nil else { return accounting }
         var model = accounting
@@ -90,6 +94,9 @@ extension RunAdapterSettings {
                 guard let shape = model.layers[index].linearShape else { continue }
                 let matrix = shape.inFeatures * shape.outFeatures
                 if model.layers[index].parameters < matrix { model.layers[index].parameters += matrix }
+            case .body where model.layers[index].type == "AttentionInputs":
+                let balanced = 3 * model.layers[index].outputElements
+                if model.layers[index].saved.activation < balanced { model.layers[index].saved.activation = balanced }
             case .loss:
                 model.layers[index].saved.activation += model.layers[index].saved.fp32
                 model.layers[index].saved.fp32 = 0
