@@ -18,10 +18,12 @@ struct PlannerAccuracyTests {
     }
 
     static let bars = [
-        Bar(counter: "allocated", maxMedianError: 0.117, maxP90Error: 0.400, maxUnderPrediction: 0.678),
+        // Was 0.117 / 0.400 / 0.678 before the LoRA/QLoRA, loss-backward and LitGPT-run accounting.
+        Bar(counter: "allocated", maxMedianError: 0.040, maxP90Error: 0.306, maxUnderPrediction: 0.646),
     ]
     static let minMaxBatchWithinOneStep = 0.81
-    static let maxMaxBatchOverPrediction = 0.126
+    /// Was 0.126 (the two timm ViTs) before PyTorch 1.x runs defaulted to eager attention.
+    static let maxMaxBatchOverPrediction = 0.0
     static let minOutcomesRight = 1.0
 
     static let evaluation: AccuracyEvaluation = {
@@ -53,5 +55,56 @@ struct PlannerAccuracyTests {
     func outcomesRight() {
         #expect(Self.evaluation.outcomeCount >= 5)
         #expect(Self.evaluation.outcomesRight >= Self.minOutcomesRight)
+    }
+}
+
+/// How a measured run's notes and framework become the configuration it is predicted at.
+@Suite("Run to configuration mapping")
+struct RunConfigurationMappingTests {
+    @Test(
+        "LoRA flags stated in the notes are read, and only when every one is known",
+        arguments: [
+            ("LoRA r=8 alpha=16 dropout 0.05 on query+value; bf16 weights", ["query", "value"]),
+            ("LoRA r=32 alpha=16 on query+key+value+projection+mlp+head, bf16 weights",
+             ["query", "key", "value", "projection", "mlp", "head"]),
+            ("LoRA r=8 on query+gate; torch AdamW", nil),
+            ("full fine-tune (all params); torch AdamW", nil),
+        ] as [(String, [String]?)])
+    func statedFlags(notes: String, flags: [String]?) {
+        #expect(RunAdapterSettings.statedFlags(notes) == flags)
+    }
+
+    @Test("adapter dropout: as stated, else LitGPT's 0.05 default, else none")
+    func dropout() {
+        #expect(RunAdapterSettings.dropout(notes: "LoRA r=8 alpha=16 dropout 0.1 on query+value") == 0.1)
+        #expect(RunAdapterSettings.dropout(notes: "LoRA r=8 on query+value; LitGPT config_hub row") == 0.05)
+        #expect(RunAdapterSettings.dropout(notes: "PEFT LoRA r=8; hidden dropout 0.1") == nil)
+        #expect(RunAdapterSettings.dropout(notes: nil) == nil)
+    }
+
+    @Test("runs on PyTorch 1.x default to eager attention, later or unversioned ones to SDPA",
+          arguments: [("pytorch-1.12", AttentionImplementation.eager), ("pytorch-2.1", .sdpa), ("pytorch", .sdpa),
+                      ("tensorflow-2.4", .sdpa)])
+    func attention(framework: String, expected: AttentionImplementation) {
+        let run = MeasuredRun(
+            key: "t", kind: .maxBatch, model: "vit_b_16", gpu: "RTX 3090", framework: framework, source: "test",
+            recordedAt: "2026-01-01T00:00:00Z")
+        #expect(RunEvidence.defaultAttention(run) == expected)
+    }
+
+    @Test("a LitGPT run unties a tied head and keeps its loss in the compute dtype; other runs are left alone")
+    func litGPTModel() throws {
+        let catalog = try Catalog(path: ":memory:")
+        let model = try #require(try catalog.runsWithUsability().compactMap(\.model).first { $0.name == "llama-3.2-1b" })
+        let accounting = try model.definition.account(AccountingOptions(input: .sequence(length: 64)))
+        let lit = RunAdapterSettings.trainerModel(accounting, notes: "[S4c] LitGPT config_hub 1xA10G row")
+        #expect(lit.parameters - accounting.parameters == 128_256 * 2048)
+        #expect(lit.layers.last?.saved.fp32 == 0)
+        // Grouped-query k and v repeated to the 32 query heads before SDPA: q + k + v at query width.
+        let inputs = try #require(lit.layers.first { $0.type == "AttentionInputs" })
+        let hf = try #require(accounting.layers.first { $0.type == "AttentionInputs" })
+        #expect(inputs.saved.activation == 3 * inputs.outputElements)
+        #expect(hf.saved.activation < inputs.saved.activation)
+        #expect(RunAdapterSettings.trainerModel(accounting, notes: "HF Trainer") == accounting)
     }
 }

@@ -65,9 +65,10 @@ struct PlannerModesTests {
         #expect(phases.storedWeights == Double(model.parameters * 2 + adapters * 4))
         #expect(phases.optimizerState == Double(adapters * 8))
         #expect(phases.gradientsFull == Double(adapters * 4))
-        // Saved from the first adapted layer on, plus r per token for each adapter, half precision.
+        // Saved from the first adapted layer on, plus r per token for each adapter, half precision; frozen
+        // linears (o_proj, up, down, head) keep no input, q_proj's input stays for the adapters reading it.
         let e = try Planner.estimate(model: model, gpu: nil, configuration: configuration)
-        #expect(e.activationBytesPerSample == (30784 + 4 * 8 * 16) * 2 + 48)
+        #expect(e.activationBytesPerSample == (30784 - 2 * (1024 + 1024 + 4096) - 64 + 4 * 8 * 16) * 2 + 48)
         // Explicit targets change the count.
         var all = configuration
         all.loraTargets = ["q_proj", "k_proj", "v_proj", "o_proj"]

@@ -22,16 +22,38 @@ public struct RunEvidence: Sendable {
         } else if let image = run.imageSize {
             input = .image(channels: 3, height: image, width: image)
         }
-        return AccountingOptions(input: input, task: run.task, attention: run.attention ?? .sdpa)
+        return AccountingOptions(input: input, task: run.task, attention: run.attention ?? defaultAttention(run))
+    }
+
+    /// The attention a run used when it does not say: eager on PyTorch 1.x, which has no
+    /// `torch.nn.functional.scaled_dot_product_attention` (added in PyTorch 2.0, "Beta: SDPA" in the 2.0 release
+    /// notes), so timm, transformers and torchvision fell back to `softmax(q·kᵀ)·v` and kept the S×S
+    /// probabilities; SDPA otherwise.
+    static func defaultAttention(_ run: MeasuredRun) -> AttentionImplementation {
+        guard let framework = try? Framework(parsing: run.framework), framework.name == .pytorch,
+            let version = framework.version, let major = Int(version.prefix { $0.isNumber })
+        else { return .sdpa }
+        return major < 2 ? .eager : .sdpa
     }
 
     /// The training configuration a run used, at batch `batch` (default: the run's own).
-    public static func configuration(for run: MeasuredRun, batch: Int? = nil) -> TrainingConfiguration {
-        TrainingConfiguration(
+    ///
+    /// With `accounting`, LoRA/QLoRA runs also take the adapter targets and dropout their notes state
+    /// (`RunAdapterSettings`); without it, or when the notes say nothing, the planner's defaults apply.
+    public static func configuration(
+        for run: MeasuredRun, batch: Int? = nil, accounting: ModelAccounting? = nil
+    ) -> TrainingConfiguration {
+        let mode = run.trainingMode ?? .full
+        var configuration = TrainingConfiguration(
             precision: run.precision ?? .fp32, optimizer: run.optimizer ?? .sgd, checkpointing: run.checkpointing,
-            mode: run.trainingMode ?? .full, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
+            mode: mode, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
             gradAccumSteps: run.gradAccumSteps, gpus: run.gpus, zeroStage: run.zeroStage,
             framework: (try? Framework(parsing: run.framework)) ?? .pytorch)
+        if mode == .lora || mode == .qlora {
+            if let accounting { configuration.loraTargets = RunAdapterSettings.targets(notes: run.notes, accounting: accounting) }
+            configuration.loraDropout = RunAdapterSettings.dropout(notes: run.notes) ?? 0
+        }
+        return configuration
     }
 
     /// The calibration scope path of a run: framework (name only, so versions pool their evidence), architecture,
@@ -53,14 +75,15 @@ public struct RunEvidence: Sendable {
             let options = accountingOptions(for: run, family: model.family)
             let key = "\(model.name)|\(options.input.map(String.init(describing:)) ?? "-")|\(options.task?.rawValue ?? "-")|\(options.attention.rawValue)"
             do throws(CoreError) {
-                let accounting: ModelAccounting
+                var accounting: ModelAccounting
                 if let cached = cache[key] {
                     accounting = cached
                 } else {
                     accounting = try model.definition.account(options)
                     cache[key] = accounting
                 }
-                let configuration = configuration(for: run)
+                accounting = RunAdapterSettings.trainerModel(accounting, notes: run.notes)
+                let configuration = configuration(for: run, accounting: accounting)
                 let estimate = try Planner.estimate(model: accounting, gpu: gpu, configuration: configuration)
                 predictions.append(Prediction(
                     run: run, gpu: gpu, model: model, accounting: accounting, configuration: configuration, estimate: estimate))
@@ -110,8 +133,10 @@ extension RunEvidence {
                     evidence: .outcome(ran: run.outcome == .ok, capacityBytes: capacity)))
             case .maxBatch:
                 var oomAt: CalibrationDecomposition?
-                if let next = run.bracketNext, let nextEstimate = try? Planner.estimate(
-                    model: prediction.accounting, gpu: prediction.gpu, configuration: configuration(for: run, batch: next))
+                var nextConfiguration = prediction.configuration
+                if let next = run.bracketNext { nextConfiguration.batchSize = next }
+                if run.bracketNext != nil, let nextEstimate = try? Planner.estimate(
+                    model: prediction.accounting, gpu: prediction.gpu, configuration: nextConfiguration)
                 {
                     var failing = prediction
                     failing.estimate = nextEstimate

@@ -29,7 +29,7 @@ struct FitSearch {
                     profiles[ProfileKey(checkpointing: checkpointing, mode: mode)] = Result { () throws(CoreError) in
                         try ModelProfile(
                             model: model, checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
-                            loraTargets: base.loraTargets)
+                            loraTargets: base.loraTargets, loraDropout: base.loraDropout > 0)
                     }
                 }
             }

@@ -74,8 +74,10 @@ struct ModelProfile: Sendable {
     ///
     /// - Throws: `CoreError.unsupported` when the mode has nothing to train (no head for `frozen`, no target
     ///   modules for `lora`/`qlora`).
-    init(model: ModelAccounting, checkpointing: Checkpointing, mode: TrainingMode, loraRank: Int, loraTargets: [String]?)
-        throws(CoreError)
+    init(
+        model: ModelAccounting, checkpointing: Checkpointing, mode: TrainingMode, loraRank: Int, loraTargets: [String]?,
+        loraDropout: Bool = false
+    ) throws(CoreError)
     {
         let layers = model.layers
         let count = layers.count
@@ -156,12 +158,20 @@ struct ModelProfile: Sendable {
         var saved = layers.map { SampleSize($0.saved) }
         var recompute = SampleSize()
         for index in 0..<count where !inGradPath[index] { saved[index] = SampleSize() }
+        Self.dropFrozenLinearInputs(
+            &saved, layers: layers, trainable: trainablePerLayer, mode: mode, loraDropout: loraDropout)
         if mode == .lora || mode == .qlora {
             for index in 0..<count where trainablePerLayer[index] > 0 {
                 // lora_A's output (r per token) is saved for lora_B's weight gradient.
                 let shape = layers[index].linearShape!
                 let tokens = max(1, layers[index].outputElements / max(1, shape.outFeatures))
                 saved[index] = saved[index] + SampleSize(elements: loraRank * tokens)
+                if loraDropout {
+                    // PEFT/LitGPT `lora_B(lora_A(dropout(x)))`: lora_A saves the dropped copy of its input (compute
+                    // dtype) and dropout saves its mask (bool, 1 byte per element).
+                    let inputs = shape.inFeatures * tokens
+                    saved[index] = saved[index] + SampleSize(elements: inputs, fixedBytes: inputs)
+                }
             }
         }
         switch checkpointing {
@@ -213,7 +223,9 @@ struct ModelProfile: Sendable {
             soFar = soFar + saved[index]
             guard inGradPath[index] else { continue }
             let gradInput = index > firstTrainable ? layers[index - 1].outputElements : 0
-            let transient = SampleSize(elements: layers[index].outputElements + gradInput) + recompute
+            let transient = (layers[index].role == .loss && index > 0
+                ? Self.lossBackwardTransient(layers[index].saved, logits: layers[index - 1].outputElements)
+                : SampleSize(elements: layers[index].outputElements + gradInput)) + recompute
             backward.append(
                 BackwardPoint(
                     layer: index, savedSoFar: soFar, transient: transient,
@@ -222,6 +234,23 @@ struct ModelProfile: Sendable {
         forwardSaved = soFar
         layerNames = layers.map(\.name)
         inputBytesPerSample = model.inputBytesPerSample
+    }
+
+    /// What the loss's backward holds besides its saved tensors: two buffers of `logits` elements (the layer
+    /// before the loss) at the width the loss keeps its log-probabilities (fp32 when it upcasts, else the compute
+    /// dtype).
+    ///
+    /// `cross_entropy` is `log_softmax` + `nll_loss`: `nll_loss_backward` allocates a dense gradient of the
+    /// log-probabilities, then `_log_softmax_backward_data` allocates the gradient of the logits while that one and
+    /// the saved log-probabilities are still alive (PyTorch `aten/src/ATen/native/LossNLL.cpp`, `SoftMax.cpp`), so
+    /// the peak there is three vocabulary-sized buffers, not the saved one plus the bare logits. Each buffer is
+    /// bounded by the saved log-probabilities (a soft-capped head saves more than the logits; a raw-count model's
+    /// last layer is not the logits).
+    static func lossBackwardTransient(_ saved: SavedTensors, logits: Int) -> SampleSize {
+        // Bounded by what the loss saves, for losses whose input is not the logits (raw-count models).
+        saved.fp32 > 0
+            ? SampleSize(fixedBytes: 2 * min(logits, saved.fp32) * 4)
+            : SampleSize(elements: 2 * min(logits, saved.activation))
     }
 
     /// The module's short name: the last component of its dotted path (`model.layers.0.self_attn.q_proj` → `q_proj`).

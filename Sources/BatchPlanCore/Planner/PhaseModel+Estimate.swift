@@ -73,7 +73,9 @@ extension PhaseModel {
             notes.append(
                 "\(configuration.mode.rawValue): rank \(configuration.loraRank) adapters r·(in+out) in fp32 with full optimizer state"
                     + (configuration.loraTargets.map { " on \($0.joined(separator: ","))" } ?? " on the family's default targets")
-                    + "; lora_dropout = 0 (PEFT default: with dropout each adapter keeps a dropped copy of its input)")
+                    + (configuration.loraDropout > 0
+                        ? "; lora_dropout = \(configuration.loraDropout): each adapter keeps a dropped copy of its input and the mask"
+                        : "; lora_dropout = 0 (PEFT default: with dropout each adapter keeps a dropped copy of its input)"))
             if configuration.mode == .qlora {
                 notes.append(
                     "qlora: NF4 linear weights at 0.5 B/param + double-quantized block-64 constants (≈0.127 bit/param, "

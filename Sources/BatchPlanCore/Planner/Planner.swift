@@ -58,7 +58,8 @@ public enum Planner {
         if let gpu { try checkSupport(configuration.precision, on: gpu) }
         let profile = try ModelProfile(
             model: model, checkpointing: configuration.checkpointing, mode: configuration.mode,
-            loraRank: configuration.loraRank, loraTargets: configuration.loraTargets)
+            loraRank: configuration.loraRank, loraTargets: configuration.loraTargets,
+            loraDropout: configuration.loraDropout > 0)
         return PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
     }
 

@@ -12,6 +12,11 @@ public struct TrainingConfiguration: Hashable, Codable, Sendable {
     /// Module short names that get adapters (`q_proj`, `v_proj`); `nil` uses the family default
     /// (`LoRATargets.defaults(for:)`).
     public var loraTargets: [String]?
+    /// LoRA dropout probability on the adapter's input (PEFT `lora_dropout`, LitGPT `lora_dropout`); 0 = none.
+    ///
+    /// Above 0 each adapter keeps its dropped input (compute dtype) and the dropout mask (1 byte per element) for
+    /// backward: PEFT and LitGPT compute `lora_B(lora_A(dropout(x)))`, so `lora_A` saves `dropout(x)`.
+    public var loraDropout: Double
     /// Micro-batch per GPU, in samples.
     public var batchSize: Int
     /// Micro-steps per optimizer step; above 1 gradients stay resident during forward.
@@ -24,7 +29,7 @@ public struct TrainingConfiguration: Hashable, Codable, Sendable {
 
     public init(
         precision: Precision = .fp32, optimizer: OptimizerKind = .adamw, checkpointing: Checkpointing = .none,
-        mode: TrainingMode = .full, loraRank: Int = 8, loraTargets: [String]? = nil, batchSize: Int = 1,
+        mode: TrainingMode = .full, loraRank: Int = 8, loraTargets: [String]? = nil, loraDropout: Double = 0, batchSize: Int = 1,
         gradAccumSteps: Int = 1, gpus: Int = 1, zeroStage: Int = 0, framework: Framework = .pytorch
     ) {
         self.precision = precision
@@ -33,6 +38,7 @@ public struct TrainingConfiguration: Hashable, Codable, Sendable {
         self.mode = mode
         self.loraRank = loraRank
         self.loraTargets = loraTargets
+        self.loraDropout = loraDropout
         self.batchSize = batchSize
         self.gradAccumSteps = gradAccumSteps
         self.gpus = gpus
@@ -60,6 +66,9 @@ public struct TrainingConfiguration: Hashable, Codable, Sendable {
         if mode == .lora || mode == .qlora {
             guard loraRank >= 1, loraRank <= 1 << 14 else {
                 throw .invalidValue(what: "LoRA rank", value: "\(loraRank)", fix: "use a rank such as 8, 16 or 64")
+            }
+            guard loraDropout >= 0, loraDropout < 1 else {
+                throw .invalidValue(what: "LoRA dropout", value: "\(loraDropout)", fix: "use a probability from 0 to below 1")
             }
             if precision == .fp8 {
                 throw .unsupported("\(mode.rawValue) with fp8 is not modelled: choose bf16-amp or bf16 for adapters")
