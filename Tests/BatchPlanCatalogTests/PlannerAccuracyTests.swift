@@ -4,8 +4,7 @@ import Testing
 
 @testable import BatchPlanCatalog
 
-/// The uncalibrated planner against every built-in measured run it can express (the published measurements and our
-/// own H100 runs). The committed figures are the bar: a change that makes any of them worse fails here, so the
+/// The uncalibrated planner against every published measurement it can express. The committed figures are the bar: a change that makes any of them worse fails here, so the
 /// model only gets better. Improve the model, never special-case rows.
 @Suite("Planner accuracy against measured runs")
 struct PlannerAccuracyTests {
@@ -28,7 +27,11 @@ struct PlannerAccuracyTests {
 
     static let evaluation: AccuracyEvaluation = {
         let catalog = try! Catalog(path: ":memory:")
-        let builtin = try! catalog.runsWithUsability().filter { $0.stored.run.origin == .builtin }
+        // The published measurements only (data/runs/published-measurements.jsonl): our own H100 campaign is
+        // evaluated separately (CappedMaxBatchTests), so this bar stays comparable across campaigns.
+        let builtin = try! catalog.runsWithUsability().filter {
+            $0.stored.run.origin == .builtin && !$0.stored.run.source.hasPrefix("measured:")
+        }
         return AccuracyEvaluation.evaluate(RunEvidence.predictions(builtin).predictions)
     }()
 
