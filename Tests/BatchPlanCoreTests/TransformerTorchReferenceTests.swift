@@ -96,4 +96,18 @@ struct TransformerTorchReferenceTests {
         let error = abs(Double(accounting.activationBytesPerSample - measured)) / Double(measured)
         #expect(error < 0.001, "predicted \(accounting.activationBytesPerSample), measured \(measured)")
     }
+
+    /// A tiny Falcon measured on an H100 (torch 2.11, transformers 5.17, fp32 and bf16 autocast alike: the math path),
+    /// batch 3 minus batch 2 at 128 tokens: 2,548,736 bytes per sample, SDPA and eager the same.
+    @Test("Falcon's multi-query SDPA keeps what the H100 kept on its math path", arguments: AttentionImplementation.allCases)
+    func falconOnH100(attention: AttentionImplementation) throws {
+        let config = """
+            {"model_type": "falcon", "multi_query": true, "bias": false, "hidden_size": 64, "num_hidden_layers": 2,
+             "num_attention_heads": 8, "vocab_size": 1000}
+            """
+        let model = ModelDefinition(name: "tiny-falcon", kind: .huggingFace, payload: config, source: "test", origin: .user)
+        let accounting = try model.account(AccountingOptions(input: .sequence(length: 128), attention: attention))
+        let error = abs(Double(accounting.activationBytesPerSample - 2_548_736)) / 2_548_736
+        #expect(error < 0.001, "predicted \(accounting.activationBytesPerSample)")
+    }
 }
