@@ -43,6 +43,7 @@ struct FitFlags: ParsableArguments {
         solver.prefer = query.prefer
         training.loraRank = query.loraRank
         training.loraTargets = query.loraTargets
+        training.loraDropout = query.loraDropout ?? 0
         training.gpus = query.dataParallelGPUs
         training.zero = query.zeroStage
         training.framework = query.framework
@@ -77,6 +78,7 @@ struct FitQuery: Codable, Hashable {
     var prefer: PlanPreference = .batch
     var loraRank = 8
     var loraTargets: String?
+    var loraDropout: Double?
     var dataParallelGPUs = 1
     var zeroStage = 0
     var framework = "pytorch"
@@ -105,6 +107,7 @@ struct FitQuery: Codable, Hashable {
         prefer = flags.solver.prefer
         loraRank = flags.training.loraRank
         loraTargets = flags.training.loraTargets
+        loraDropout = flags.training.loraDropout == 0 ? nil : flags.training.loraDropout
         dataParallelGPUs = flags.training.gpus
         zeroStage = flags.training.zero
         framework = flags.training.framework
@@ -156,6 +159,7 @@ struct FitQuery: Codable, Hashable {
         add("prefer", prefer == .batch ? nil : prefer.rawValue)
         add("lora-rank", loraRank == 8 ? nil : String(loraRank))
         add("lora-targets", loraTargets)
+        add("lora-dropout", loraDropout.map { String($0) })
         add("gpus", dataParallelGPUs == 1 ? nil : String(dataParallelGPUs))
         add("zero", zeroStage == 0 ? nil : String(zeroStage))
         add("framework", framework == "pytorch" ? nil : framework)

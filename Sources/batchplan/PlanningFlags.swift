@@ -6,6 +6,8 @@ import Foundation
 /// Flags shared by `estimate`, `fit` and `report`: parallelism, framework, calibration.
 struct TrainingFlags: ParsableArguments {
     @Option(help: "LoRA/QLoRA adapter rank.") var loraRank: Int = 8
+    @Option(help: "LoRA dropout probability (each adapter then keeps its dropped input and mask; PEFT default 0).")
+    var loraDropout: Double = 0
     @Option(help: "LoRA target modules, comma-separated short names (default: the family's, e.g. q_proj,v_proj).")
     var loraTargets: String?
     @Option(help: "Data-parallel GPUs (per-GPU memory is planned).") var gpus: Int = 1
@@ -20,13 +22,14 @@ struct TrainingFlags: ParsableArguments {
     func base(precision: Precision = .fp32, optimizer: OptimizerKind = .adamw, checkpointing: Checkpointing = .none,
               mode: TrainingMode = .full, batch: Int = 1, gradAccum: Int = 1) throws -> TrainingConfiguration {
         guard loraRank >= 1, loraRank <= 65536 else { throw Usage.error("--lora-rank must be between 1 and 65536") }
+        guard loraDropout >= 0, loraDropout < 1 else { throw Usage.error("--lora-dropout must be a probability from 0 to below 1") }
         guard gpus >= 1, gpus <= 65536 else { throw Usage.error("--gpus must be at least 1") }
         guard (0...3).contains(zero) else { throw Usage.error("--zero must be 0, 1, 2 or 3") }
         if zero > 0 && gpus == 1 { Output.warning("--zero \(zero) with one GPU shards nothing; pass --gpus N") }
         let targets = loraTargets?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return TrainingConfiguration(
             precision: precision, optimizer: optimizer, checkpointing: checkpointing, mode: mode, loraRank: loraRank,
-            loraTargets: targets, batchSize: batch, gradAccumSteps: gradAccum, gpus: gpus, zeroStage: zero,
+            loraTargets: targets, loraDropout: loraDropout, batchSize: batch, gradAccumSteps: gradAccum, gpus: gpus, zeroStage: zero,
             framework: try parsedFramework())
     }
 }

@@ -18,7 +18,7 @@ struct PlannerAccuracyTests {
 
     static let bars = [
         // Was 0.117 / 0.400 / 0.678 before the LoRA/QLoRA, loss-backward and LitGPT-run accounting.
-        Bar(counter: "allocated", maxMedianError: 0.040, maxP90Error: 0.318, maxUnderPrediction: 0.646),
+        Bar(counter: "allocated", maxMedianError: 0.040, maxP90Error: 0.318, maxUnderPrediction: 0.548),
     ]
     static let minMaxBatchWithinOneStep = 0.81
     /// Was 0.126 (the two timm ViTs) before PyTorch 1.x runs defaulted to eager attention.
@@ -37,6 +37,15 @@ struct PlannerAccuracyTests {
 
     @Test("every counter's median, 90th-percentile error and under-prediction rate stay within the committed figures")
     func countersWithinBars() throws {
+        // The README's accuracy table comes from these lines.
+        for c in Self.evaluation.counters {
+            print(String(format: "accuracy | %@ | %d | %.1f%% | %.1f%% | %.1f%% |", c.counter, c.count,
+                         c.medianRelativeError * 100, c.p90RelativeError * 100, c.underPredictionRate * 100))
+        }
+        let m = Self.evaluation.maxBatch
+        print(String(format: "accuracy max_batch n=%d within-one-step %.1f%% over %.1f%% median ratio %.2f; outcomes n=%d right %.1f%%",
+                     m.count, m.withinOneStepShare * 100, m.overPredictionRate * 100, m.medianRatio,
+                     Self.evaluation.outcomeCount, Self.evaluation.outcomesRight * 100))
         for bar in Self.bars {
             let measured = try #require(Self.evaluation.counters.first { $0.counter == bar.counter })
             #expect(measured.count >= 20, "too few \(bar.counter) rows: \(measured.count)")
