@@ -1,38 +1,5 @@
 import Foundation
 
-/// A JSON value as layer-spec files hold it.
-public enum JSONValue: Decodable, Hashable, Sendable {
-    case number(Double)
-    case string(String)
-    case bool(Bool)
-    case array([JSONValue])
-    case object([String: JSONValue])
-    case null
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    /// The value as an exact integer, if it is one.
-    var integer: Int? {
-        guard case let .number(value) = self, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
-        return Int(value)
-    }
-}
-
 /// A layer can be written in layer-spec JSON: its `type` names and how it reads its keys.
 ///
 /// Conform in the layer's own file and list the type in `LayerSpec.layerTypes`.

@@ -1,13 +1,16 @@
-/// A decoded JSON value, so that numbers, booleans and text are told apart the same way on every platform.
-enum JSONValue: Decodable, Equatable {
-    case string(String)
+import Foundation
+
+/// A decoded JSON value, so numbers, booleans and text are told apart the same way on every platform
+/// (layer-spec files, runs files).
+public enum JSONValue: Decodable, Hashable, Sendable {
     case number(Double)
+    case string(String)
     case bool(Bool)
-    case null
     case array([JSONValue])
     case object([String: JSONValue])
+    case null
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -22,5 +25,11 @@ enum JSONValue: Decodable, Equatable {
         } else {
             self = .object(try container.decode([String: JSONValue].self))
         }
+    }
+
+    /// The value as an exact integer, if it is one.
+    var integer: Int? {
+        guard case let .number(value) = self, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
+        return Int(value)
     }
 }
