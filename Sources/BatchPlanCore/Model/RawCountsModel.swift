@@ -71,7 +71,7 @@ struct RawCountsAccountant: ModelAccountant {
         switch options.input {
         case nil: input = model.input
         case let .tensor(dims): input = dims
-        case let .image(c, h, w): input = [h, w, c]
+        case let .image(c, h, w): input = [c, h, w]  // as typed: --input 180x50x1 arrives as (180, 50, 1)
         case .sequence:
             throw .invalidValue(what: "input", value: "--seq", fix: "a raw-count model takes --input (e.g. 180x50x1)")
         }
