@@ -91,9 +91,13 @@ enum FitFormatting {
                         + nothing.suggestions.prefix(3).map { "\($0.change) (batch \($0.maxBatchSize))" }.joined(separator: "; "))
                 }
             }
-            if let assumptions = forCard.first?.assumptions, !assumptions.isEmpty {
+            // With several models, only what every plan on the card assumes; per-model notes are in --format json.
+            let shared = forCard.dropFirst().reduce(forCard.first?.assumptions ?? []) { common, result in
+                common.filter(result.assumptions.contains)
+            }
+            if !shared.isEmpty {
                 lines.append("")
-                lines += assumptions.map { "assumes: \($0)" }
+                lines += shared.map { "assumes: \($0)" }
             }
             sections.append(lines.joined(separator: "\n"))
         }
