@@ -39,7 +39,8 @@ extension RunFile {
         return values
     }
 
-    private static let numericColumns: Set<String> = [
+    /// Columns whose values are numbers in JSON.
+    public static let numericColumns: Set<String> = [
         "gpu_memory_bytes", "memory_cap_bytes", "lora_rank", "batch_size", "bracket_next", "grad_accum_steps", "seq_len",
         "image_size", "gpus", "zero_stage", "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes",
         "peak_bytes", "context_bytes", "step_time_ms",

@@ -60,16 +60,10 @@ extension BatchPlan.Runs {
 
 /// Runs as JSON values: numbers as numbers, the rest as text.
 enum RunsFormatting {
-    static let numeric: Set<String> = [
-        "gpu_memory_bytes", "memory_cap_bytes", "lora_rank", "batch_size", "bracket_next", "grad_accum_steps", "seq_len",
-        "image_size", "gpus", "zero_stage", "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes",
-        "peak_bytes", "context_bytes",
-    ]
-
     static func jsonValue(_ key: String, _ value: String?) -> Any {
         guard let value else { return NSNull() }
-        if numeric.contains(key), let number = Int(value) { return number }
         if key == "step_time_ms", let number = Double(value) { return number }
+        if RunFile.numericColumns.contains(key), let number = Int(value) { return number }
         return value
     }
 }

@@ -62,23 +62,21 @@ extension BatchPlan.Runs {
             let card = try opened.gpu(named: gpu)
             let isURL = source.hasPrefix("http://") || source.hasPrefix("https://")
             let run = MeasuredRun(
-                key: "", kind: oom ? .oom : (readings.isEmpty ? .fits : .memAtBatch), model: try opened.model(named: model).name,
+                key: "recorded:" + UUID().uuidString.lowercased(), kind: oom ? .oom : (readings.isEmpty ? .fits : .memAtBatch), model: try opened.model(named: model).name,
                 gpu: card.name, gpuMemoryBytes: card.memoryBytes, framework: framework, precision: precision,
                 optimizer: optimizer, checkpointing: checkpointing, trainingMode: mode, loraRank: loraRank,
                 attention: attention, batchSize: batch, gradAccumSteps: gradAccum, seqLen: seq, imageSize: image, gpus: gpus,
                 zeroStage: zero, outcome: oom ? .oom : .ok, peakAllocatedBytes: allocated, peakReservedBytes: reserved,
                 deviceUsedBytes: used, stepTimeMs: stepTimeMs, source: isURL ? "url" : source, url: isURL ? source : nil,
                 notes: notes, origin: .user, recordedAt: Catalog.timestamp())
-            var keyed = run
-            keyed.key = "recorded:" + UUID().uuidString.lowercased()
             do throws(CoreError) {
-                try keyed.validate()
+                try run.validate()
             } catch let CoreError.invalidValue(_, _, problem) {
                 throw Usage.error(problem)
             } catch {
                 throw Usage.error(error.description)
             }
-            let summary = try opened.importRuns(RunFile.Parsed(runs: [(1, keyed)], errors: []), file: "runs record")
+            let summary = try opened.importRuns(RunFile.Parsed(runs: [(1, run)], errors: []), file: "runs record")
             Output.note("recorded run on \(card.name) (\(summary.added) added); calibration will refit on the next plan")
         }
     }
