@@ -67,6 +67,9 @@ struct FitSearch {
             }
             for mode in modes {
                 if precision == .fp8, mode == .lora || mode == .qlora { continue }
+                // QLoRA dequantizes its NF4 base to a 16-bit compute dtype (bf16, or fp16 where bf16 is missing):
+                // fp32/tf32 compute is not the regime (Dettmers et al. 2023, bitsandbytes `bnb_4bit_compute_dtype`).
+                if mode == .qlora, precision.activationBytes != 2 { continue }
                 for checkpointing in checkpointings {
                     let profile: ModelProfile
                     switch profiles[ProfileKey(checkpointing: checkpointing, mode: mode)] {
