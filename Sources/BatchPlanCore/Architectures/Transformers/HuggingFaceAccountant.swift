@@ -79,7 +79,9 @@ struct HuggingFaceAccountant: ModelAccountant {
         guard length > 0, length <= 1 << 20 else {
             throw .invalidValue(what: "sequence length", value: "\(length)", fix: "use a length between 1 and 1048576")
         }
-        if let limit = d.maxPositions, length > limit {
+        // A learned position table cannot index past its rows; rotary, ALiBi and relative positions can (the caller
+        // warns when a length exceeds max_position_embeddings).
+        if let limit = d.maxPositions, length > limit, d.positionRows > 0 {
             throw .invalidValue(
                 what: "sequence length", value: "\(length)",
                 fix: "\(model) has \(limit) positions (max_position_embeddings); use --seq \(limit) or less")
