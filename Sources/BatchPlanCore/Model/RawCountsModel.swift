@@ -39,6 +39,17 @@ public struct RawCountsModel: Codable, Hashable, Sendable {
         return self
     }
 
+    /// A validated raw-count model as a catalog definition (JSON payload).
+    public static func definition(
+        name: String, parameters: Int, activationsPerSample: Int, input: String, classes: Int = 10, source: String
+    ) throws(CoreError) -> ModelDefinition {
+        let model = try RawCountsModel(
+            parameters: parameters, activationsPerSample: activationsPerSample, input: parseShape(input), classes: classes
+        ).validated(name: name)
+        let payload = String(decoding: (try? JSONEncoder().encode(model)) ?? Data(), as: UTF8.self)
+        return ModelDefinition(name: name, kind: .rawCounts, payload: payload, source: source, origin: .user)
+    }
+
     /// Parses `180x50x1` (also `180×50×1`, `3,224,224`).
     public static func parseShape(_ text: String) throws(CoreError) -> [Int] {
         let parts = text.lowercased().replacingOccurrences(of: "×", with: "x")

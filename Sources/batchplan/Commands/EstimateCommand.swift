@@ -49,12 +49,11 @@ extension BatchPlan {
                 catalogModel = try opened.model(named: name)
             case let (nil, params?, activations?):
                 guard let input = accounting.input else { throw Usage.error("--params needs --input, e.g. --input 180x50x1") }
-                let shape = try Usage.parse { () throws(CoreError) in try RawCountsModel.parseShape(input) }
-                let raw = try Usage.parse { () throws(CoreError) in
-                    try RawCountsModel(parameters: params, activationsPerSample: activations, input: shape).validated(name: "raw counts")
+                let definition = try Usage.parse { () throws(CoreError) in
+                    try RawCountsModel.definition(
+                        name: "raw counts", parameters: params, activationsPerSample: activations, input: input,
+                        source: "command line")
                 }
-                let payload = String(decoding: try JSONEncoder().encode(raw), as: UTF8.self)
-                let definition = ModelDefinition(name: "raw counts", kind: .rawCounts, payload: payload, source: "command line", origin: .user)
                 catalogModel = CatalogModel(definition: definition, family: .custom, parameters: params, addedAt: "")
             default:
                 throw Usage.error("give --model NAME, or --params N --activations N --input CxHxW")

@@ -27,15 +27,12 @@ extension BatchPlan.Models {
         @Flag(help: "Replace a model of yours with the same name.") var replace = false
 
         func run() throws {
-            let shape = try Usage.parse { () throws(CoreError) in try RawCountsModel.parseShape(input) }
-            let raw = try Usage.parse { () throws(CoreError) in
-                try RawCountsModel(parameters: params, activationsPerSample: activations, input: shape, classes: classes)
-                    .validated(name: name)
+            let definition = try Usage.parse { () throws(CoreError) in
+                try RawCountsModel.definition(
+                    name: name, parameters: params, activationsPerSample: activations, input: input, classes: classes,
+                    source: "batchplan models add")
             }
-            let payload = String(decoding: try JSONEncoder().encode(raw), as: UTF8.self)
-            let model = try catalog.open().addModel(
-                ModelDefinition(name: name, kind: .rawCounts, payload: payload, source: "batchplan models add", origin: .user),
-                replacing: replace)
+            let model = try catalog.open().addModel(definition, replacing: replace)
             Output.note("added model \"\(model.name)\" (\(ModelFormatting.count(model.parameters)) parameters)")
         }
     }

@@ -24,15 +24,7 @@ extension BatchPlan.Models {
 
         func run() throws {
             let model = try catalog.open().model(named: name)
-            let result: ModelAccounting
-            do {
-                result = try model.definition.account(try accounting.options())
-            } catch let error as CoreError {
-                throw CatalogError.core(error)
-            }
-            if let limit = result.maxPositions, case let .sequence(length) = result.input, length > limit {
-                Output.warning("sequence \(length) is longer than \(result.name)'s \(limit) positions")
-            }
+            let result = try ModelLoading.account(model, try accounting.options())
             switch format {
             case .json: Output.data(try Output.json(ModelFormatting.json(result, includeLayers: true)))
             case .csv: Output.data(ModelFormatting.layersCSV(result))
