@@ -1,3 +1,5 @@
+import BatchPlanCore
+
 /// How GPU names are matched: case, spaces and punctuation never matter, and vendor words are optional.
 enum GPUNames {
     /// Lowercase letters and digits only: "GeForce RTX 3090" → "geforcertx3090".
@@ -21,18 +23,5 @@ enum GPUNames {
     }
 
     /// Levenshtein distance, for "did you mean" suggestions.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
+    static func distance(_ a: String, _ b: String) -> Int { NameSuggestion.distance(a, b) }
 }
