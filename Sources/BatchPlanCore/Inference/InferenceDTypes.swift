@@ -1,3 +1,5 @@
+import Foundation
+
 /// The dtype a forward pass computes in under `torch.inference_mode()`: the `--dtype` values of `serve`.
 ///
 /// Activations, unquantized weights (norms, embeddings, the LM head) and, by default, the KV cache use it.
@@ -61,4 +63,20 @@ public enum WeightFormat: String, CaseIterable, Codable, Sendable {
     /// bitsandbytes NF4: 4 bits per weight, one absmax per 64 weights double-quantized to 8 bits, plus one fp32
     /// constant per 256 blocks (Dettmers et al. 2023; `NF4.bytesPerParameter`).
     case nf4
+}
+
+/// Parses the values of the inference options, with a did-you-mean for a near miss.
+public enum InferenceVocabulary {
+    /// The case of `E` named `text` (case-insensitive).
+    ///
+    /// - Throws: `CoreError.invalidValue` naming the option, the closest values and every valid one.
+    public static func parse<E: RawRepresentable & CaseIterable>(_ text: String, as _: E.Type, option: String) throws(CoreError)
+        -> E where E.RawValue == String
+    {
+        let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if let value = E.allCases.first(where: { $0.rawValue == lowered }) { return value }
+        let names = E.allCases.map(\.rawValue)
+        let hint = NameSuggestion.didYouMean(lowered, among: names).map { "\($0) " } ?? ""
+        throw .invalidValue(what: option, value: text, fix: "\(hint)use one of \(names.joined(separator: ", "))")
+    }
 }

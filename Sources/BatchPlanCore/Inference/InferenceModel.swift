@@ -26,6 +26,19 @@ public struct InferenceModel: Sendable {
     /// Whether the model generates with a KV cache.
     public var isDecoder: Bool { kvCache != nil }
 
+    /// Tokens one sample of a model without a cache runs through: an encoder's sequence, a ViT's patches and class
+    /// token; 1 for models accounted per sample (CNNs), whose working set is per sample.
+    var tokensPerSample: Int {
+        guard let transformer else { return 1 }
+        switch accounting.input {
+        case let .sequence(length): return length
+        case .image:
+            let grid = transformer.imageSize / max(1, transformer.patchSize)
+            return grid * grid + 1
+        case .tensor: return 1
+        }
+    }
+
     /// Whether the model's head produces vocabulary logits (a causal LM) rather than a pooled classification.
     var producesLogits: Bool { isDecoder && accounting.task == .causalLM }
 

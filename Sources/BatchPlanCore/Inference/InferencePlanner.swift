@@ -8,8 +8,8 @@ public enum InferencePlanner {
     /// A static batch holds the cache of every sequence at its full context and runs the prompts in one prefill
     /// pass; a paged engine (vLLM) holds whole cache blocks and profiles its activations with one step of
     /// `maxBatchedTokens` tokens, whatever the workload. Reserved = (everything but the cache) × (1 + reserve
-    /// ratio), rounded to 2 MiB segments, plus the cache (one preallocated tensor: vLLM's blocks, transformers'
-    /// `StaticCache`); device used = reserved + runtime context.
+    /// ratio) for what one pass allocates and frees, plus the weights and the cache (allocated once: vLLM's blocks,
+    /// transformers' `StaticCache`), each rounded to 2 MiB segments; device used = reserved + runtime context.
     /// - Throws: `CoreError.unsupported` when the card lacks bf16, tensor parallelism does not divide the heads,
     ///   or a paged engine is asked of a model without a cache; `.invalidValue` for out-of-range values.
     public static func estimate(
@@ -44,7 +44,7 @@ public enum InferencePlanner {
                 logitRows: model.producesLogits ? configuration.maxSequences : 0)
             c.inputs = model.inputBytes(sequences: 1, tokens: configuration.maxBatchedTokens)
         } else {
-            let tokens = model.isDecoder ? workload.promptTokens : 1
+            let tokens = model.isDecoder ? workload.promptTokens : model.tokensPerSample
             peak = workingSet.peak(
                 sequences: workload.sequences, tokens: tokens, attended: tokens,
                 logitRows: model.producesLogits ? workload.sequences : 0)
@@ -56,8 +56,11 @@ public enum InferencePlanner {
         let context = calibration.runtimeContextBytes ?? runtime.runtimeContextBytes
         let segment = runtime.segmentBytes
         func segments(_ bytes: Double) -> Int { (Int(bytes.rounded(.up)) + segment - 1) / segment * segment }
-        let others = c.weights + c.activations + c.inputs + c.workspace
-        let reserved = segments(Double(others) * (1 + ratio)) + segments(Double(c.kvCache))
+        // Weights and the cache are allocated once, at sizes the caching allocator only rounds up to its 2 MiB
+        // segments (CUDACachingAllocator: large blocks are rounded to 2 MiB); the reserve ratio (fragmentation) applies
+        // to what is allocated and freed during the pass.
+        let transient = c.activations + c.inputs + c.workspace
+        let reserved = segments(Double(c.weights)) + segments(Double(c.kvCache)) + segments(Double(transient) * (1 + ratio))
         c.allocatorReserve = reserved - c.allocated
         c.runtimeContext = context
         return InferenceEstimate(
@@ -124,7 +127,12 @@ public enum InferencePlanner {
                 "tensor parallel over \(configuration.tensorParallel) GPUs: per-GPU memory, weights and KV heads split \(configuration.tensorParallel) ways (KV heads replicated when fewer; a latent cache is replicated), norms and the residual stream whole")
         }
         notes += workingSet.notes
-        notes += RuntimeDefaults.notes(gpu: gpu, framework: configuration.framework).filter { !$0.contains("allocator reserve") || calibration.allocatorReserveRatio == nil }
+        notes += RuntimeDefaults.notes(gpu: gpu, framework: configuration.framework).filter { !$0.contains("allocator reserve") }
+        let ratio = calibration.allocatorReserveRatio ?? RuntimeDefaults.resolve(gpu: gpu, framework: configuration.framework).allocatorReserveRatio
+        notes.append(
+            "allocator reserve \(Int((ratio * 100).rounded()))% of what one pass allocates and frees (activations, inputs, workspace)"
+                + (calibration.allocatorReserveRatio == nil ? " (assumption; inference runs replace it)" : " (fitted)")
+                + "; weights and cache, allocated once, only rounded to 2 MiB segments")
         if calibration.runsUsed > 0 {
             notes.append("runtime context and allocator reserve fitted from \(calibration.runsUsed) inference runs (\(calibration.scope))")
         }

@@ -1,0 +1,107 @@
+import BatchPlanCore
+import Foundation
+
+/// Serving plans as text and as the `serve --format json` contract.
+enum ServeFormatting {
+    static let componentLabels: [String: String] = [
+        "weights": "weights", "kv_cache": "KV cache", "activations": "activations (peak working set of one forward)",
+        "inputs": "inputs (token ids, masks, images)", "workspace": "workspace (cuBLAS/cuDNN)",
+        "runtime_context": "runtime context (CUDA, libraries)", "allocator_reserve": "allocator reserve (rounding, fragmentation)",
+    ]
+
+    static let limiterLabels = ["weights": "weights", "kv_cache": "the KV cache", "activations": "activations"]
+
+    /// One line saying what was solved and the answer.
+    static func headline(_ s: InferenceSolution, model: InferenceModel) -> String {
+        let w = s.estimate.workload
+        guard s.fits else {
+            let short = s.estimate.deviceUsedBytes - s.budgetBytes
+            return "nothing fits: one sequence needs \(ByteSize.format(s.estimate.deviceUsedBytes)), short by \(ByteSize.format(max(0, short)))"
+        }
+        switch s.question {
+        case .largestBatch:
+            return model.isDecoder
+                ? "largest batch at \(w.contextTokens) tokens: \(s.answer) sequence\(s.answer == 1 ? "" : "s")"
+                : "largest inference batch at \(model.accounting.input): \(s.answer)"
+        case .longestContext:
+            return "longest context at batch \(w.sequences): \(s.answer) tokens"
+                + (s.cappedByPositions ? " (the model's max_position_embeddings, not memory, is the limit)" : "")
+        case .concurrency:
+            return "concurrent sequences of \(w.promptTokens) + \(w.contextTokens - w.promptTokens) tokens: \(s.answer)"
+                + " (\(ByteSize.format(s.kvCacheBudgetBytes ?? 0)) of KV cache, \(ByteSize.format(s.estimate.kvBytesPerSequence)) per sequence)"
+        case .check:
+            return "batch \(w.sequences) at \(w.contextTokens) tokens fits"
+        }
+    }
+
+    static func text(_ s: InferenceSolution, model: InferenceModel, gpu: GPU, budget: InferenceBudget) -> String {
+        let e = s.estimate
+        let c = e.configuration
+        var setup = "\(model.accounting.name) on \(gpu.name) (\(ByteSize.format(gpu.memoryBytes))): \(c.dtype.rawValue)"
+        if c.weights != .native { setup += ", weights \(c.weights.rawValue)" + (c.weights == .int4 ? " (group \(c.groupSize.map(String.init) ?? "per column"))" : "") }
+        if model.isDecoder { setup += ", KV cache \(c.cacheDType.rawValue)" + (c.engine == .paged ? " in blocks of \(c.blockSize)" : "") }
+        if c.tensorParallel > 1 { setup += ", tensor parallel \(c.tensorParallel) (per GPU)" }
+        setup += "; budget \(ByteSize.format(s.budgetBytes)) (\(budget))"
+        var lines = [setup, headline(s, model: model)]
+        let total = max(1, e.deviceUsedBytes)
+        let limiterBytes = s.limitedBy == "weights" ? e.components.weights : s.limitedBy == "kv_cache" ? e.components.kvCache : e.components.activations
+        lines.append("limited by \(limiterLabels[s.limitedBy] ?? s.limitedBy): \(ByteSize.format(limiterBytes)), \(Int((Double(limiterBytes) / Double(total) * 100).rounded()))% of the memory used")
+        lines.append("")
+        var table = TextTable(headers: ["COMPONENT", "BYTES", "SIZE"], rightAligned: [1, 2])
+        for (key, bytes) in e.components.keyed {
+            if key == "kv_cache" && !model.isDecoder { continue }
+            table.rows.append([componentLabels[key] ?? key, ModelFormatting.count(bytes), ByteSize.format(bytes)])
+        }
+        lines.append(table.render())
+        lines += [
+            "",
+            "peak allocated   \(ByteSize.format(e.peakAllocatedBytes))   (torch.cuda.max_memory_allocated, activations at \(e.peakPhase))",
+            "peak reserved    \(ByteSize.format(e.peakReservedBytes))   (torch.cuda.max_memory_reserved)",
+            "device used      \(ByteSize.format(e.deviceUsedBytes))   (nvidia-smi)",
+        ]
+        if model.isDecoder {
+            lines.append("KV cache         \(ByteSize.format(e.kvBytesPerToken)) per token, \(ByteSize.format(e.kvBytesPerSequence)) per sequence of \(e.workload.contextTokens) tokens")
+        }
+        if !s.suggestions.isEmpty {
+            lines.append("would raise it   " + s.suggestions.map { "\($0.change) → \($0.answer)" }.joined(separator: "; "))
+        }
+        lines.append("calibration      " + (e.calibration.runsUsed > 0 ? "\(e.calibration.scope) from \(e.calibration.runsUsed) inference runs" : "analytic defaults (no inference runs for this card)"))
+        lines += e.assumptions.map { "assumes          \($0)" }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ s: InferenceSolution, model: InferenceModel, gpu: GPU, budget: InferenceBudget) -> [String: Any] {
+        let e = s.estimate
+        let c = e.configuration
+        var components: [String: Any] = [:]
+        for (key, bytes) in e.components.keyed { components[key] = bytes }
+        let budgetJSON: [String: Any]
+        switch budget {
+        case let .headroom(headroom): budgetJSON = ["kind": "headroom", "headroom": headroom.description]
+        case let .utilization(share): budgetJSON = ["kind": "memory_utilization", "memory_utilization": share]
+        }
+        return [
+            "model": model.accounting.name, "family": model.accounting.family.rawValue, "gpu": gpu.name,
+            "gpu_memory_bytes": gpu.memoryBytes, "question": s.question.rawValue, "fits": s.fits, "answer": s.answer,
+            "sequences": e.workload.sequences, "context_tokens": e.workload.contextTokens,
+            "prompt_tokens": e.workload.promptTokens, "capped_by_positions": s.cappedByPositions,
+            "budget": budgetJSON, "budget_bytes": s.budgetBytes, "kv_cache_budget_bytes": s.kvCacheBudgetBytes ?? NSNull(),
+            "limited_by": s.limitedBy, "dtype": c.dtype.rawValue, "weights": c.weights.rawValue,
+            "group_size": c.weights == .int4 ? (c.groupSize ?? -1) : NSNull(),
+            "kv_cache_dtype": model.isDecoder ? c.cacheDType.rawValue : NSNull(), "engine": c.engine.rawValue,
+            "block_size": c.engine == .paged ? c.blockSize : NSNull(), "tensor_parallel": c.tensorParallel,
+            "components": components, "peak_allocated_bytes": e.peakAllocatedBytes,
+            "peak_reserved_bytes": e.peakReservedBytes, "device_used_bytes": e.deviceUsedBytes,
+            "peak_phase": e.peakPhase, "kv_cache_bytes_per_token": e.kvBytesPerToken,
+            "kv_cache_bytes_per_sequence": e.kvBytesPerSequence,
+            "quantized_parameters": e.weightStorage.quantizedParameters,
+            "suggestions": s.suggestions.map { ["change": $0.change, "answer": $0.answer] as [String: Any] },
+            "calibration": [
+                "scope": e.calibration.scope, "runs_used": e.calibration.runsUsed,
+                "runtime_context_bytes": e.calibration.runtimeContextBytes ?? NSNull(),
+                "allocator_reserve_ratio": e.calibration.allocatorReserveRatio ?? NSNull(),
+            ] as [String: Any],
+            "assumptions": e.assumptions,
+        ]
+    }
+}
