@@ -1,9 +1,11 @@
 import BatchPlanCore
 
 extension Catalog {
-    /// Values fitted from measured inference runs for `gpu`: the runtime context (device used − peak reserved)
-    /// and the allocator reserve ((reserved − allocated) / allocated), each the median over the card's inference
-    /// runs, else over its architecture's. Training runs never enter it.
+    /// Values fitted from measured inference runs for `gpu`: the runtime context (device used − peak reserved), the
+    /// median over the card's inference runs, else over its architecture's. Training runs never enter it.
+    ///
+    /// The allocator reserve is not fitted: inference applies it to what one pass allocates and frees, which a run's
+    /// two counters alone do not separate from its weights and cache.
     public func inferenceCalibration(gpu: GPU) throws(CatalogError) -> InferenceCalibration {
         let runs = try runsWithUsability().filter { $0.stored.run.phase == .inference && $0.gpu != nil }
         for (scope, matching) in [
@@ -15,14 +17,10 @@ extension Catalog {
                 guard let used = run.deviceUsedBytes, let reserved = run.peakReservedBytes, used >= reserved else { return nil }
                 return used - reserved
             }
-            let ratios = readings.compactMap { run -> Double? in
-                guard let reserved = run.peakReservedBytes, let allocated = run.peakAllocatedBytes, reserved >= allocated else { return nil }
-                return Double(reserved - allocated) / Double(allocated)
-            }
-            guard !contexts.isEmpty || !ratios.isEmpty else { continue }
+            guard !contexts.isEmpty else { continue }
             return InferenceCalibration(
                 runtimeContextBytes: Self.median(contexts.map(Double.init)).map { Int($0.rounded()) },
-                allocatorReserveRatio: Self.median(ratios), runsUsed: max(contexts.count, ratios.count), scope: scope)
+                runsUsed: contexts.count, scope: scope)
         }
         return .analytic
     }

@@ -134,7 +134,7 @@ public enum InferencePlanner {
                 + (calibration.allocatorReserveRatio == nil ? " (assumption; inference runs replace it)" : " (fitted)")
                 + "; weights and cache, allocated once, only rounded to 2 MiB segments")
         if calibration.runsUsed > 0 {
-            notes.append("runtime context and allocator reserve fitted from \(calibration.runsUsed) inference runs (\(calibration.scope))")
+            notes.append("runtime context fitted from \(calibration.runsUsed) inference runs (\(calibration.scope))")
         }
         return notes
     }
