@@ -1,38 +1,12 @@
 import BatchPlanCore
+import BatchPlanReports
 import Foundation
 
 /// Serving plans as text and as the `serve --format json` contract.
 enum ServeFormatting {
-    static let componentLabels: [String: String] = [
-        "weights": "weights", "kv_cache": "KV cache", "activations": "activations (peak working set of one forward)",
-        "inputs": "inputs (token ids, masks, images)", "workspace": "workspace (cuBLAS/cuDNN)",
-        "runtime_context": "runtime context (CUDA, libraries)", "allocator_reserve": "allocator reserve (rounding, fragmentation)",
-    ]
+    static let componentLabels = InferenceWording.componentLabels
 
     static let limiterLabels = ["weights": "weights", "kv_cache": "the KV cache", "activations": "activations"]
-
-    /// One line saying what was solved and the answer.
-    static func headline(_ s: InferenceSolution, model: InferenceModel) -> String {
-        let w = s.estimate.workload
-        guard s.fits else {
-            let short = s.estimate.deviceUsedBytes - s.budgetBytes
-            return "nothing fits: one sequence needs \(ByteSize.format(s.estimate.deviceUsedBytes)), short by \(ByteSize.format(max(0, short)))"
-        }
-        switch s.question {
-        case .largestBatch:
-            return model.isDecoder
-                ? "largest batch at \(w.contextTokens) tokens: \(s.answer) sequence\(s.answer == 1 ? "" : "s")"
-                : "largest inference batch at \(model.accounting.input): \(s.answer)"
-        case .longestContext:
-            return "longest context at batch \(w.sequences): \(s.answer) tokens"
-                + (s.cappedByPositions ? " (the model's max_position_embeddings, not memory, is the limit)" : "")
-        case .concurrency:
-            return "concurrent sequences of \(w.promptTokens) + \(w.contextTokens - w.promptTokens) tokens: \(s.answer)"
-                + " (\(ByteSize.format(s.kvCacheBudgetBytes ?? 0)) of KV cache, \(ByteSize.format(s.estimate.kvBytesPerSequence)) per sequence)"
-        case .check:
-            return "batch \(w.sequences) at \(w.contextTokens) tokens fits"
-        }
-    }
 
     static func text(_ s: InferenceSolution, model: InferenceModel, gpu: GPU, budget: InferenceBudget) -> String {
         let e = s.estimate
@@ -42,7 +16,7 @@ enum ServeFormatting {
         if model.isDecoder { setup += ", KV cache \(c.cacheDType.rawValue)" + (c.engine == .paged ? " in blocks of \(c.blockSize)" : "") }
         if c.tensorParallel > 1 { setup += ", tensor parallel \(c.tensorParallel) (per GPU)" }
         setup += "; budget \(ByteSize.format(s.budgetBytes)) (\(budget))"
-        var lines = [setup, headline(s, model: model)]
+        var lines = [setup, InferenceWording.headline(s, model: model)]
         let total = max(1, e.deviceUsedBytes)
         let limiterBytes = s.limitedBy == "weights" ? e.components.weights : s.limitedBy == "kv_cache" ? e.components.kvCache : e.components.activations
         lines.append("limited by \(limiterLabels[s.limitedBy] ?? s.limitedBy): \(ByteSize.format(limiterBytes)), \(Int((Double(limiterBytes) / Double(total) * 100).rounded()))% of the memory used")

@@ -9,9 +9,9 @@ struct ServeFlags: ParsableArguments {
     @OptionGroup var cards: CardFlags
     @Option(help: "Tokens per sequence (prompt + output): solve for the largest batch at this context.") var context: Int?
     @Option(help: "Sequences in the batch: solve for the longest context at this batch.") var batch: Int?
-    @Option(help: "Prompt tokens per request (with --output): solve for the most concurrent sequences, paged as vLLM does.")
+    @Option(help: "Prompt tokens per request (with --generate): solve for the most concurrent sequences, paged as vLLM does.")
     var prompt: Int?
-    @Option(help: "Generated tokens per request (with --prompt).") var output: Int?
+    @Option(help: "Generated tokens per request (with --prompt).") var generate: Int?
     @Option(help: "Compute dtype: fp32, fp16, bf16 (default bf16 where the card has it, else fp16).") var dtype: String?
     @Option(help: "Weight format of the linear layers: native (the compute dtype), fp32, fp16, bf16, fp8, int8, int4 (GPTQ/AWQ), nf4.")
     var weights: String = "native"
@@ -52,21 +52,21 @@ struct ServeFlags: ParsableArguments {
         return .headroom(try Usage.parse { () throws(CoreError) in try Headroom(parsing: headroom) })
     }
 
-    /// The question and its fixed part, from which of --context, --batch, --prompt/--output were given.
+    /// The question and its fixed part, from which of --context, --batch, --prompt/--generate were given.
     func question(for model: InferenceModel) throws -> (InferenceQuestion, InferenceWorkload) {
         try positive(context, "context")
         try positive(batch, "batch")
         try positive(prompt, "prompt")
-        if let output, output < 0 || output > Self.tokenLimit { throw Usage.error("--output must be between 0 and \(Self.tokenLimit), got \(output)") }
-        if (prompt == nil) != (output == nil) { throw Usage.error("--prompt and --output go together, e.g. --prompt 1024 --output 256") }
-        if let prompt, let output {
+        if let generate, generate < 0 || generate > Self.tokenLimit { throw Usage.error("--generate must be between 0 and \(Self.tokenLimit), got \(generate)") }
+        if (prompt == nil) != (generate == nil) { throw Usage.error("--prompt and --generate go together, e.g. --prompt 1024 --generate 256") }
+        if let prompt, let generate {
             guard context == nil, batch == nil else {
-                throw Usage.error("--prompt/--output ask for concurrent sequences; drop --context and --batch")
+                throw Usage.error("--prompt/--generate ask for concurrent sequences; drop --context and --batch")
             }
             guard model.isDecoder else {
-                throw Usage.error("\(self.model) caches nothing, so concurrency is its batch: drop --prompt/--output")
+                throw Usage.error("\(self.model) caches nothing, so concurrency is its batch: drop --prompt/--generate")
             }
-            return (.concurrency, InferenceWorkload(sequences: 1, contextTokens: prompt + output, promptTokens: prompt))
+            return (.concurrency, InferenceWorkload(sequences: 1, contextTokens: prompt + generate, promptTokens: prompt))
         }
         guard model.isDecoder else {
             if batch != nil { throw Usage.error("\(self.model) has no KV cache, so there is no context to solve for: drop --batch") }
@@ -77,7 +77,7 @@ struct ServeFlags: ParsableArguments {
         case let (context?, nil): return (.largestBatch, InferenceWorkload(sequences: 1, contextTokens: context))
         case let (nil, batch?): return (.longestContext, InferenceWorkload(sequences: batch, contextTokens: 1))
         case (nil, nil):
-            throw Usage.error("say what to solve: --context N (largest batch), --batch N (longest context) or --prompt N --output N (concurrent sequences)")
+            throw Usage.error("say what to solve: --context N (largest batch), --batch N (longest context) or --prompt N --generate N (concurrent sequences)")
         }
     }
 

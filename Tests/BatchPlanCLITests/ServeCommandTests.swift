@@ -6,7 +6,7 @@ struct ServeCommandTests {
     @Test("the issue's question: concurrent 8k requests of Llama 3.1 8B in AWQ int4 on a 24 GB card")
     func concurrency() throws {
         let result = try CLIRunner().run([
-            "serve", "--model", "llama-3.1-8b", "--memory", "24GB", "--weights", "int4", "--prompt", "7168", "--output",
+            "serve", "--model", "llama-3.1-8b", "--memory", "24GB", "--weights", "int4", "--prompt", "7168", "--generate",
             "1024", "--memory-utilization", "0.9", "--format", "json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -50,7 +50,7 @@ struct ServeCommandTests {
         (["serve", "--model", "gpt2", "--gpu", "T4", "--context", "512", "--dtype", "bf16"], "bfloat16"),
         (["serve", "--model", "gpt2", "--memory", "12GB", "--context", "512", "--memory-utilization", "1.5"], "--memory-utilization"),
         (["serve", "--model", "gpt2", "--memory", "lots", "--context", "512"], "--memory"),
-        (["serve", "--model", "gpt2", "--memory", "12GB", "--prompt", "512"], "--output"),
+        (["serve", "--model", "gpt2", "--memory", "12GB", "--prompt", "512"], "--generate"),
         (["serve", "--model", "gpt2", "--memory", "12GB"], "--context N"),
         (["serve", "--model", "gpt2", "--memory", "12GB", "--context", "512", "--tensor-parallel", "5"], "divide"),
         (["serve", "--model", "t5-small", "--memory", "12GB", "--context", "512"], "encoder–decoder"),

@@ -87,7 +87,7 @@ public enum InferencePlanner {
         }
         if configuration.engine == .paged && !model.isDecoder {
             throw .unsupported(
-                "model \"\(model.accounting.name)\" has no KV cache to page: ask for its largest batch instead (drop --prompt/--output)")
+                "model \"\(model.accounting.name)\" has no KV cache to page: ask for its largest batch instead (drop --prompt/--generate)")
         }
         return configuration
     }
