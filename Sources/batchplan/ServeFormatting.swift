@@ -11,7 +11,8 @@ enum ServeFormatting {
     static func text(_ s: InferenceSolution, model: InferenceModel, gpu: GPU, budget: InferenceBudget) -> String {
         let e = s.estimate
         let c = e.configuration
-        var setup = "\(model.accounting.name) on \(gpu.name) (\(ByteSize.format(gpu.memoryBytes))): \(c.dtype.rawValue)"
+        let size = ByteSize.format(gpu.memoryBytes)
+        var setup = "\(model.accounting.name) on \(gpu.name)" + (gpu.name.contains(size) ? "" : " (\(size))") + ": \(c.dtype.rawValue)"
         if c.weights != .native { setup += ", weights \(c.weights.rawValue)" + (c.weights == .int4 ? " (group \(c.groupSize.map(String.init) ?? "per column"))" : "") }
         if model.isDecoder { setup += ", KV cache \(c.cacheDType.rawValue)" + (c.engine == .paged ? " in blocks of \(c.blockSize)" : "") }
         if c.tensorParallel > 1 { setup += ", tensor parallel \(c.tensorParallel) (per GPU)" }
