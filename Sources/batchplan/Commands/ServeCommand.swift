@@ -13,6 +13,8 @@ extension BatchPlan {
 
                 Say what to solve for: --context N gives the largest batch of sequences at N tokens each (prompt included), --batch N the longest context for N sequences, --prompt P --generate O the most concurrent requests of P + O tokens with a paged cache in blocks of --block-size tokens, as vLLM serves them. Both --batch and --context check one configuration. Vision models and encoders get their largest inference batch. --memory-utilization 0.9 plans the way vLLM's gpu_memory_utilization does: that share of the card holds weights, activations and cache, and the cache gets what is left. The output says which of weights, KV cache and activations takes the most and which changes would raise the answer (a smaller cache dtype, int4 weights, tensor parallelism). Exits 2 when nothing fits.
 
+                --format md, html or csv (and json with -o) write an inference report: per card the answer, what limits it, the changes that would raise it, the memory breakdown, and memory against the number of sequences (or the context, for --batch) split into weights, KV cache, activations and the rest, up to the answer and one step past it (an SVG chart in html, one row per point in csv). With -o the file is written atomically.
+
                 Examples:
                   batchplan serve --model llama-3.1-8b --gpu "RTX 4090" --weights int4 --prompt 7168 --generate 1024 --memory-utilization 0.9
                   batchplan serve --model llama-3.1-8b --gpu L4 --context 8192
@@ -20,8 +22,6 @@ extension BatchPlan {
                   batchplan serve --model resnet50 --gpu T4 --dtype fp16
                   batchplan serve --model llama-2-13b --gpu "RTX 3090" --context 4096 --tensor-parallel 2 --format json
                   batchplan serve --model mistral-7b-v0.1 --gpu L4 --gpu A10G --context 8192 --format html -o serve.html
-
-                --format md, html or csv (and json with -o) write an inference report: per card the answer, what limits it, the changes that would raise it, the memory breakdown, and memory against the number of sequences (or the context, for --batch) split into weights, KV cache, activations and the rest, up to the answer and one step past it (an SVG chart in html, one row per point in csv). With -o the file is written atomically.
                 """
         )
 
