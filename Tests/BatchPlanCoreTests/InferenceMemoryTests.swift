@@ -57,32 +57,36 @@ struct InferenceMemoryTests {
     func llamaWorkingSet() throws {
         let model = try Self.model("llama-3.1-8b")
         let set = model.workingSet(InferenceConfiguration(dtype: .bf16))
-        // MLP: residual + normed (2 × 4096) + act(gate), up and product (3 × 14336), bf16, per token.
-        let mlp = (2 * 4096 + 3 * 14336) * 2
+        // MLP: block input, embedding output, residual sum and normed input (4 × 4096), plus act(gate), up and their
+        // product (3 × 14336), bf16, per token.
+        let mlp = (4 * 4096 + 3 * 14336) * 2
         #expect(set.peak(sequences: 1, tokens: 8192, attended: 8192, logitRows: 1).bytes == 8192 * mlp)
         #expect(set.peak(sequences: 4, tokens: 100, attended: 100, logitRows: 4).phase == "mlp")
         // One token: the logits row (128256 in bf16 plus its fp32 copy) dominates.
         let logits = set.peak(sequences: 1, tokens: 1, attended: 1, logitRows: 1)
         #expect(logits.phase == "logits")
-        #expect(logits.bytes == 2 * 4096 * 2 + 128_256 * 6)
+        #expect(logits.bytes == 3 * 4096 * 2 + 128_256 * 6)
     }
 
-    @Test("eager attention adds the scores: heads × tokens² × 8 bytes per sequence, and the expanded KV heads")
+    @Test("eager attention adds the scores: heads × tokens² × 8 bytes per sequence, the mask and the expanded KV heads")
     func eagerScores() throws {
         let model = try Self.model("llama-3.1-8b")
         let set = model.workingSet(InferenceConfiguration(dtype: .bf16, attention: .eager))
-        let perToken = (2 * 4096 + 2 * 4096 + 2 * 1024 + 2 * 4096) * 2
-        let expected = 2 * (4096 * perToken + 32 * 4096 * 4096 * 8)
+        // At softmax: 3 × hidden of stream, q, k, v, k and v expanded to 32 heads; per score 2 + 4 + 2 bytes per head
+        // and the bf16 causal mask.
+        let perToken = (3 * 4096 + 4096 + 2 * 1024 + 2 * 4096) * 2
+        let expected = 2 * (4096 * perToken + 4096 * 4096 * (32 * 8 + 2))
         #expect(set.peak(sequences: 2, tokens: 4096, attended: 4096, logitRows: 2) == (expected, "attention"))
     }
 
-    @Test("a CNN's working set is its widest layer's input, output and residual input")
+    @Test("a CNN's working set is its widest layer's input, output, residual input and waiting main path")
     func resnetWorkingSet() throws {
         let definition = ModelDefinition(name: "resnet50", kind: .builder, payload: "resnet50", source: "test", origin: .builtin)
         let model = try InferenceModel(definition: definition, accounting: definition.account())
         let set = model.workingSet(InferenceConfiguration(dtype: .fp16))
-        // layer1's bottlenecks: block input, conv3 output and bn3 output, each 256 × 56 × 56, fp16.
-        #expect(set.peak(sequences: 10, tokens: 1, attended: 1, logitRows: 0).bytes == 10 * 3 * 256 * 56 * 56 * 2)
+        // layer1.0's shortcut: its block input (64 × 56 × 56) and the main path's bn3 output, the shortcut conv's
+        // output and its batch norm's (256 × 56 × 56 each), fp16.
+        #expect(set.peak(sequences: 10, tokens: 1, attended: 1, logitRows: 0) == (10 * (3 * 256 + 64) * 56 * 56 * 2, "layer1.0.downsample.1"))
     }
 
     @Test("the components sum to device used, and reserved is allocated plus the reserve")
