@@ -81,9 +81,13 @@ public enum InferencePlanner {
             throw .unsupported(
                 "\(gpu.name) (\(gpu.architecture)) has no bfloat16 support: use --dtype fp16 (and --kv-cache-dtype fp16 or fp8)")
         }
-        if let kv = model.kvCache, kv.attentionHeads % configuration.tensorParallel != 0 {
+        if configuration.tensorParallel > 1 && model.transformer == nil {
             throw .unsupported(
-                "tensor parallelism over \(configuration.tensorParallel) GPUs must divide \(model.accounting.name)'s \(kv.attentionHeads) attention heads (vLLM requires it): use --tensor-parallel \(divisors(of: kv.attentionHeads))")
+                "tensor parallelism is modelled for transformers only; \(model.accounting.name) is planned on one GPU: drop --tensor-parallel")
+        }
+        if let heads = model.kvCache?.attentionHeads ?? model.transformer?.heads, heads % configuration.tensorParallel != 0 {
+            throw .unsupported(
+                "tensor parallelism over \(configuration.tensorParallel) GPUs must divide \(model.accounting.name)'s \(heads) attention heads (vLLM requires it): use --tensor-parallel \(divisors(of: heads))")
         }
         if configuration.engine == .paged && !model.isDecoder {
             throw .unsupported(

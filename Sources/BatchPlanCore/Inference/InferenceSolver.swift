@@ -108,7 +108,14 @@ extension InferencePlanner {
             let empty = try estimate(InferenceWorkload(sequences: 0, contextTokens: workload.contextTokens, promptTokens: workload.promptTokens))
             let room = limit - empty.deviceUsedBytes
             let perSequence = max(1, empty.kvBytesPerSequence)
-            let count = max(0, room / perSequence)
+            var count = max(0, room / perSequence)
+            // The cache is rounded to whole allocator segments: step back if that rounding crosses the budget.
+            while count > 0,
+                try estimate(InferenceWorkload(sequences: count, contextTokens: workload.contextTokens, promptTokens: workload.promptTokens))
+                    .deviceUsedBytes > limit
+            {
+                count -= 1
+            }
             let e = try estimate(InferenceWorkload(sequences: max(count, 1), contextTokens: workload.contextTokens, promptTokens: workload.promptTokens))
             solution = make(question, e, fits: count > 0, answer: count, limit: limit)
             solution.kvCacheBudgetBytes = max(0, room)
@@ -155,8 +162,8 @@ extension InferencePlanner {
             estimate: e, limitedBy: limiter, suggestions: [])
     }
 
-    /// Re-solves with a smaller cache dtype, int4 weights and tensor parallelism over 2, 4 and 8 GPUs, keeping those
-    /// that raise the answer.
+    /// Re-solves with a smaller cache dtype, int4 weights and tensor parallelism over 2, 4 and 8 GPUs (transformers
+    /// only), keeping those that raise the answer.
     private static func suggestions(
         _ question: InferenceQuestion, model: InferenceModel, gpu: GPU, configuration: InferenceConfiguration,
         workload: InferenceWorkload, budget: InferenceBudget, calibration: InferenceCalibration, current: Int
@@ -168,13 +175,15 @@ extension InferencePlanner {
             v.kvCacheDType = .fp8
             variants.append(("--kv-cache-dtype fp8", v))
         }
+        // Quantization and tensor parallelism are suggested for transformers, where weights are a large share.
+        guard model.transformer != nil else { return [] }
         if configuration.weights != .int4 && configuration.weights != .nf4 {
             var v = configuration
             v.weights = .int4
             variants.append(("--weights int4", v))
         }
         for n in [2, 4, 8] where n > configuration.tensorParallel {
-            if let kv = model.kvCache, kv.attentionHeads % n != 0 { continue }
+            if let heads = model.kvCache?.attentionHeads ?? model.transformer?.heads, heads % n != 0 { continue }
             var v = configuration
             v.tensorParallel = n
             variants.append(("--tensor-parallel \(n)", v))
