@@ -131,7 +131,9 @@ public enum InferencePlanner {
                 "tensor parallel over \(configuration.tensorParallel) GPUs: per-GPU memory, weights and KV heads split \(configuration.tensorParallel) ways (KV heads replicated when fewer; a latent cache is replicated), norms and the residual stream whole")
         }
         notes += workingSet.notes
-        notes += RuntimeDefaults.notes(gpu: gpu, framework: configuration.framework).filter { !$0.contains("allocator reserve") }
+        notes += RuntimeDefaults.notes(gpu: gpu, framework: configuration.framework).filter {
+            !$0.contains("allocator reserve") && !(calibration.runtimeContextBytes != nil && $0.hasPrefix("runtime context"))
+        }
         let ratio = calibration.allocatorReserveRatio ?? RuntimeDefaults.resolve(gpu: gpu, framework: configuration.framework).allocatorReserveRatio
         notes.append(
             "allocator reserve \(Int((ratio * 100).rounded()))% of what one pass allocates and frees (activations, inputs, workspace)"
