@@ -45,6 +45,9 @@ public enum InferenceWording {
         let w = s.estimate.workload
         guard s.fits else {
             let short = s.estimate.deviceUsedBytes - s.budgetBytes
+            if s.question == .check {
+                return "batch \(w.sequences) at \(w.contextTokens) tokens does not fit: it needs \(ByteSize.format(s.estimate.deviceUsedBytes)), short by \(ByteSize.format(max(0, short)))"
+            }
             return "nothing fits: one sequence needs \(ByteSize.format(s.estimate.deviceUsedBytes)), short by \(ByteSize.format(max(0, short)))"
         }
         switch s.question {
