@@ -20,9 +20,10 @@ struct ServeFlags: ParsableArguments {
     @Option(help: "Tokens per paged cache block (vLLM --block-size).") var blockSize: Int = InferenceConfiguration.defaultBlockSize
     @Option(help: "GPUs the weights and KV heads are split over (vLLM --tensor-parallel-size); memory is per GPU.")
     var tensorParallel: Int = 1
-    @Option(help: "Tokens one paged step runs (vLLM --max-num-batched-tokens).")
-    var maxBatchedTokens: Int = InferenceConfiguration.defaultMaxBatchedTokens
-    @Option(help: "Sequences one paged step samples (vLLM --max-num-seqs).") var maxNumSeqs: Int = InferenceConfiguration.defaultMaxSequences
+    @Option(help: "Tokens one paged step runs (vLLM --max-num-batched-tokens; default vLLM's server default for the card: 8192 on 70 GiB+ cards other than A100s, else 2048).")
+    var maxBatchedTokens: Int?
+    @Option(help: "Sequences one paged step samples (vLLM --max-num-seqs; default 1024 or 256, as for --max-batched-tokens).")
+    var maxNumSeqs: Int?
     @Option(help: "Attention of a static batch: sdpa (default) or eager (materializes the scores).")
     var attention: AttentionImplementation = .sdpa
     @Option(help: "Square image size for vision models, e.g. 224.") var image: Int?
@@ -88,7 +89,12 @@ struct ServeFlags: ParsableArguments {
         }
         guard (1...1024).contains(blockSize) else { throw Usage.error("--block-size must be between 1 and 1024 tokens, got \(blockSize)") }
         guard (1...4096).contains(tensorParallel) else { throw Usage.error("--tensor-parallel must be between 1 and 4096 GPUs, got \(tensorParallel)") }
-        guard maxBatchedTokens >= 1, maxNumSeqs >= 1 else { throw Usage.error("--max-batched-tokens and --max-num-seqs must be positive") }
+        let defaults = InferenceConfiguration.servingDefaults(for: gpu)
+        let tokens = maxBatchedTokens ?? defaults.maxBatchedTokens
+        let sequences = maxNumSeqs ?? defaults.maxSequences
+        guard (1...Self.tokenLimit).contains(tokens), (1...Self.tokenLimit).contains(sequences) else {
+            throw Usage.error("--max-batched-tokens and --max-num-seqs must be between 1 and \(Self.tokenLimit)")
+        }
         let computeDType = try dtype.map { text in
             try Usage.parse { () throws(CoreError) in try InferenceVocabulary.parse(text, as: ComputeDType.self, option: "--dtype") }
         } ?? (gpu.supportsBF16 ? .bf16 : .fp16)
@@ -99,7 +105,7 @@ struct ServeFlags: ParsableArguments {
         return InferenceConfiguration(
             dtype: computeDType, weights: format, groupSize: groupSize == -1 ? nil : groupSize, kvCacheDType: cache,
             blockSize: blockSize, tensorParallel: tensorParallel, attention: attention,
-            maxBatchedTokens: maxBatchedTokens, maxSequences: maxNumSeqs)
+            maxBatchedTokens: tokens, maxSequences: sequences)
     }
 
     /// The model prepared for inference, accounted at its image size (vision) or the context (encoders).

@@ -23,18 +23,28 @@ public struct InferenceConfiguration: Hashable, Codable, Sendable {
     /// Attention implementation of a static batch (paged engines use fused kernels).
     public var attention: AttentionImplementation
     public var engine: Engine
-    /// Tokens one paged step runs (vLLM `max_num_batched_tokens`; its OpenAI server's default is 8192).
+    /// Tokens one paged step runs (vLLM `max_num_batched_tokens`; `servingDefaults(for:)` gives its defaults).
     public var maxBatchedTokens: Int
-    /// Sequences one paged step samples (vLLM `max_num_seqs`, default 256): rows of logits.
+    /// Sequences one paged step samples (vLLM `max_num_seqs`): rows of logits.
     public var maxSequences: Int
     public var framework: Framework
 
     /// vLLM's default block size (`CacheConfig.block_size`).
     public static let defaultBlockSize = 16
-    /// vLLM's default `max_num_batched_tokens` for the OpenAI-compatible server on GPUs (`EngineArgs`).
-    public static let defaultMaxBatchedTokens = 8192
-    /// vLLM's default `max_num_seqs` (`SchedulerConfig`).
+    /// vLLM's default `max_num_batched_tokens` for the OpenAI-compatible server on GPUs below 70 GiB or A100s.
+    public static let defaultMaxBatchedTokens = 2048
+    /// vLLM's default `max_num_seqs` for the same.
     public static let defaultMaxSequences = 256
+
+    /// vLLM's OpenAI-server defaults for a card: `(max_num_batched_tokens, max_num_seqs)`.
+    ///
+    /// Source: vLLM `vllm/engine/arg_utils.py` `EngineArgs._set_default_args`: cards with at least 70 GiB that are
+    /// not A100s ("H100 and MI300x") get 8192 tokens and 1024 sequences for `UsageContext.OPENAI_API_SERVER`, other
+    /// GPUs 2048 and 256.
+    public static func servingDefaults(for gpu: GPU) -> (maxBatchedTokens: Int, maxSequences: Int) {
+        gpu.memoryBytes >= 70 << 30 && !gpu.name.lowercased().contains("a100")
+            ? (8192, 1024) : (defaultMaxBatchedTokens, defaultMaxSequences)
+    }
 
     public init(
         dtype: ComputeDType = .bf16, weights: WeightFormat = .native, groupSize: Int? = WeightStorage.defaultGroupSize,
