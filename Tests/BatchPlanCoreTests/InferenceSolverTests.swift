@@ -56,6 +56,20 @@ struct InferenceSolverTests {
         #expect(s.estimate.peakPhase == "logits")
     }
 
+    @Test("checking one batch and context fits exactly when its device used is within the budget")
+    func check() throws {
+        let model = try InferenceMemoryTests.model("llama-3.2-1b")
+        let configuration = InferenceConfiguration(dtype: .bf16)
+        for sequences in [1, 40, 400] {
+            let workload = InferenceWorkload(sequences: sequences, contextTokens: 2048)
+            let s = try InferencePlanner.solve(
+                .check, model: model, gpu: Self.card, configuration: configuration, workload: workload,
+                budget: .headroom(.fraction(0.05)))
+            #expect(s.fits == (try Self.used(model, configuration, workload) <= s.budgetBytes))
+            #expect(s.suggestions.isEmpty)
+        }
+    }
+
     @Test("suggestions re-solve and only list changes that raise the answer, largest first")
     func suggestions() throws {
         let model = try InferenceMemoryTests.model("llama-3.1-8b")
