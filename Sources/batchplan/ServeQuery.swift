@@ -13,7 +13,7 @@ struct ServeFlags: ParsableArguments {
     var prompt: Int?
     @Option(help: "Generated tokens per request (with --prompt).") var generate: Int?
     @Option(help: "Compute dtype: fp32, fp16, bf16 (default bf16 where the card has it, else fp16).") var dtype: String?
-    @Option(help: "Weight format of the linear layers: native (the compute dtype), fp32, fp16, bf16, fp8, int8, int4 (GPTQ/AWQ), nf4.")
+    @Option(help: "Weight format of the linear layers: native (the compute dtype), fp32, fp16, bf16, fp8, int8, int4 (GPTQ/AWQ), nf4, nf4-dq (double-quantized).")
     var weights: String = "native"
     @Option(help: "Input rows per int4 group (GPTQ/AWQ group_size; -1: one group per column).") var groupSize: Int = 128
     @Option(help: "KV cache dtype: fp32, fp16, bf16, fp8 (default: the compute dtype).") var kvCacheDtype: String?

@@ -29,6 +29,11 @@ struct InferenceMemoryTests {
         #expect(WeightFormat.int4.matrixBytes(shape, groupSize: nil) == Double(8_388_608 + 4096 * 5 / 2 + 4096 * 4))
         #expect(WeightFormat.int8.matrixBytes(shape, groupSize: nil) == Double(4096 * 4096 + 4096 * 4))
         #expect(WeightFormat.fp8.matrixBytes(shape, groupSize: nil) == Double(4096 * 4096 + 4))
+        // NF4: half a byte per weight and an fp32 absmax per 64; double-quantized, an 8-bit absmax per 64 and an fp32
+        // constant per 256 blocks.
+        #expect(WeightFormat.nf4.matrixBytes(shape, groupSize: nil) == Double(4096 * 4096 / 2 + 4096 * 4096 / 64 * 4))
+        #expect(WeightFormat.nf4DoubleQuant.matrixBytes(shape, groupSize: nil)
+            == Double(4096 * 4096 / 2 + 4096 * 4096 / 64 + 4096 * 4096 / (64 * 256) * 4))
     }
 
     @Test("int4 Llama 3.1 8B keeps embeddings, lm_head and norms in bf16 and quantizes the 32 blocks' linears")

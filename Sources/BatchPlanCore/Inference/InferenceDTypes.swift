@@ -60,9 +60,12 @@ public enum WeightFormat: String, CaseIterable, Codable, Sendable {
     /// `groupSize` input rows has one fp16 scale and one packed 4-bit zero point per output column (`scales`,
     /// `qzeros`). GPTQ checkpoints add `g_idx`, one int32 per input row, counted too.
     case int4
-    /// bitsandbytes NF4: 4 bits per weight, one absmax per 64 weights double-quantized to 8 bits, plus one fp32
-    /// constant per 256 blocks (Dettmers et al. 2023; `NF4.bytesPerParameter`).
+    /// bitsandbytes NF4 as transformers loads it by default (`BitsAndBytesConfig(bnb_4bit_use_double_quant=False)`):
+    /// 4 bits per weight and one fp32 absmax per block of 64.
     case nf4
+    /// NF4 with double quantization (QLoRA's, `bnb_4bit_use_double_quant=True`): the block absmax in 8 bits plus one
+    /// fp32 constant per 256 blocks (Dettmers et al. 2023; `NF4.bytesPerParameter`).
+    case nf4DoubleQuant = "nf4-dq"
 }
 
 /// Parses the values of the inference options, with a did-you-mean for a near miss.

@@ -111,7 +111,7 @@ public enum InferencePlanner {
             let group = configuration.groupSize.map { "groups of \($0)" } ?? "one group per column"
             notes.append(
                 "int4 (GPTQ/AWQ layout): 4-bit weights in \(group), an fp16 scale and a 4-bit zero per group and column, GPTQ's int32 g_idx per input row; embeddings, norms and lm_head in \(configuration.dtype.rawValue)")
-        case .fp8, .int8, .nf4:
+        case .fp8, .int8, .nf4, .nf4DoubleQuant:
             notes.append(
                 "\(configuration.weights.rawValue) weights for the body's linear layers, scales counted; embeddings, norms and lm_head in \(configuration.dtype.rawValue)")
         }

@@ -177,7 +177,7 @@ extension InferencePlanner {
         }
         // Quantization and tensor parallelism are suggested for transformers, where weights are a large share.
         guard model.transformer != nil else { return [] }
-        if configuration.weights != .int4 && configuration.weights != .nf4 {
+        if ![.int4, .nf4, .nf4DoubleQuant].contains(configuration.weights) {
             var v = configuration
             v.weights = .int4
             variants.append(("--weights int4", v))

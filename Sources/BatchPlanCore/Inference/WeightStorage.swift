@@ -54,7 +54,7 @@ extension WeightFormat {
     var quantizes: Bool {
         switch self {
         case .native, .fp32, .fp16, .bf16: false
-        case .fp8, .int8, .int4, .nf4: true
+        case .fp8, .int8, .int4, .nf4, .nf4DoubleQuant: true
         }
     }
 
@@ -71,7 +71,8 @@ extension WeightFormat {
     ///
     /// Sources: AutoGPTQ/AutoAWQ `QuantLinear` buffers (`qweight` int32 [in/8, out], `qzeros` int32
     /// [in/group, out/8], `scales` fp16 [in/group, out], GPTQ `g_idx` int32 [in]); bitsandbytes `Int8Params.SCB`
-    /// (fp32 per output row) and `Params4bit` (NF4, `NF4.bytesPerParameter`); vLLM `Fp8LinearMethod` (fp8 weight and
+    /// (fp32 per output row) and `Params4bit` (NF4: an fp32 absmax per 64 weights, or `NF4.bytesPerParameter` when
+    /// double-quantized); vLLM `Fp8LinearMethod` (fp8 weight and
     /// one fp32 `weight_scale`).
     func matrixBytes(_ shape: LayerAccount.LinearShape, groupSize: Int?) -> Double {
         let rows = Double(shape.inFeatures)
@@ -84,6 +85,8 @@ extension WeightFormat {
         case .int8:
             return rows * columns + columns * 4
         case .nf4:
+            return rows * columns * (0.5 + 4.0 / 64.0)
+        case .nf4DoubleQuant:
             return rows * columns * NF4.bytesPerParameter
         case .int4:
             let group = groupSize.map { max(1, min($0, shape.inFeatures)) } ?? shape.inFeatures
