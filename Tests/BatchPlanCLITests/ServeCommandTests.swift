@@ -54,6 +54,8 @@ struct ServeCommandTests {
         (["serve", "--model", "gpt2", "--memory", "12GB"], "--context N"),
         (["serve", "--model", "gpt2", "--memory", "12GB", "--context", "512", "--tensor-parallel", "5"], "divide"),
         (["serve", "--model", "t5-small", "--memory", "12GB", "--context", "512"], "encoder–decoder"),
+        (["serve", "--model", "gpt2", "--memory", "12GB", "--context", "2048"], "1024 positions"),
+        (["serve", "--model", "resnet50", "--memory", "12GB", "--tensor-parallel", "2"], "transformers only"),
     ])
     func badInput(arguments: [String], mentions: String) throws {
         let result = try CLIRunner().run(arguments)

@@ -45,6 +45,10 @@ public struct InferenceModel: Sendable {
     /// Longest context the model's positions allow, if it has a limit.
     public var maxPositions: Int? { accounting.maxPositions }
 
+    /// Whether positions come from a learned table (GPT-2, BERT), which cannot index past its rows; rotary, ALiBi
+    /// and relative positions can run longer (with a warning).
+    public var hasLearnedPositions: Bool { (transformer?.positionRows ?? 0) > 0 }
+
     /// The working set of one forward pass under `configuration`.
     func workingSet(_ configuration: InferenceConfiguration) -> InferenceWorkingSet {
         if let transformer {

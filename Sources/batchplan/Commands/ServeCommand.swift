@@ -36,6 +36,10 @@ extension BatchPlan {
             let budget = try question.budget()
             let model = try question.inferenceModel(in: opened)
             let (kind, workload) = try question.question(for: model)
+            if let limit = model.maxPositions, model.hasLearnedPositions, workload.contextTokens > limit {
+                throw Usage.error(
+                    "\(question.model) has \(limit) positions (a learned table, max_position_embeddings): use a context of \(limit) tokens or less")
+            }
             let cards = try question.cards.cards(in: opened)
             var plans: [(GPU, InferenceSolution)] = []
             for gpu in cards {
