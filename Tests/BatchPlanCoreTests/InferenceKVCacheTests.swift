@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import BatchPlanCore
@@ -128,6 +129,35 @@ struct InferenceKVCacheTests {
         let kv = try #require(try KVCacheGeometry.read(config: config, model: "deepseek-v3"))
         #expect(kv.bytesPerSequence(tokens: 4096, dtype: .bf16) == 61 * (512 + 64) * 2 * 4096)
         #expect(kv.bytesPerToken(dtype: .fp8, tensorParallel: 8) == 61 * 576)
+    }
+
+    struct Reference: Decodable, Sendable, CustomTestStringConvertible {
+        var config: String
+        var batch: Int
+        var context: Int
+        var dtype: String
+        var cache_bytes: Int
+        var testDescription: String { "\(config) batch \(batch) context \(context) \(dtype)" }
+    }
+
+    /// transformers' StaticCache measured by `tools/kv_cache_reference.py` (torch and transformers versions in the
+    /// fixture): GQA Llama, sliding-window Mistral below and past its window, Gemma 2's alternating layers, MQA Falcon.
+    static let references: [Reference] = {
+        guard let url = Bundle.module.url(forResource: "kv_cache_reference", withExtension: "jsonl", subdirectory: "Fixtures"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Reference.self, from: Data($0.utf8)) }
+    }()
+
+    @Test("the fixture holds transformers' caches") func referenceFixture() { #expect(Self.references.count >= 7) }
+
+    @Test("the cache equals transformers' StaticCache to the byte", arguments: references)
+    func matchesStaticCache(_ r: Reference) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent(r.config).appendingPathComponent("config.json"), encoding: .utf8)
+        let kv = try #require(try KVCacheGeometry.read(config: text, model: r.config))
+        let dtype: KVCacheDType = r.dtype == "float32" ? .fp32 : r.dtype == "bfloat16" ? .bf16 : .fp16
+        #expect(r.batch * kv.bytesPerSequence(tokens: r.context, dtype: dtype) == r.cache_bytes)
     }
 
     @Test("encoders cache nothing and encoder–decoders are refused by name")
