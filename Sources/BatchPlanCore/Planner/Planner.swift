@@ -40,14 +40,20 @@ public enum Planner {
     /// For each card × model, the best plan and the ranked alternatives over every precision (the card supports) ×
     /// optimizer × checkpointing × mode the filters allow.
     ///
-    /// - Parameter calibration: the factors resolved for a card × model (the caller walks the scopes).
+    /// Card × model pairs are solved on every core; the results are the same, in the same order, as a serial run
+    /// (`concurrency: 1`).
+    ///
+    /// - Parameter calibration: the factors resolved for a card × model (the caller walks the scopes); called on
+    ///   the caller's thread, once per pair, before any solving.
+    /// - Parameter concurrency: how many pairs are solved at once; `nil` uses every core.
     public static func fit(
         models: [ModelAccounting], gpus: [GPU], filters: FitFilters = FitFilters(),
         options: SolverOptions = SolverOptions(),
-        calibration: (ModelAccounting, GPU) -> CalibrationFactors = { _, _ in .analytic }
+        calibration: (ModelAccounting, GPU) -> CalibrationFactors = { _, _ in .analytic }, concurrency: Int? = nil
     ) throws(CoreError) -> [FitResult] {
         try FitSearch(filters: filters, options: options.validated()).run(
-            models: models, gpus: gpus, calibration: calibration)
+            models: models, gpus: gpus, calibration: calibration,
+            concurrency: concurrency ?? ParallelMap.defaultConcurrency)
     }
 
     /// Validates the configuration against the card and builds its phase model.
