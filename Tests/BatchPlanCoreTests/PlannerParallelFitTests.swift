@@ -13,7 +13,7 @@ struct PlannerParallelFitTests {
             try VisionZoo.account("mobilenet_v2"), try VisionZoo.account("vit_b_16"), PlannerFixtures.linear(),
         ]
         let gpus = [
-            PlannerFixtures.gpu("small", memory: 1 << 30, bf16: false, tf32: false),
+            PlannerFixtures.gpu("small", memory: 700 << 20, bf16: false, tf32: false),
             PlannerFixtures.gpu("mid", memory: 12 << 30), PlannerFixtures.gpu("large", memory: 80 << 30, fp8: true),
         ]
         return (models, gpus)

@@ -9,12 +9,17 @@ public enum Planner {
     /// `nil` uses generic defaults and checks nothing.
     /// - Throws: `CoreError.unsupported` when the card cannot run the precision or the mode has nothing to train;
     ///   `CoreError.invalidValue` for out-of-range configuration values.
+    ///
+    /// `withComponentMaxima` also finds each component's own maximum over the step (`componentMaxima`), one more
+    /// pass over the phases: what `estimate` shows, not what a calibration fit over many runs needs.
     public static func estimate(
         model: ModelAccounting, gpu: GPU?, configuration: TrainingConfiguration,
-        calibration: CalibrationFactors = .analytic
+        calibration: CalibrationFactors = .analytic, withComponentMaxima: Bool = false
     ) throws(CoreError) -> MemoryEstimate {
         let phases = try phaseModel(model: model, gpu: gpu, configuration: configuration, calibration: calibration)
-        return phases.estimate(batch: configuration.batchSize, model: model, gpu: gpu)
+        var estimate = phases.estimate(batch: configuration.batchSize, model: model, gpu: gpu)
+        if withComponentMaxima { estimate.componentMaxima = phases.componentMaxima(batch: configuration.batchSize) }
+        return estimate
     }
 
     /// Solves for the largest micro-batch of `configuration` (its `batchSize` is ignored) that fits `gpu` with the

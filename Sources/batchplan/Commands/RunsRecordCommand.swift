@@ -8,14 +8,12 @@ extension BatchPlan.Runs {
         static let configuration = CommandConfiguration(
             abstract: "Record one measured run by hand: a peak at a batch size, or an OOM.",
             discussion: """
-                Give at least one reading (--peak-allocated, --peak-reserved, --device-used) or --oom, or --fits for
+                Give at least one reading (--peak-allocated, --peak-reserved, --device-used) or --oom, or --fits for \
                 a run that only says the batch ran. Sizes take units (9.8GiB, 10035MiB; binary) or plain bytes.
 
                 Examples:
-                  batchplan runs record --model resnet50 --gpu "RTX 3090" --batch 128 --precision fp16-amp \\
-                    --optimizer sgd-momentum --peak-reserved 9.8GiB --device-used 10.6GiB
-                  batchplan runs record --model gpt2 --gpu T4 --batch 16 --seq 1024 --precision fp16-amp \\
-                    --optimizer adamw --oom
+                  batchplan runs record --model resnet50 --gpu "RTX 3090" --batch 128 --precision fp16-amp --optimizer sgd-momentum --peak-reserved 9.8GiB --device-used 10.6GiB
+                  batchplan runs record --model gpt2 --gpu T4 --batch 16 --seq 1024 --precision fp16-amp --optimizer adamw --oom
                 """
         )
 
