@@ -7,8 +7,14 @@ import Foundation
 /// Only when stderr is a terminal (and `TERM` is not `dumb`): piped or redirected output never sees it, so scripts
 /// and tests read exactly what they did before.
 enum Progress {
-    /// Seconds of work before the line appears.
-    static let delay = 1.0
+    /// Seconds of work before the line appears: 1, or `BATCHPLAN_PROGRESS_AFTER` (seconds, e.g. 0 to see it at
+    /// once).
+    static let delay: Double = {
+        guard let text = ProcessInfo.processInfo.environment["BATCHPLAN_PROGRESS_AFTER"], let seconds = Double(text),
+            seconds >= 0, seconds.isFinite
+        else { return 1 }
+        return seconds
+    }()
 
     /// Runs `body`, showing `label` with the elapsed time once it has run for `delay` seconds.
     static func during<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
