@@ -1,11 +1,12 @@
 /// Enumerates every allowed precision × optimizer × checkpointing × mode for each card × model, solves each, and
 /// ranks them.
 ///
-/// Cost: the model profile is built once per model × checkpointing × mode (not per card, precision or optimizer),
-/// the backward envelope once per card × model × precision × checkpointing × mode (shared by the optimizers); each
-/// candidate is then a closed-form solve over a handful of phase lines plus a few checks. Measured (release build,
-/// 2 shared cores): 60 models × 10 cards × every combination = 585,000 candidates in 6–11 s for 19–643-layer
-/// models; the floor (~10 µs a candidate) is building the result values, not the arithmetic.
+/// Cost: the per-layer string work (`ModelProfile.LayerTraits`) is done once per model; the model profile once per
+/// model × checkpointing × mode (not per card, precision or optimizer); the order of the backward lines once per
+/// card × model × checkpointing × mode × activation width, the envelope once per precision (shared by the
+/// optimizers); each candidate is then a closed-form solve over a handful of phase lines plus a few checks. Models'
+/// profiles, then card × model pairs, are worked on every core (`ParallelMap`), results in the order asked.
+/// Measured: see the README's "Speed" (Benchmarks/cli-speed.sh, callgrind).
 struct FitSearch {
     let filters: FitFilters
     let options: SolverOptions
