@@ -98,6 +98,7 @@ struct TerminalExperienceTests {
         #expect(vendors == vendors.sorted())
         let table = try runner.run(["gpus", "list", "--min-memory", "80GB"])
         #expect(table.status == 0)
+        #expect(table.stderr.contains("by memory, then name"), "the table says its order: \(table.stderr)")
     }
 
     @Test("CSV output ends with one CRLF: no blank last line, on stdout and in a file")
