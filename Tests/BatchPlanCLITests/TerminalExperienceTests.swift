@@ -9,7 +9,7 @@ struct TerminalExperienceTests {
         [], ["estimate"], ["fit"], ["report"], ["plans"], ["plans", "list"], ["plans", "show"], ["plans", "remove"],
         ["gpus"], ["gpus", "list"], ["gpus", "show"], ["gpus", "add"], ["gpus", "remove"], ["models"], ["models", "list"],
         ["models", "show"], ["models", "add"], ["models", "import"], ["models", "remove"], ["runs"], ["runs", "record"],
-        ["runs", "import"], ["runs", "export"], ["runs", "list"], ["runs", "remove"], ["calibrate"], ["db"],
+        ["runs", "import"], ["runs", "export"], ["runs", "list"], ["runs", "remove"], ["calibrate"], ["db"], ["serve"],
     ]
 
     @Test("help discussions are paragraphs and examples one per line, so they wrap at any width", arguments: commands)
