@@ -9,7 +9,7 @@ struct TerminalExperienceTests {
         [], ["estimate"], ["fit"], ["report"], ["plans"], ["plans", "list"], ["plans", "show"], ["plans", "remove"],
         ["gpus"], ["gpus", "list"], ["gpus", "show"], ["gpus", "add"], ["gpus", "remove"], ["models"], ["models", "list"],
         ["models", "show"], ["models", "add"], ["models", "import"], ["models", "remove"], ["runs"], ["runs", "record"],
-        ["runs", "import"], ["runs", "export"], ["runs", "list"], ["runs", "remove"], ["calibrate"], ["db"],
+        ["runs", "import"], ["runs", "export"], ["runs", "list"], ["runs", "remove"], ["calibrate"], ["db"], ["serve"],
     ]
 
     @Test("help discussions are paragraphs and examples one per line, so they wrap at any width", arguments: commands)
@@ -98,6 +98,7 @@ struct TerminalExperienceTests {
         #expect(vendors == vendors.sorted())
         let table = try runner.run(["gpus", "list", "--min-memory", "80GB"])
         #expect(table.status == 0)
+        #expect(table.stderr.contains("by memory, then name"), "the table says its order: \(table.stderr)")
     }
 
     @Test("CSV output ends with one CRLF: no blank last line, on stdout and in a file")

@@ -61,7 +61,7 @@ extension BatchPlan.Gpus {
                      gpu.supportsBF16 ? "yes" : "no", gpu.supportsFP8 ? "yes" : "no", gpu.origin == .user ? "user" : "built-in"]
                 }
                 Output.data(table.render())
-                Output.note("\(gpus.count) GPU\(gpus.count == 1 ? "" : "s")")
+                Output.note("\(gpus.count) GPU\(gpus.count == 1 ? "" : "s"), \(sort.description)")
             }
         }
     }
@@ -72,6 +72,15 @@ enum GPUOrder: String, ExpressibleByArgument, CaseIterable {
     case memory
     case name
     case vendor
+
+    /// The order in words, for the table's footnote.
+    var description: String {
+        switch self {
+        case .memory: "by memory, then name (--sort name or vendor orders otherwise)"
+        case .name: "by name"
+        case .vendor: "by vendor, then memory"
+        }
+    }
 
     /// Whether `a` is listed before `b`; every order ends with the name, so the listing is total and stable.
     func precedes(_ a: GPU, _ b: GPU) -> Bool {
