@@ -10,9 +10,10 @@ struct FitSearch {
     let filters: FitFilters
     let options: SolverOptions
 
-    func run(models: [ModelAccounting], gpus: [GPU], calibration: (ModelAccounting, GPU) -> CalibrationFactors)
-        throws(CoreError) -> [FitResult]
-    {
+    func run(
+        models: [ModelAccounting], gpus: [GPU], calibration: (ModelAccounting, GPU) -> CalibrationFactors,
+        throughput: (ModelAccounting, GPU) -> ThroughputFactors = { _, _ in .defaults }
+    ) throws(CoreError) -> [FitResult] {
         let base = try filters.base.validated()
         let precisions = filters.precisions ?? Precision.allCases
         let optimizers = filters.optimizers ?? OptimizerKind.allCases
@@ -24,8 +25,12 @@ struct FitSearch {
         for model in models {
             // Profiles do not depend on the card: build each (checkpointing, mode) once per model.
             var profiles: [ProfileKey: Result<ModelProfile, CoreError>] = [:]
+            var works: [ProfileKey: StepWork] = [:]
             for checkpointing in checkpointings {
                 for mode in modes {
+                    works[ProfileKey(checkpointing: checkpointing, mode: mode)] = StepWork(
+                        model: model, checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
+                        loraTargets: base.loraTargets)
                     profiles[ProfileKey(checkpointing: checkpointing, mode: mode)] = Result { () throws(CoreError) in
                         try ModelProfile(
                             model: model, checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
@@ -38,7 +43,7 @@ struct FitSearch {
                     fitOne(
                         model: model, gpu: gpu, base: base, precisions: precisions, optimizers: optimizers,
                         checkpointings: checkpointings, modes: modes, profiles: profiles,
-                        calibration: calibration(model, gpu)))
+                        calibration: calibration(model, gpu), works: works, throughput: throughput(model, gpu)))
             }
         }
         return results
@@ -52,8 +57,11 @@ struct FitSearch {
     private func fitOne(
         model: ModelAccounting, gpu: GPU, base: TrainingConfiguration, precisions: [Precision],
         optimizers: [OptimizerKind], checkpointings: [Checkpointing], modes: [TrainingMode],
-        profiles: [ProfileKey: Result<ModelProfile, CoreError>], calibration: CalibrationFactors
+        profiles: [ProfileKey: Result<ModelProfile, CoreError>], calibration: CalibrationFactors,
+        works: [ProfileKey: StepWork], throughput: ThroughputFactors
     ) -> FitResult {
+        let policy = PrecisionPolicy(gpu: gpu, requested: filters.precisions)
+        var missingRates: [String] = []
         let solver = BatchSolver(memory: gpu.memoryBytes, options: options)
         let headroom = options.headroom.bytes(ofCard: gpu.memoryBytes)
         var skipped: [String] = []
@@ -65,7 +73,9 @@ struct FitSearch {
                 }
                 continue
             }
+            let rates = DeviceRates.of(gpu, precision: precision)
             for mode in modes {
+                guard let standing = policy.standing(precision, mode: mode) else { continue }
                 if precision == .fp8, mode == .lora || mode == .qlora { continue }
                 // QLoRA dequantizes its NF4 base to a 16-bit compute dtype (bf16, or fp16 where bf16 is missing):
                 // fp32/tf32 compute is not the regime (Dettmers et al. 2023, bitsandbytes `bnb_4bit_compute_dtype`).
@@ -93,6 +103,18 @@ struct FitSearch {
                         scan = phases.backwardScan
                         let solution = solver.solve(phases, model: model, gpu: gpu, withAssumptions: false)
                         let used = phases.deviceUsed(batch: 1)
+                        var stepTime: StepTimeEstimate?
+                        if solution.maxBatchSize >= 1, let work = works[ProfileKey(checkpointing: checkpointing, mode: mode)] {
+                            switch rates {
+                            case let .success(rates):
+                                stepTime = StepTimeModel(
+                                    work: work, configuration: solution.estimate.configuration, rates: rates,
+                                    factors: throughput
+                                ).estimate()
+                            case let .failure(missing):
+                                if !missingRates.contains(missing.description) { missingRates.append(missing.description) }
+                            }
+                        }
                         candidates.append(
                             Scored(
                                 candidate: PlanCandidate(
@@ -100,15 +122,20 @@ struct FitSearch {
                                     fits: solution.maxBatchSize >= 1, maxBatchSize: solution.maxBatchSize,
                                     gradAccumSteps: solution.gradAccumSteps,
                                     deviceUsedBytes: solution.estimate.deviceUsedBytes,
-                                    headroomBytes: solution.headroomBytes, estimate: solution.estimate),
+                                    headroomBytes: solution.headroomBytes, estimate: solution.estimate,
+                                    stepTime: stepTime, precisionStanding: standing,
+                                    precisionNote: PrecisionPolicy.note(precision, mode: mode)),
                                 deviceUsedAtOne: used,
-                                shortfall: used + phases.uncertainty(deviceUsed: used) + headroom - gpu.memoryBytes))
+                                shortfall: used + phases.uncertainty(deviceUsed: used) + headroom - gpu.memoryBytes,
+                                tier: PrecisionPolicy.tier(standing)))
                     }
                 }
             }
         }
         // Sort indices, not the (large) candidates.
-        let ranking = PlanRanking(preference: options.preference)
+        let ranking = PlanRanking(
+            preference: options.preference,
+            throughputKnown: candidates.allSatisfy { !$0.candidate.fits || $0.candidate.stepTime != nil })
         let keys = candidates.map(ranking.key)
         let order = keys.indices.sorted { PlanRanking.precedes(keys[$0], keys[$1]) }
         let winner = order.first.flatMap { candidates[$0].candidate.fits ? candidates[$0] : nil }
@@ -140,8 +167,14 @@ struct FitSearch {
         var assumptions = [
             "headroom \(options.headroom) of \(gpu.name) (\(ByteSize.format(headroom)))",
             "framework: \(base.framework)", "attention: \(model.attention.rawValue)",
-            "ranking: \(options.preference.rawValue)",
+            "ranking: \(ranking.effective.rawValue)"
+                + (ranking.effective != options.preference ? " (speed needs every plan's step time)" : ""),
         ]
+        if options.preference == .speed || best?.stepTime != nil {
+            assumptions.append(StepTimeNotes.assumption(throughput))
+        }
+        for mode in modes { if let warning = policy.warning(for: mode), !assumptions.contains(warning) { assumptions.append(warning) } }
+        assumptions.append(contentsOf: missingRates)
         assumptions.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: base.framework))
         assumptions.append(contentsOf: skipped)
         if var plan = best,
@@ -164,6 +197,8 @@ struct Scored {
     var deviceUsedAtOne: Int
     /// Bytes missing at batch 1 (negative when it fits).
     var shortfall: Int
+    /// Precision-policy tier: 0 recommended or requested, 1 trade-off (`--prefer speed`).
+    var tier: Int = 0
 }
 
 extension FitSearch {
