@@ -15,6 +15,8 @@ import Testing
             let errors = own.map { abs($0.relativeError) }.sorted()
             print("  \(model) n=\(own.count) median \(errors[errors.count / 2]) spearman \(ThroughputCrossValidation.spearman(own)) scope \(own[0].scope)")
         }
+        let analytic = ThroughputCrossValidation(observations, uncalibrated: true)
+        print("uncalibrated: median \(analytic.medianAbsoluteError) spearman \(ThroughputCrossValidation.spearman(analytic.rows))")
         if ProcessInfo.processInfo.environment["STEPTIME_ROWS"] != nil {
             for row in validation.rows {
                 print(String(format: "%@ %@ measured %.1f predicted %.1f", row.observation.path.model, row.observation.label,
@@ -22,7 +24,7 @@ import Testing
             }
             let all = ThroughputFitter().fit(observations)
             for (key, f) in all.scopes.sorted(by: { $0.key < $1.key }) {
-                print("scope \(key) n=\(f.runsUsed) tensor \(f.utilization(tensorCores: true)) fp32 \(f.utilization(tensorCores: false)) overhead \(f.overheadPerPassSeconds * 1e6) med \(f.medianRelativeError)")
+                print("scope \(key) n=\(f.runsUsed) tensor \(f.utilization(tensorCores: true)) fp32 \(f.utilization(tensorCores: false)) bandwidth \(f.bandwidthEfficiency) overhead \(f.overheadPerPassSeconds * 1e6) med \(f.medianRelativeError)")
             }
         }
         #expect(observations.count >= 150)

@@ -33,7 +33,7 @@ public enum ThroughputEvidence {
             let parts = model.microStep(batch: max(1, configuration.batchSize))
             return ThroughputObservation(
                 id: run.key, path: path(gpu: prediction.gpu, model: prediction.model), tensorCores: rates.tensorCores,
-                rooflineSeconds: parts.roofline, passes: parts.passes, microSteps: max(1, configuration.gradAccumSteps),
+                computeSeconds: parts.compute, memorySeconds: parts.memory, passes: parts.passes, microSteps: max(1, configuration.gradAccumSteps),
                 updateSeconds: model.updateSeconds(microSteps: max(1, configuration.gradAccumSteps)),
                 measuredSeconds: ms / 1000, samples: configuration.effectiveBatchSize,
                 label: "\(configuration.precision.rawValue) \(configuration.optimizer.rawValue) ckpt=\(configuration.checkpointing.rawValue) batch \(configuration.batchSize)")

@@ -186,7 +186,7 @@ struct FitSearch {
         }
         return FitResult(
             gpu: gpu.name, model: model.name, best: best, alternatives: alternatives,
-            nothingFits: nothingFits, assumptions: assumptions)
+            nothingFits: nothingFits, assumptions: assumptions, input: model.input, task: model.task)
     }
 }
 

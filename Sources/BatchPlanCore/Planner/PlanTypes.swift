@@ -183,11 +183,16 @@ public struct FitResult: Hashable, Codable, Sendable {
     public var nothingFits: NothingFits?
     /// Assumptions common to every candidate (framework, attention, headroom, defaults and their sources).
     public var assumptions: [String]
+    /// The input the model was planned at (sequence length, image size), and its task.
+    public var input: InputSize?
+    public var task: TrainingTask?
 
     public init(
         gpu: String, model: String, best: PlanCandidate?, alternatives: [PlanCandidate], nothingFits: NothingFits?,
-        assumptions: [String]
+        assumptions: [String], input: InputSize? = nil, task: TrainingTask? = nil
     ) {
+        self.input = input
+        self.task = task
         self.gpu = gpu
         self.model = model
         self.best = best

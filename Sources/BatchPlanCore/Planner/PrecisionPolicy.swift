@@ -69,6 +69,17 @@ public struct PrecisionPolicy: Sendable {
         }
     }
 
+    /// The flag in a few words, for table cells.
+    public static func shortNote(_ precision: Precision, mode: TrainingMode) -> String? {
+        guard mode == .full || mode == .frozen else { return nil }
+        switch precision {
+        case .bf16: return "pure bf16: fidelity trade-off"
+        case .fp16: return "pure fp16 as asked: updates underflow"
+        case .fp8: return "TE-style mixed fp8"
+        default: return nil
+        }
+    }
+
     /// A warning for a precision asked for that the policy never recommends (pure fp16 full training).
     public func warning(for mode: TrainingMode) -> String? {
         guard let requested, requested.contains(.fp16), mode == .full || mode == .frozen else { return nil }

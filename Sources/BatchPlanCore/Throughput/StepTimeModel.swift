@@ -148,7 +148,7 @@ public struct StepTimeModel: Sendable {
         let parts = microStep(batch: batch)
         let scale = factors.scale(tensorCores: rates.tensorCores)
         let overhead = parts.passes * factors.overheadPerPassSeconds
-        let microSeconds = parts.roofline * scale + overhead
+        let microSeconds = parts.compute * scale + parts.memory * factors.memoryScale + overhead
         let update = updateSeconds(microSteps: micro)
         let step = microSeconds * Double(micro) + update
         let samples = Double(batch * micro * configuration.gpus)
@@ -157,7 +157,8 @@ public struct StepTimeModel: Sendable {
         let useful = work.layers.reduce(0.0) { $0 + $1.flops } * Double(batch * micro)
         return StepTimeEstimate(
             stepTimeMs: step * 1000, samplesPerSecond: perSecond, tokensPerSecond: tokens,
-            computeMs: parts.compute * scale * 1000, memoryMs: parts.memory * scale * 1000, overheadMs: overhead * 1000,
+            computeMs: parts.compute * scale * 1000, memoryMs: parts.memory * factors.memoryScale * 1000,
+            overheadMs: overhead * 1000,
             optimizerMs: update * 1000, flopsUtilization: min(1, useful / step / rates.matmul), scope: factors.scope)
     }
 }

@@ -1,11 +1,13 @@
-/// Calibrated step-time factors for one scope: multipliers on the roofline time and the launch overhead per layer
-/// pass.
+/// Calibrated step-time factors for one scope: multipliers on the roofline's compute-bound and memory-bound time,
+/// and the launch overhead per layer pass.
 ///
-/// `tensorScale` and `vectorScale` multiply the roofline time of tensor-core precisions (tf32, fp16/bf16, fp8) and of
-/// fp32 on CUDA cores; the utilisation they imply is the default utilisation divided by the scale.
+/// `tensorScale` and `vectorScale` multiply the compute-bound time of tensor-core precisions (tf32, fp16/bf16, fp8)
+/// and of fp32 on CUDA cores; the utilisation they imply is the default utilisation divided by the scale.
+/// `memoryScale` multiplies the memory-bound time (the implied bandwidth efficiency is the default's divided by it).
 public struct ThroughputFactors: Hashable, Codable, Sendable {
     public var tensorScale: Double
     public var vectorScale: Double
+    public var memoryScale: Double
     /// Host-side launch overhead per layer pass (forward, recomputation, backward), seconds.
     public var overheadPerPassSeconds: Double
     /// The scope these came from: "default", "global", "family cnn", "H100 SXM / cnn", "H100 SXM / resnet50".
@@ -16,11 +18,13 @@ public struct ThroughputFactors: Hashable, Codable, Sendable {
     public var medianRelativeError: Double
 
     public init(
-        tensorScale: Double = 1, vectorScale: Double = 1, overheadPerPassSeconds: Double = Defaults.overheadPerPassSeconds,
-        scope: String = "default", runsUsed: Int = 0, medianRelativeError: Double = 0
+        tensorScale: Double = 1, vectorScale: Double = 1, memoryScale: Double = 1,
+        overheadPerPassSeconds: Double = Defaults.overheadPerPassSeconds, scope: String = "default", runsUsed: Int = 0,
+        medianRelativeError: Double = 0
     ) {
         self.tensorScale = tensorScale
         self.vectorScale = vectorScale
+        self.memoryScale = memoryScale
         self.overheadPerPassSeconds = overheadPerPassSeconds
         self.scope = scope
         self.runsUsed = runsUsed
@@ -31,6 +35,9 @@ public struct ThroughputFactors: Hashable, Codable, Sendable {
     public static let defaults = ThroughputFactors()
 
     public func scale(tensorCores: Bool) -> Double { tensorCores ? tensorScale : vectorScale }
+
+    /// Effective share of the spec-sheet bandwidth the factors imply.
+    public var bandwidthEfficiency: Double { Defaults.bandwidthEfficiency / memoryScale }
 
     /// Effective matmul utilisation the factors imply.
     public func utilization(tensorCores: Bool) -> Double {
@@ -66,6 +73,9 @@ public struct ThroughputFactors: Hashable, Codable, Sendable {
 }
 
 /// Where a prediction sits in the step-time scopes: global → family → family on a card → model on a card.
+///
+/// Utilisation (the compute scales) is a property of the card, so only the scopes on a card fit it; the scopes
+/// across cards (global, family) fit only what transfers: the memory-bound scale and the launch overhead.
 public struct ThroughputScopePath: Hashable, Codable, Sendable {
     public var gpu: String
     public var family: String
@@ -118,7 +128,7 @@ public enum StepTimeNotes {
             ? "calibrated from \(factors.runsUsed) runs' step times (scope \(factors.scope))"
             : "uncalibrated defaults"
         return "step time: per-layer roofline at \(tensor)% of the tensor-core peak (\(fp32)% of fp32 without tensor cores), "
-            + "\(Int(ThroughputFactors.Defaults.bandwidthEfficiency * 100))% of memory bandwidth, \(overhead) µs launch overhead "
+            + "\(Int((factors.bandwidthEfficiency * 100).rounded()))% of memory bandwidth, \(overhead) µs launch overhead "
             + "per layer pass, \(origin); data-parallel communication and data loading not modelled"
     }
 }

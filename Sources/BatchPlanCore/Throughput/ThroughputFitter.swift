@@ -7,8 +7,9 @@ public struct ThroughputObservation: Hashable, Codable, Sendable {
     public var path: ThroughputScopePath
     /// Whether the run's precision runs its matmuls on tensor cores.
     public var tensorCores: Bool
-    /// Roofline time of one micro-step at default utilisation, seconds.
-    public var rooflineSeconds: Double
+    /// Compute-bound and memory-bound time of one micro-step's roofline at the default utilisation, seconds.
+    public var computeSeconds: Double
+    public var memorySeconds: Double
     /// Layer passes of one micro-step (launch overhead).
     public var passes: Double
     /// Micro-steps per optimizer step.
@@ -23,7 +24,7 @@ public struct ThroughputObservation: Hashable, Codable, Sendable {
     public var label: String
 
     public init(
-        id: String, path: ThroughputScopePath, tensorCores: Bool, rooflineSeconds: Double, passes: Double,
+        id: String, path: ThroughputScopePath, tensorCores: Bool, computeSeconds: Double, memorySeconds: Double, passes: Double,
         microSteps: Int, updateSeconds: Double, measuredSeconds: Double, samples: Int, label: String = ""
     ) {
         self.samples = samples
@@ -31,7 +32,8 @@ public struct ThroughputObservation: Hashable, Codable, Sendable {
         self.id = id
         self.path = path
         self.tensorCores = tensorCores
-        self.rooflineSeconds = rooflineSeconds
+        self.computeSeconds = computeSeconds
+        self.memorySeconds = memorySeconds
         self.passes = passes
         self.microSteps = microSteps
         self.updateSeconds = updateSeconds
@@ -40,17 +42,20 @@ public struct ThroughputObservation: Hashable, Codable, Sendable {
 
     /// The step time `factors` predict for this run, seconds.
     public func predicted(_ factors: ThroughputFactors) -> Double {
-        Double(microSteps) * (rooflineSeconds * factors.scale(tensorCores: tensorCores) + passes * factors.overheadPerPassSeconds)
-            + updateSeconds
+        Double(microSteps)
+            * (computeSeconds * factors.scale(tensorCores: tensorCores) + memorySeconds * factors.memoryScale
+                + passes * factors.overheadPerPassSeconds) + updateSeconds
     }
 }
 
 /// Fits `ThroughputFactors` per scope from measured step times.
 ///
-/// Each scope solves a small weighted least-squares problem in relative error — measured ≈ micro-steps × (scale ×
-/// roofline + overhead × passes) + update — with a ridge toward its parent worth `priorWeight` runs (so a scope
-/// with few runs stays near its parent, as the memory calibration shrinks its factors), then one Huber reweighting
-/// pass (30% relative) so a run disturbed by a warm-up hiccup barely moves it. Scales are bounded to ×0.2 … ×20 and
+/// Each scope solves a small weighted least-squares problem in relative error — measured ≈ micro-steps × (compute
+/// scale × compute-bound time + memory scale × memory-bound time + overhead × passes) + update — with a ridge toward
+/// its parent worth `priorWeight` runs (so a scope with few runs stays near its parent, as the memory calibration
+/// shrinks its factors), then one Huber reweighting pass (30% relative) so a run disturbed by a warm-up hiccup
+/// barely moves it. The scopes across cards (global, family) keep the compute scales at their parent's: utilisation
+/// belongs to a card. Compute scales are bounded to ×0.2 … ×20, the memory scale so that bandwidth efficiency stays at most 100%, and
 /// the overhead to 0 … 1 ms per pass.
 public struct ThroughputFitter: Sendable {
     public var priorWeight: Double = 5
@@ -66,32 +71,40 @@ public struct ThroughputFitter: Sendable {
             let groups = Dictionary(grouping: observations) { $0.path.keys[level] }
             for (key, group) in groups {
                 let parent = level == 0 ? ThroughputFactors.defaults : scopes[group[0].path.keys[level - 1]] ?? .defaults
-                scopes[key] = fitScope(group, parent: parent, key: key)
+                scopes[key] = fitScope(group, parent: parent, key: key, fitsUtilization: level >= 2)
             }
         }
         return ThroughputCalibration(scopes: scopes, sources: observations.map(\.id))
     }
 
-    /// One scope: three parameters (tensor scale, fp32 scale, overhead) by ridge-regularised relative least squares.
-    func fitScope(_ rows: [ThroughputObservation], parent: ThroughputFactors, key: String) -> ThroughputFactors {
-        let prior = [parent.tensorScale, parent.vectorScale, parent.overheadPerPassSeconds]
+    /// One scope: four parameters (tensor scale, fp32 scale, memory scale, overhead) by ridge-regularised relative
+    /// least squares; without `fitsUtilization` the two compute scales stay at the parent's.
+    func fitScope(
+        _ rows: [ThroughputObservation], parent: ThroughputFactors, key: String, fitsUtilization: Bool
+    ) -> ThroughputFactors {
+        let prior = [parent.tensorScale, parent.vectorScale, parent.memoryScale, parent.overheadPerPassSeconds]
+        let n = prior.count
         var weights = [Double](repeating: 1, count: rows.count)
         var solution = prior
         for _ in 0..<2 {
-            var ata = [[Double]](repeating: [Double](repeating: 0, count: 3), count: 3)
-            var atb = [Double](repeating: 0, count: 3)
-            var typical = [Double](repeating: 0, count: 3)
-            var counts = [Double](repeating: 0, count: 3)
+            var ata = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            var atb = [Double](repeating: 0, count: n)
+            var typical = [Double](repeating: 0, count: n)
+            var counts = [Double](repeating: 0, count: n)
             for (row, weight) in zip(rows, weights) {
-                let target = row.measuredSeconds - row.updateSeconds
-                guard target > 0 else { continue }
                 let micro = Double(row.microSteps)
-                let x = [row.tensorCores ? micro * row.rooflineSeconds : 0, row.tensorCores ? 0 : micro * row.rooflineSeconds,
-                         micro * row.passes].map { $0 / row.measuredSeconds }
-                let y = target / row.measuredSeconds
-                for i in 0..<3 {
+                var x = [row.tensorCores ? micro * row.computeSeconds : 0, row.tensorCores ? 0 : micro * row.computeSeconds,
+                         micro * row.memorySeconds, micro * row.passes].map { $0 / row.measuredSeconds }
+                var y = (row.measuredSeconds - row.updateSeconds) / row.measuredSeconds
+                if !fitsUtilization {
+                    // Fixed compute scales: move their contribution to the target.
+                    y -= x[0] * prior[0] + x[1] * prior[1]
+                    x[0] = 0
+                    x[1] = 0
+                }
+                for i in 0..<n {
                     atb[i] += weight * x[i] * y
-                    for j in 0..<3 { ata[i][j] += weight * x[i] * x[j] }
+                    for j in 0..<n { ata[i][j] += weight * x[i] * x[j] }
                     if x[i] > 0 {
                         typical[i] += x[i] * x[i]
                         counts[i] += 1
@@ -99,24 +112,27 @@ public struct ThroughputFitter: Sendable {
                 }
             }
             // Ridge toward the parent, worth `priorWeight` typical rows per parameter.
-            for i in 0..<3 {
+            for i in 0..<n {
                 let d = counts[i] > 0 ? typical[i] / counts[i] : 1
                 ata[i][i] += priorWeight * d
                 atb[i] += priorWeight * d * prior[i]
             }
             solution = Self.solve(ata, atb) ?? prior
-            solution[0] = min(max(solution[0], 0.2), 20)
-            solution[1] = min(max(solution[1], 0.2), 20)
-            solution[2] = min(max(solution[2], 0), 1e-3)
-            let factors = ThroughputFactors(tensorScale: solution[0], vectorScale: solution[1], overheadPerPassSeconds: solution[2])
+            for i in 0..<2 { solution[i] = min(max(solution[i], 0.2), 20) }
+            // Memory-bound time cannot beat the spec-sheet bandwidth: efficiency at most 100%.
+            solution[2] = min(max(solution[2], ThroughputFactors.Defaults.bandwidthEfficiency), 20)
+            solution[3] = min(max(solution[3], 0), 1e-3)
+            let factors = ThroughputFactors(
+                tensorScale: solution[0], vectorScale: solution[1], memoryScale: solution[2],
+                overheadPerPassSeconds: solution[3])
             weights = rows.map { row in
                 let r = abs(row.predicted(factors) / row.measuredSeconds - 1)
                 return r <= huber ? 1 : huber / r
             }
         }
         let factors = ThroughputFactors(
-            tensorScale: solution[0], vectorScale: solution[1], overheadPerPassSeconds: solution[2], scope: key,
-            runsUsed: rows.count)
+            tensorScale: solution[0], vectorScale: solution[1], memoryScale: solution[2],
+            overheadPerPassSeconds: solution[3], scope: key, runsUsed: rows.count)
         let errors = rows.map { abs($0.predicted(factors) / $0.measuredSeconds - 1) }.sorted()
         var result = factors
         result.medianRelativeError = errors.isEmpty ? 0 : errors[errors.count / 2]
