@@ -175,6 +175,14 @@ struct FitSearch {
         }
         for mode in modes { if let warning = policy.warning(for: mode), !assumptions.contains(warning) { assumptions.append(warning) } }
         assumptions.append(contentsOf: missingRates)
+        if let best, best.configuration.mode != .full, modes.contains(.full),
+            let closest = candidates.filter({ $0.candidate.configuration.mode == .full }).min(by: { $0.shortfall < $1.shortfall }),
+            !closest.candidate.fits
+        {
+            assumptions.append(
+                "full training does not fit: the closest full plan needs \(ByteSize.format(closest.shortfall)) more at batch 1; "
+                    + "planned \(best.configuration.mode.rawValue) instead")
+        }
         assumptions.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: base.framework))
         assumptions.append(contentsOf: skipped)
         if var plan = best,
