@@ -153,6 +153,15 @@ enum FitFormatting {
                 lines.append("")
                 lines += shared.map { "assumes: \($0)" }
             }
+            let scopes = forCard.compactMap { $0.best?.stepTime?.scope }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            if !scopes.isEmpty, !shared.contains(where: { $0.hasPrefix("step time:") }) {
+                lines.append("assumes: step times from a per-layer roofline over \(gpu.name)'s TFLOPS and bandwidth with launch "
+                    + "overhead and the optimizer's memory traffic, calibrated from runs' step times (scopes: "
+                    + "\(scopes.joined(separator: ", "))); each plan's breakdown is in --format json")
+            }
+            if gpu.origin == .user, gpu.sourceURL.hasPrefix("--memory") {
+                lines.append("assumes: card: \(gpu.sourceURL)")
+            }
             sections.append(lines.joined(separator: "\n"))
         }
         return sections.joined(separator: "\n\n")
