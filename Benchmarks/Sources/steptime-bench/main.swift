@@ -32,9 +32,9 @@ report("uncalibrated defaults", ThroughputCrossValidation(observations, uncalibr
 let all = ThroughputFitter().fit(observations)
 for key in all.scopes.keys.sorted() {
     let f = all.scopes[key]!
-    print(String(format: "scope %-28@ runs %3d  tensor-core utilisation %.1f%%  fp32 utilisation %.1f%%  overhead %.1f µs/pass  median |error| %.1f%%",
+    print(String(format: "scope %-28@ runs %3d  tensor-core utilisation %.1f%%  fp32 utilisation %.1f%%  bandwidth %.0f%%  overhead %.1f µs/pass  median |error| %.1f%%",
                  key as NSString, f.runsUsed, f.utilization(tensorCores: true) * 100, f.utilization(tensorCores: false) * 100,
-                 f.overheadPerPassSeconds * 1e6, f.medianRelativeError * 100))
+                 f.bandwidthEfficiency * 100, f.overheadPerPassSeconds * 1e6, f.medianRelativeError * 100))
 }
 if showRows {
     for row in ThroughputCrossValidation(observations).rows {

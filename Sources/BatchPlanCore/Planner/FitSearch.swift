@@ -81,6 +81,13 @@ struct FitSearch {
                 // fp32/tf32 compute is not the regime (Dettmers et al. 2023, bitsandbytes `bnb_4bit_compute_dtype`).
                 if mode == .qlora, precision.activationBytes != 2 { continue }
                 for checkpointing in checkpointings {
+                    // A checkpointing mode that recomputes nothing on this model is the same plan as none: not
+                    // enumerated unless asked for.
+                    if filters.checkpointing == nil, checkpointing != .none,
+                        works[ProfileKey(checkpointing: checkpointing, mode: mode)]?.recomputes == false
+                    {
+                        continue
+                    }
                     let profile: ModelProfile
                     switch profiles[ProfileKey(checkpointing: checkpointing, mode: mode)] {
                     case let .success(value)?: profile = value

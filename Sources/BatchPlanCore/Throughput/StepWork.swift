@@ -43,6 +43,9 @@ public struct StepWork: Sendable {
     public var quantizedPasses: Double
     /// Tokens per sample (1 for images), for tokens per second.
     public var tokensPerSample: Int?
+    /// Whether the checkpointing mode recomputes anything (selective on a model without attention internals, or
+    /// block on one without blocks, does not).
+    public var recomputes: Bool
 
     /// The work of `model` under a checkpointing and training mode.
     public init(
@@ -117,6 +120,7 @@ public struct StepWork: Sendable {
         trainableCastable = castable
         self.quantized = quantized
         quantizedPasses = 2 + (recomputedAny ? 1 : 0)
+        recomputes = recomputedAny
         if case let .sequence(length) = model.input { tokensPerSample = length } else { tokensPerSample = nil }
     }
 

@@ -37,8 +37,7 @@ public struct ThroughputCrossValidation: Sendable {
     /// Spearman rank correlation of predicted and measured throughput (samples per second) over `rows`.
     public static func spearman(_ rows: [Row]) -> Double {
         guard rows.count > 2 else { return .nan }
-        // Throughput = samples / time; the batch comes with the configuration, which the observation does not
-        // carry, so rank step time per sample through the caller's grouping: here time per micro-step sample.
+        // Rank time per sample (the inverse of throughput), so plans at different batches compare.
         let measured = ranks(rows.map { $0.observation.measuredSeconds / Double($0.observation.samples) })
         let predicted = ranks(rows.map { $0.predictedSeconds / Double($0.observation.samples) })
         let n = Double(rows.count)

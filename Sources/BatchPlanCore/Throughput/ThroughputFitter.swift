@@ -55,7 +55,8 @@ public struct ThroughputObservation: Hashable, Codable, Sendable {
 /// its parent worth `priorWeight` runs (so a scope with few runs stays near its parent, as the memory calibration
 /// shrinks its factors), then one Huber reweighting pass (30% relative) so a run disturbed by a warm-up hiccup
 /// barely moves it. The scopes across cards (global, family) keep the compute scales at their parent's: utilisation
-/// belongs to a card. Compute scales are bounded to ×0.2 … ×20, the memory scale so that bandwidth efficiency stays at most 100%, and
+/// belongs to a card. Scales are bounded so that utilisation and bandwidth efficiency stay at most 100% (and above 1/20 of the
+/// defaults), and
 /// the overhead to 0 … 1 ms per pass.
 public struct ThroughputFitter: Sendable {
     public var priorWeight: Double = 5
@@ -118,7 +119,9 @@ public struct ThroughputFitter: Sendable {
                 atb[i] += priorWeight * d * prior[i]
             }
             solution = Self.solve(ata, atb) ?? prior
-            for i in 0..<2 { solution[i] = min(max(solution[i], 0.2), 20) }
+            // Utilisation at most 100% of the peak: a scale no lower than the default utilisation.
+            solution[0] = min(max(solution[0], ThroughputFactors.Defaults.tensorCoreUtilization), 20)
+            solution[1] = min(max(solution[1], ThroughputFactors.Defaults.fp32Utilization), 20)
             // Memory-bound time cannot beat the spec-sheet bandwidth: efficiency at most 100%.
             solution[2] = min(max(solution[2], ThroughputFactors.Defaults.bandwidthEfficiency), 20)
             solution[3] = min(max(solution[3], 0), 1e-3)
