@@ -4,11 +4,7 @@ import Foundation
 /// Step times, throughputs and epoch times for text output.
 enum StepTimeFormatting {
     /// "58.1 ms", "1.24 s".
-    static func duration(milliseconds ms: Double) -> String {
-        if ms < 1 { return String(format: "%.2f ms", ms) }
-        if ms < 1000 { return String(format: ms < 100 ? "%.1f ms" : "%.0f ms", ms) }
-        return String(format: "%.2f s", ms / 1000)
-    }
+    static func duration(milliseconds ms: Double) -> String { ThroughputText.milliseconds(ms) }
 
     /// "45 s", "14 min", "2 h 14 min", "3.2 days".
     static func duration(seconds s: Double) -> String {
@@ -18,15 +14,13 @@ enum StepTimeFormatting {
         return String(format: "%.1f days", s / 86_400)
     }
 
-    /// "1,410", "23.4k", "1.2M" (three significant figures).
+    /// "1,410", "23.4k", "1.2M": abbreviated from 10,000 up for table cells.
     static func rate(_ value: Double) -> String {
         switch value {
         case 1e6...: String(format: "%.1fM", value / 1e6)
         case 1e5...: String(format: "%.0fk", value / 1e3)
         case 1e4...: String(format: "%.1fk", value / 1e3)
-        case 100...: Int(value.rounded()).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
-        case 10...: String(format: "%.1f", value)
-        default: String(format: "%.2f", value)
+        default: ThroughputText.rate(value)
         }
     }
 

@@ -108,22 +108,8 @@ struct PlanRanking {
         }
         let slower = b / a - 1
         guard abs(slower) >= 0.01 else { return nil }
-        let rates = "(\(rate(a)) vs \(rate(b)) samples/s)"
+        let rates = "(\(ThroughputText.rate(a)) vs \(ThroughputText.rate(b)) samples/s)"
         let percent = Int((abs(slower) * 100).rounded())
         return slower > 0 ? "~\(percent)% slower per sample \(rates)" : "~\(percent)% faster per sample \(rates)"
-    }
-
-    /// A throughput for text: whole numbers with thousands separators from 100 up, else three significant figures.
-    static func rate(_ value: Double) -> String {
-        if value >= 100 {
-            let digits = String(Int(value.rounded()))
-            var grouped = ""
-            for (index, character) in digits.enumerated() {
-                if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
-                grouped.append(character)
-            }
-            return grouped
-        }
-        return value >= 10 ? String(format: "%.1f", value) : String(format: "%.2f", value)
     }
 }

@@ -162,3 +162,25 @@ public struct StepTimeModel: Sendable {
             optimizerMs: update * 1000, flopsUtilization: min(1, useful / step / rates.matmul), scope: factors.scope)
     }
 }
+
+/// Step times and throughputs in words, one definition for every output.
+public enum ThroughputText {
+    /// "1,410" from 100 up (thousands grouped), "23.4", "0.83".
+    public static func rate(_ value: Double) -> String {
+        guard value >= 100 else { return String(format: value >= 10 ? "%.1f" : "%.2f", value) }
+        let digits = String(Int(value.rounded()))
+        var grouped = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(character)
+        }
+        return grouped
+    }
+
+    /// "0.42 ms", "58.1 ms", "737 ms", "1.24 s".
+    public static func milliseconds(_ ms: Double) -> String {
+        if ms < 1 { return String(format: "%.2f ms", ms) }
+        if ms < 1000 { return String(format: ms < 100 ? "%.1f ms" : "%.0f ms", ms) }
+        return String(format: "%.2f s", ms / 1000)
+    }
+}

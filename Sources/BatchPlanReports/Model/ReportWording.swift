@@ -28,26 +28,10 @@ public enum ReportWording {
     public static func bytes(_ value: Int) -> String { ByteSize.format(value) }
 
     /// A step time: "58.1 ms", "1.24 s"; "–" when unknown.
-    public static func milliseconds(_ value: Double?) -> String {
-        guard let ms = value else { return "–" }
-        if ms >= 1000 { return String(format: "%.2f s", ms / 1000) }
-        return String(format: ms < 100 ? "%.1f ms" : "%.0f ms", ms)
-    }
+    public static func milliseconds(_ value: Double?) -> String { value.map(ThroughputText.milliseconds) ?? "–" }
 
     /// A throughput: "1,410", "23.4", "0.83"; "–" when unknown.
-    public static func rate(_ value: Double?) -> String {
-        guard let value else { return "–" }
-        if value >= 100 {
-            let digits = String(Int(value.rounded()))
-            var grouped = ""
-            for (index, character) in digits.enumerated() {
-                if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
-                grouped.append(character)
-            }
-            return grouped
-        }
-        return String(format: value >= 10 ? "%.1f" : "%.2f", value)
-    }
+    public static func rate(_ value: Double?) -> String { value.map(ThroughputText.rate) ?? "–" }
 
     /// A fraction as a percentage with one decimal: 0.0431 → "4.3 %".
     public static func percent(_ fraction: Double) -> String {
