@@ -114,6 +114,17 @@ struct FitPolicyTests {
         #expect(all.allSatisfy { $0.configuration.precision == .bf16Amp })
     }
 
+    @Test("a card without the precision's TFLOPS ranks by batch, and the precision policy still holds")
+    func missingRatesFallBackToBatch() throws {
+        // The catalog's A10G row has fp32 TFLOPS only.
+        let result = try Self.fit("resnet50", on: "A10G")
+        let best = try #require(result.best)
+        #expect(best.stepTime == nil)
+        #expect(best.configuration.precision == .bf16Amp)
+        #expect(result.assumptions.contains { $0.hasPrefix("ranking: batch") })
+        #expect(result.assumptions.contains { $0.contains("no bf16_tflops for A10G") })
+    }
+
     @Test("the step-time calibration learned from our H100 runs and says so")
     func calibrationSources() throws {
         let global = try #require(Self.throughput.scopes["global"])

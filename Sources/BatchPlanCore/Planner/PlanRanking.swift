@@ -42,9 +42,12 @@ struct PlanRanking {
         let mode = Self.modeRank(c.configuration.mode)
         let optimizer = OptimizerKind.allCases.firstIndex(of: c.configuration.optimizer) ?? 0
         let criteria: (Int, Int, Int, Int, Int, Int)
-        switch effective {
-        case .speed:
+        switch preference {
+        case .speed where throughputKnown:
             criteria = (mode, s.tier, Self.speedBucket(c.stepTime?.samplesPerSecond), recompute, fidelity, optimizer)
+        case .speed:
+            // No step time for some plan: the batch ranking, but the precision policy's tiers still hold.
+            criteria = (mode, s.tier, batch, recompute, fidelity, optimizer)
         case .batch: criteria = (mode, batch, recompute, fidelity, s.deviceUsedAtOne, optimizer)
         case .fidelity: criteria = (fidelity, mode, recompute, batch, s.deviceUsedAtOne, optimizer)
         case .memory: criteria = (s.deviceUsedAtOne, batch, recompute, fidelity, mode, optimizer)
@@ -65,8 +68,9 @@ struct PlanRanking {
         let w = winner.candidate
         guard l.fits else { return "does not fit: needs \(ByteSize.format(loser.shortfall)) more at batch 1" }
         let criteria: [String]
-        switch effective {
-        case .speed: criteria = ["mode", "tier", "speed", "recompute", "fidelity", "optimizer"]
+        switch preference {
+        case .speed where throughputKnown: criteria = ["mode", "tier", "speed", "recompute", "fidelity", "optimizer"]
+        case .speed: criteria = ["mode", "tier", "batch", "recompute", "fidelity", "optimizer"]
         case .batch: criteria = ["mode", "batch", "recompute", "fidelity", "memory", "optimizer"]
         case .fidelity: criteria = ["fidelity", "mode", "recompute", "batch", "memory", "optimizer"]
         case .memory: criteria = ["memory", "batch", "recompute", "fidelity", "mode", "optimizer"]
