@@ -8,7 +8,8 @@ extension RunFile {
         "driver_version", "precision", "optimizer", "checkpointing", "training_mode", "lora_rank", "attention", "task",
         "batch_size", "bracket_next", "grad_accum_steps", "seq_len", "image_size", "gpus", "zero_stage", "outcome",
         "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes", "peak_bytes", "context_bytes",
-        "step_time_ms", "source", "url", "notes", "unmodelled", "recorded_at",
+        "step_time_ms", "source", "url", "notes", "unmodelled", "recorded_at", "phase", "weight_format", "kv_cache_dtype",
+        "tensor_parallel",
     ]
 
     /// One run as column → value (`nil` for absent), settings as the source wrote them.
@@ -35,6 +36,8 @@ extension RunFile {
             "device_used_bytes": run.deviceUsedBytes.map(String.init), "peak_bytes": run.peakUnspecifiedBytes.map(String.init),
             "context_bytes": run.contextBytes.map(String.init), "step_time_ms": run.stepTimeMs.map { String($0) },
             "source": run.source, "url": run.url, "notes": run.notes, "unmodelled": extra, "recorded_at": run.recordedAt,
+            "phase": (run.phase ?? .training).rawValue, "weight_format": run.weightFormat?.rawValue,
+            "kv_cache_dtype": run.kvCacheDType?.rawValue, "tensor_parallel": run.tensorParallel.map(String.init),
         ]
         return values
     }
@@ -43,7 +46,7 @@ extension RunFile {
     public static let numericColumns: Set<String> = [
         "gpu_memory_bytes", "memory_cap_bytes", "lora_rank", "batch_size", "bracket_next", "grad_accum_steps", "seq_len",
         "image_size", "gpus", "zero_stage", "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes",
-        "peak_bytes", "context_bytes", "step_time_ms",
+        "peak_bytes", "context_bytes", "step_time_ms", "tensor_parallel",
     ]
 
     /// Writes runs in batchplan's own format; the output imports back unchanged.

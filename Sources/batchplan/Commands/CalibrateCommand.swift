@@ -8,9 +8,9 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "Fit calibration factors from every usable measured run; --report scores them honestly.",
             discussion: """
-                Fits, per scope (global → framework → architecture → GPU → family → model), multiplicative corrections
-                for activations and model states, the allocator reserve ratio and the runtime context, each scope
-                shrunk toward its parent by its evidence. OOM and outcome-only runs are constraints. Plans refit
+                Fits, per scope (global → framework → architecture → GPU → family → model), multiplicative corrections \
+                for activations and model states, the allocator reserve ratio and the runtime context, each scope \
+                shrunk toward its parent by its evidence. OOM and outcome-only runs are constraints. Plans refit \
                 automatically when runs changed; this command refits now and shows the factors.
 
                 --report scores the analytic and the calibrated model by leave-one-source-out cross-validation:

@@ -8,14 +8,14 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "Predict training memory component by component for one model, batch and configuration.",
             discussion: """
-                Predicts three counters: peak allocated (torch.cuda.max_memory_allocated), peak reserved
-                (max_memory_reserved) and device used (what nvidia-smi shows), and the components behind them. With --gpu it also estimates the step time and samples/s (tokens/s for sequences) on that card, as fit does.
+                Predicts three counters: peak allocated (torch.cuda.max_memory_allocated), peak reserved \
+                (max_memory_reserved) and device used (what nvidia-smi shows), and the components behind them. With \
+                --gpu it also estimates the step time and samples/s (tokens/s for sequences) on that card, as fit does.
 
                 Examples:
                   batchplan estimate --model resnet50 --batch 64 --precision bf16-amp --gpu "RTX 3090"
                   batchplan estimate --model llama-3.2-1b --batch 4 --seq 2048 --mode lora --lora-rank 16 --gpu L4
-                  batchplan estimate --params 19072984 --activations 532752 --input 180x50x1 --batch 128 \\
-                    --optimizer sgd-momentum
+                  batchplan estimate --params 19072984 --activations 532752 --input 180x50x1 --batch 128 --optimizer sgd-momentum
                 """
         )
 
@@ -67,7 +67,9 @@ extension BatchPlan {
             }
             let estimate: MemoryEstimate
             do {
-                estimate = try Planner.estimate(model: modelAccounting, gpu: card, configuration: configuration, calibration: factors)
+                estimate = try Planner.estimate(
+                    model: modelAccounting, gpu: card, configuration: configuration, calibration: factors,
+                    withComponentMaxima: true)
             } catch {
                 throw CatalogError.core(error)
             }

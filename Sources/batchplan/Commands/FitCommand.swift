@@ -10,11 +10,26 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "What fits on a card: for each card × model, the largest micro-batch and the best combination.",
             discussion: """
-                Tries the precisions a trusted recipe uses × checkpointing × training mode × optimizer, solves each for its largest micro-batch, estimates its step time and ranks the plans: full training before LoRA before QLoRA, then recommended precisions before trade-offs, then the highest estimated throughput (samples/s at the solved micro-batch and accumulation; within 2% ties go to less recomputation and higher precision). --prefer batch ranks by the largest micro-batch instead, --prefer fidelity by precision, --prefer memory by the room left.
+                Tries the precisions a trusted recipe uses × checkpointing × training mode × optimizer, solves each for \
+                its largest micro-batch, estimates its step time and ranks the plans: full training before LoRA before \
+                QLoRA, then recommended precisions before trade-offs, then the highest estimated throughput (samples/s \
+                at the solved micro-batch and accumulation; within 2% ties go to less recomputation and higher \
+                precision). --prefer batch ranks by the largest micro-batch instead, --prefer fidelity by precision, \
+                --prefer memory by the room left.
 
-                Precision policy: full training uses mixed precision (bf16-amp where the card has bf16, else fp16-amp with loss scaling), fp32 or tf32; pure bf16 (no fp32 master weights) and Transformer Engine-style fp8 (only on cards with FP8 tensor cores) are offered only when nothing recommended fits, flagged as trade-offs; pure fp16 is never planned unless you ask with --precision fp16 (and then with a warning). LoRA and QLoRA use their usual recipe: a bf16 (or NF4) frozen base with fp32 adapters under autocast.
+                Precision policy: full training uses mixed precision (bf16-amp where the card has bf16, else fp16-amp \
+                with loss scaling), fp32 or tf32; pure bf16 (no fp32 master weights) and Transformer Engine-style fp8 \
+                (only on cards with FP8 tensor cores) are offered only when nothing recommended fits, flagged as \
+                trade-offs; pure fp16 is never planned unless you ask with --precision fp16 (and then with a warning). LoRA \
+                and QLoRA use their usual recipe: a bf16 (or NF4) frozen base with fp32 adapters under autocast.
 
-                Step time: a per-layer roofline over the card's catalog TFLOPS at the precision and its memory bandwidth, plus launch overhead per layer and the optimizer step's memory traffic, calibrated from runs' step_time_ms (batchplan runs list). The alternatives say what each would cost per sample. Unless you pass them, plans use --optimizer adamw and --mode full, lora and qlora (repeat a flag to compare several, e.g. --optimizer adamw --optimizer sgd-momentum --optimizer adamw-8bit; --mode frozen trains only the head). Without --model, every model in the catalog. Exits 2 when nothing fits anywhere, saying by how much and what would make it fit.
+                Step time: a per-layer roofline over the card's catalog TFLOPS at the precision and its memory \
+                bandwidth, plus launch overhead per layer and the optimizer step's memory traffic, calibrated from runs' \
+                step_time_ms (batchplan runs list). The alternatives say what each would cost per sample. Unless you \
+                pass them, plans use --optimizer adamw and --mode full, lora and qlora (repeat a flag to compare \
+                several, e.g. --optimizer adamw --optimizer sgd-momentum --optimizer adamw-8bit; --mode frozen trains \
+                only the head). Without --model, every model in the catalog. Exits 2 when nothing fits anywhere, saying \
+                by how much and what would make it fit.
 
                 Examples:
                   batchplan fit --memory 12GB

@@ -8,14 +8,15 @@ extension BatchPlan.Runs {
         static let configuration = CommandConfiguration(
             abstract: "Record one measured run by hand: a peak at a batch size, or an OOM.",
             discussion: """
-                Give at least one reading (--peak-allocated, --peak-reserved, --device-used) or --oom, or --fits for
+                Give at least one reading (--peak-allocated, --peak-reserved, --device-used) or --oom, or --fits for \
                 a run that only says the batch ran. Sizes take units (9.8GiB, 10035MiB; binary) or plain bytes.
 
                 Examples:
-                  batchplan runs record --model resnet50 --gpu "RTX 3090" --batch 128 --precision fp16-amp \\
-                    --optimizer sgd-momentum --peak-reserved 9.8GiB --device-used 10.6GiB
-                  batchplan runs record --model gpt2 --gpu T4 --batch 16 --seq 1024 --precision fp16-amp \\
-                    --optimizer adamw --oom
+                  batchplan runs record --model resnet50 --gpu "RTX 3090" --batch 128 --precision fp16-amp --optimizer sgd-momentum --peak-reserved 9.8GiB --device-used 10.6GiB
+                  batchplan runs record --model gpt2 --gpu T4 --batch 16 --seq 1024 --precision fp16-amp --optimizer adamw --oom
+                  batchplan runs record --inference --model llama-3.1-8b --gpu L4 --batch 4 --seq 4096 --dtype bf16 --peak-allocated 19.1GiB --peak-reserved 19.6GiB --device-used 20.3GiB
+
+                With --inference the run measured prediction (serve): --batch is the sequences, --seq the context in tokens, --dtype the compute dtype, and the training flags (--precision, --optimizer, --mode, --checkpointing) do not apply. Inference runs calibrate serve's runtime context and allocator reserve only; training plans never use them.
                 """
         )
 
@@ -43,6 +44,7 @@ extension BatchPlan.Runs {
         @Flag(help: "The run fit, nothing measured.") var fits = false
         @Option(help: "Where it came from: a URL, or a note (default: measured).") var source: String = "measured"
         @Option(help: "Notes.") var notes: String?
+        @OptionGroup var inference: InferenceRunFlags
 
         func run() throws {
             func size(_ text: String?, _ flag: String) throws -> Int? {
@@ -61,7 +63,7 @@ extension BatchPlan.Runs {
             let opened = try catalog.open()
             let card = try opened.gpu(named: gpu)
             let isURL = source.hasPrefix("http://") || source.hasPrefix("https://")
-            let run = MeasuredRun(
+            var run = MeasuredRun(
                 key: "recorded:" + UUID().uuidString.lowercased(), kind: oom ? .oom : (readings.isEmpty ? .fits : .memAtBatch), model: try opened.model(named: model).name,
                 gpu: card.name, gpuMemoryBytes: card.memoryBytes, framework: framework, precision: precision,
                 optimizer: optimizer, checkpointing: checkpointing, trainingMode: mode, loraRank: loraRank,
@@ -69,6 +71,7 @@ extension BatchPlan.Runs {
                 zeroStage: zero, outcome: oom ? .oom : .ok, peakAllocatedBytes: allocated, peakReservedBytes: reserved,
                 deviceUsedBytes: used, stepTimeMs: stepTimeMs, source: isURL ? "url" : source, url: isURL ? source : nil,
                 notes: notes, origin: .user, recordedAt: Catalog.timestamp())
+            try inference.apply(to: &run)
             do throws(CoreError) {
                 try run.validate()
             } catch let CoreError.invalidValue(_, _, problem) {
