@@ -13,7 +13,14 @@ let package = Package(
                 .product(name: "BatchPlanCore", package: "batchplan"),
                 .product(name: "BatchPlanCatalog", package: "batchplan"),
             ]
-        )
+        ),
+        .executableTarget(
+            name: "steptime-bench",
+            dependencies: [
+                .product(name: "BatchPlanCore", package: "batchplan"),
+                .product(name: "BatchPlanCatalog", package: "batchplan"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -41,6 +41,7 @@ struct FitFlags: ParsableArguments {
         solver.targetBatch = query.targetBatch
         solver.maxBatch = query.maxBatch
         solver.prefer = query.prefer
+        solver.datasetSize = query.datasetSize
         training.loraRank = query.loraRank
         training.loraTargets = query.loraTargets
         training.loraDropout = query.loraDropout ?? 0
@@ -75,7 +76,9 @@ struct FitQuery: Codable, Hashable {
     var powerOfTwo = false
     var targetBatch: Int?
     var maxBatch: Int?
-    var prefer: PlanPreference = .batch
+    var prefer: PlanPreference = .speed
+    /// Added with the step-time model: samples per epoch (`--dataset-size`).
+    var datasetSize: Int?
     var loraRank = 8
     var loraTargets: String?
     var loraDropout: Double?
@@ -105,6 +108,7 @@ struct FitQuery: Codable, Hashable {
         targetBatch = flags.solver.targetBatch
         maxBatch = flags.solver.maxBatch
         prefer = flags.solver.prefer
+        datasetSize = flags.solver.datasetSize
         loraRank = flags.training.loraRank
         loraTargets = flags.training.loraTargets
         loraDropout = flags.training.loraDropout == 0 ? nil : flags.training.loraDropout
@@ -156,7 +160,8 @@ struct FitQuery: Codable, Hashable {
         if powerOfTwo { args.append("--power-of-two") }
         add("target-batch", targetBatch.map(String.init))
         add("max-batch", maxBatch.map(String.init))
-        add("prefer", prefer == .batch ? nil : prefer.rawValue)
+        add("prefer", prefer == .speed ? nil : prefer.rawValue)
+        add("dataset-size", datasetSize.map(String.init))
         add("lora-rank", loraRank == 8 ? nil : String(loraRank))
         add("lora-targets", loraTargets)
         add("lora-dropout", loraDropout.map { String($0) })

@@ -12,6 +12,8 @@ struct FitOutcome {
     var framework: Framework
     /// The calibration the plans used (`CalibrationModel.analytic` with --no-calibration).
     var calibration: CalibrationModel
+    /// The step-time calibration the plans used (`.analytic` with --no-calibration).
+    var throughput: ThroughputCalibration
     var results: [FitResult]
 
     /// The factors a card × model was planned with.
@@ -56,6 +58,7 @@ struct FitRunner {
         let calibration = query.noCalibration
             ? CalibrationModel.analytic
             : try Progress.during("calibrating from the catalog's runs") { try catalog.currentCalibration() }
+        let throughput = query.noCalibration ? ThroughputCalibration.analytic : try catalog.throughputCalibration()
         let byName = Dictionary(accounted.map { ($0.accounting.name, $0.catalog) }, uniquingKeysWith: { a, _ in a })
         let framework = base.framework
         let results: [FitResult]
@@ -67,6 +70,10 @@ struct FitRunner {
                     calibration: { model, gpu in
                         guard let catalogModel = byName[model.name] else { return .analytic }
                         return calibration.factors(for: catalogModel, gpu: gpu, framework: framework)
+                    },
+                    throughput: { model, gpu in
+                        guard let catalogModel = byName[model.name] else { return .defaults }
+                        return throughput.factors(for: catalogModel, gpu: gpu)
                     })
             }
         } catch let error as CoreError {
@@ -74,6 +81,6 @@ struct FitRunner {
         }
         return FitOutcome(
             query: query, gpus: gpus, models: accounted, solver: solver, framework: framework, calibration: calibration,
-            results: results)
+            throughput: throughput, results: results)
     }
 }

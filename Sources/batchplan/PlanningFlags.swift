@@ -48,7 +48,7 @@ struct CardFlags: ParsableArguments {
         if let memory {
             let bytes = try Usage.parse { () throws(CoreError) in try ByteSize.parse(memory, what: "--memory") }
             guard bytes >= 64 << 20 else { throw Usage.error("--memory \(memory) is too small to train anything; give a card size such as 12GB") }
-            return [GenericCard.make(bytes: bytes, label: memory)]
+            return [GenericCard.make(bytes: bytes, label: memory, ratesFrom: GenericCard.rateDonor(bytes: bytes, among: try catalog.gpus()))]
         }
         guard !gpu.isEmpty else { throw Usage.error("give --memory SIZE (e.g. 12GB) or --gpu NAME") }
         return try gpu.map { try catalog.gpu(named: $0) }
@@ -56,13 +56,31 @@ struct CardFlags: ParsableArguments {
 }
 
 /// The card `--memory` describes: an NVIDIA Ampere-class card (fp32, tf32, fp16, bf16; no fp8) of that size.
+///
+/// Its throughput (TFLOPS, bandwidth, for step times) is borrowed from the catalog's Ampere card nearest in memory,
+/// the slowest of equals, and the card's source says which.
 enum GenericCard {
-    static func make(bytes: Int, label: String) -> GPU {
-        GPU(
+    static func make(bytes: Int, label: String, ratesFrom donor: GPU? = nil) -> GPU {
+        let borrowed = donor.map { "; step times use the rates of \($0.name), the catalog's Ampere card nearest in memory" } ?? ""
+        return GPU(
             name: "\(ByteSize.format(bytes)) card", vendor: .nvidia, architecture: "ampere", segment: "other",
             memoryBytes: bytes, memoryBytesSource: "user", marketedMemory: label, marketedMemoryBytes: bytes,
-            tf32TFLOPS: 1, supportsBF16: true, supportsFP8: false,
-            sourceURL: "--memory (a generic Ampere-class NVIDIA card: fp32, tf32, fp16, bf16, no fp8)", origin: .user)
+            bandwidthGBs: donor?.bandwidthGBs, fp32TFLOPS: donor?.fp32TFLOPS, tf32TFLOPS: donor?.tf32TFLOPS ?? 1,
+            fp16TFLOPS: donor?.fp16TFLOPS, bf16TFLOPS: donor?.bf16TFLOPS, supportsBF16: true, supportsFP8: false,
+            sourceURL: "--memory (a generic Ampere-class NVIDIA card: fp32, tf32, fp16, bf16, no fp8\(borrowed))", origin: .user)
+    }
+
+    /// The catalog's NVIDIA Ampere card nearest to `bytes` with every rate the step-time model reads; ties go to
+    /// the slowest (lowest bf16 TFLOPS), so a generic card is not assumed faster than its commonest namesake.
+    static func rateDonor(bytes: Int, among gpus: [GPU]) -> GPU? {
+        gpus.filter {
+            $0.vendor == .nvidia && $0.architecture == "ampere" && $0.bandwidthGBs != nil && $0.fp32TFLOPS != nil
+                && $0.tf32TFLOPS != nil && $0.bf16TFLOPS != nil && $0.fp16TFLOPS != nil
+        }.min { a, b in
+            let da = abs(a.memoryBytes - bytes)
+            let db = abs(b.memoryBytes - bytes)
+            return da != db ? da < db : (a.bf16TFLOPS ?? 0) < (b.bf16TFLOPS ?? 0)
+        }
     }
 }
 

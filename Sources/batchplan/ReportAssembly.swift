@@ -29,7 +29,7 @@ struct ReportAssembly {
             solver: outcome.solver, results: outcome.results,
             assumptions: outcome.query.noCalibration ? ["Calibration: off (--no-calibration); the analytic model alone."] : [],
             calibration: try calibrationSummary(outcome), curves: curves(outcome),
-            measured: try measured(outcome))
+            measured: try measured(outcome), throughputCurves: throughputCurves(outcome))
         input = input.trimmed(alternatives: Self.keptAlternatives)
         return input
     }
@@ -47,6 +47,18 @@ struct ReportAssembly {
             else { return nil }
             let curves = MemoryCurveSampler.curves(
                 for: result, model: model.accounting, gpu: gpu, calibration: outcome.factors(for: model.catalog, gpu: gpu))
+            return curves.isEmpty ? nil : .init(gpu: result.gpu, model: result.model, curves: curves)
+        }
+    }
+
+    func throughputCurves(_ outcome: FitOutcome) -> [PlanningReportInput.ThroughputCurves] {
+        outcome.results.compactMap { result in
+            guard let gpu = outcome.gpus.first(where: { $0.name == result.gpu }),
+                  let model = outcome.models.first(where: { $0.accounting.name == result.model })
+            else { return nil }
+            let curves = ThroughputCurveSampler.curves(
+                for: result, model: model.accounting, gpu: gpu, calibration: outcome.factors(for: model.catalog, gpu: gpu),
+                throughput: outcome.throughput.factors(for: model.catalog, gpu: gpu), options: outcome.solver)
             return curves.isEmpty ? nil : .init(gpu: result.gpu, model: result.model, curves: curves)
         }
     }

@@ -59,10 +59,13 @@ struct PlannerFitTests {
         let results = try Planner.fit(models: [raw], gpus: [turing])
         let result = try #require(results.first)
         let all = [result.best].compactMap { $0 } + result.alternatives
-        #expect(Set(all.map(\.configuration.precision)) == [.fp32, .fp16Amp, .fp16])
-        // No linear layers: no LoRA/QLoRA; no head: no frozen. 3 precisions × 13 optimizers × 3 checkpointing.
+        // Pure fp16 is not a recipe the policy plans unless asked (PrecisionPolicy).
+        #expect(Set(all.map(\.configuration.precision)) == [.fp32, .fp16Amp])
+        // No linear layers: no LoRA/QLoRA; no head: no frozen; no blocks or attention: checkpointing would
+        // recompute nothing, so only none. 2 precisions × 13 optimizers.
         #expect(Set(all.map(\.configuration.mode)) == [.full])
-        #expect(all.count == 3 * 13 * 3)
+        #expect(Set(all.map(\.configuration.checkpointing)) == [Checkpointing.none])
+        #expect(all.count == 2 * 13)
         #expect(result.assumptions.contains { $0.contains("lora skipped") })
         // Asking for bf16 explicitly says why it was skipped.
         let asked = try Planner.fit(models: [raw], gpus: [turing], filters: FitFilters(precisions: [.bf16Amp, .fp16Amp]))

@@ -22,6 +22,12 @@ enum ReportSample {
         var halfActivationsPerSample: [Checkpointing: Int]
         var inputBytesPerSample: Int
         var globalBatch: Int
+        var input: String = "3x224x224"
+        var task: String = "image-classification"
+        /// Tokens per sample for sequence models.
+        var tokens: Int?
+        /// Step time per sample in half precision, seconds (the sample's made-up speed).
+        var secondsPerSample: Double = 0.001
     }
 
     /// A combination to plan, with how to explain its loss against the winner.
@@ -38,7 +44,7 @@ enum ReportSample {
 
     static let llama = SampleModel(
         name: "Llama-3.2-1B", parameters: 1_235_814_400,
-        halfActivationsPerSample: [.none: 3_870 * mib, .block: 1_640 * mib], inputBytesPerSample: 32_768, globalBatch: 64)
+        halfActivationsPerSample: [.none: 3_870 * mib, .block: 1_640 * mib], inputBytesPerSample: 32_768, globalBatch: 64, input: "seq 2048", task: "causal-lm", tokens: 2048, secondsPerSample: 0.04)
 
     /// The sample report: two cards, two models, a card where one model does not fit, six measured runs.
     static func report(title: String = "Training memory plan") -> PlanningReport {
@@ -141,7 +147,33 @@ enum ReportSample {
         }) {
             curves.append(curve(model, candidate, capacity: capacity, headroom: headroom))
         }
-        return ModelPlans(model: model.name, best: best, alternatives: alternatives, curves: curves)
+        // Throughput of the winner's combination with and without block checkpointing (a made-up step-time model:
+        // fixed overhead plus time per sample, a third more with recomputation, three times more in fp32).
+        let throughput = [Checkpointing.none, .block].compactMap { checkpointing -> ThroughputCurve? in
+            var candidate = candidates[0]
+            candidate.checkpointing = checkpointing
+            let maxBatch = largestBatch(model, candidate, limit: capacity - headroom)
+            guard maxBatch > 0 else { return nil }
+            var batches = [1]
+            while batches.last! * 2 < maxBatch { batches.append(batches.last! * 2) }
+            batches.append(maxBatch)
+            return ThroughputCurve(
+                precision: candidate.precision, optimizer: candidate.optimizer, checkpointing: checkpointing, mode: .full,
+                points: batches.map { ThroughputPoint(batchSize: $0, samplesPerSecond: Double($0) / stepSeconds(model, candidate, batch: $0),
+                                                      stepTimeMs: stepSeconds(model, candidate, batch: $0) * 1000) },
+                maxBatchSize: maxBatch)
+        }
+        return ModelPlans(
+            model: model.name, best: best, alternatives: alternatives, curves: curves, input: model.input, task: model.task,
+            throughputCurves: throughput)
+    }
+
+    /// The sample's step time: 30 ms of overhead plus the model's time per sample, ×4/3 with block checkpointing,
+    /// ×3 in fp32.
+    static func stepSeconds(_ model: SampleModel, _ candidate: Candidate, batch: Int) -> Double {
+        let perSample = model.secondsPerSample * (candidate.checkpointing == .block ? 4.0 / 3.0 : 1)
+            * (candidate.precision == .fp32 ? 3 : 1)
+        return 0.03 + Double(batch) * perSample
     }
 
     static func row(_ model: SampleModel, _ candidate: Candidate, capacity: Int, headroom: Int) -> PlanRow {
@@ -149,11 +181,16 @@ enum ReportSample {
         let batch = max(maxBatch, 1)
         let steps = maxBatch > 0 ? (model.globalBatch + maxBatch - 1) / maxBatch : nil
         let components = self.components(model, candidate, batch: batch)
+        let step = maxBatch > 0 ? stepSeconds(model, candidate, batch: maxBatch) : nil
         return PlanRow(
             model: model.name, precision: candidate.precision, optimizer: candidate.optimizer,
             checkpointing: candidate.checkpointing, mode: .full, fits: maxBatch > 0, maxBatchSize: maxBatch,
             gradAccumSteps: steps, deviceUsedBytes: components.reduce(0) { $0 + $1.bytes }, headroomBytes: headroom,
-            components: components)
+            components: components, stepTimeMs: step.map { $0 * 1000 },
+            samplesPerSecond: step.map { Double(maxBatch) / $0 },
+            tokensPerSecond: step.flatMap { s in model.tokens.map { Double(maxBatch * $0) / s } },
+            precisionNote: candidate.precision == .bf16
+                ? "pure bf16 (no fp32 master weights): a fidelity trade-off" : nil)
     }
 
     static func curve(_ model: SampleModel, _ candidate: Candidate, capacity: Int, headroom: Int) -> MemoryCurve {

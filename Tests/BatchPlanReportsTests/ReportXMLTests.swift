@@ -14,9 +14,12 @@ struct ReportXMLTests {
         let document = try XMLDocument(xmlString: try Self.html(), options: [])
         #expect(document.rootElement()?.name == "html")
         let svgs = try document.nodes(forXPath: "//*[local-name()='svg']")
-        // Per card: max batch and breakdown; per card × model: one curve chart; plus measured vs predicted.
+        // Per card: max batch and breakdown; per card × model: one curve chart, and one throughput chart where the
+        // plan has throughput curves; plus measured vs predicted.
         let report = ReportSample.report()
-        let expected = report.cards.count * 2 + report.cards.reduce(0) { $0 + $1.models.count } + 1
+        let models = report.cards.flatMap(\.models)
+        let expected = report.cards.count * 2 + models.count + models.filter { !$0.throughputCurves.isEmpty }.count + 1
+        #expect(models.contains { !$0.throughputCurves.isEmpty })
         #expect(svgs.count == expected)
     }
 

@@ -64,7 +64,7 @@ struct FitAdvisor {
     }
 
     /// Single changes, cheapest to adopt first: checkpointing, mixed precision, a lighter optimizer, adapters,
-    /// pure half precision.
+    /// pure bf16.
     func singleChanges(from base: TrainingConfiguration) -> [(String, TrainingConfiguration)] {
         var changes: [(String, TrainingConfiguration)] = []
         for checkpointing in Checkpointing.allCases where checkpointing.recomputeRank > base.checkpointing.recomputeRank {
@@ -97,10 +97,12 @@ struct FitAdvisor {
             if c.precision == .fp32 || c.precision == .tf32 { c.precision = half[0] }
             changes.append(("mode qlora with \(c.precision.rawValue) and paged-adamw-8bit", c))
         }
-        if base.precision != half[1] {
+        // Pure bf16 is the last resort (a fidelity trade-off); pure fp16 is never suggested: without fp32 master
+        // weights its updates underflow (PrecisionPolicy).
+        if gpu.supportsBF16, base.precision != .bf16, base.mode == .full || base.mode == .frozen {
             var c = base
-            c.precision = half[1]
-            changes.append(("precision \(half[1].rawValue) (pure half, no fp32 master)", c))
+            c.precision = .bf16
+            changes.append(("precision bf16 (pure bf16, no fp32 master: a fidelity trade-off)", c))
         }
         return changes
     }

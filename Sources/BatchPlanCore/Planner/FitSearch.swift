@@ -13,6 +13,7 @@ struct FitSearch {
 
     func run(
         models: [ModelAccounting], gpus: [GPU], calibration: (ModelAccounting, GPU) -> CalibrationFactors,
+        throughput: (ModelAccounting, GPU) -> ThroughputFactors = { _, _ in .defaults },
         concurrency: Int = ParallelMap.defaultConcurrency
     ) throws(CoreError) -> [FitResult] {
         let base = try filters.base.validated()
@@ -22,6 +23,7 @@ struct FitSearch {
         let modes = filters.modes ?? TrainingMode.allCases
         // The caller's closure need not be thread-safe: resolve every card × model's factors here, serially.
         let factors = models.map { model in gpus.map { calibration(model, $0) } }
+        let speeds = models.map { model in gpus.map { throughput(model, $0) } }
 
         // Profiles do not depend on the card, precision or optimizer: build each (checkpointing, mode) once per
         // model, models in parallel.
@@ -39,13 +41,26 @@ struct FitSearch {
             }
             return byKey
         }
+        // The step-time work of each (checkpointing, mode), once per model, models in parallel.
+        let works = ParallelMap.map(models.count, concurrency: concurrency) { index in
+            var byKey: [ProfileKey: StepWork] = [:]
+            for checkpointing in checkpointings {
+                for mode in modes {
+                    byKey[ProfileKey(checkpointing: checkpointing, mode: mode)] = StepWork(
+                        model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
+                        loraTargets: base.loraTargets)
+                }
+            }
+            return byKey
+        }
         // Then every card × model on every core, in the order asked (model-major, as before).
         return ParallelMap.map(models.count * gpus.count, concurrency: concurrency) { pair in
             let (modelIndex, gpuIndex) = pair.quotientAndRemainder(dividingBy: gpus.count)
             return fitOne(
                 model: models[modelIndex], gpu: gpus[gpuIndex], base: base, precisions: precisions,
                 optimizers: optimizers, checkpointings: checkpointings, modes: modes, profiles: profiles[modelIndex],
-                calibration: factors[modelIndex][gpuIndex])
+                calibration: factors[modelIndex][gpuIndex], works: works[modelIndex],
+                throughput: speeds[modelIndex][gpuIndex])
         }
     }
 
@@ -65,8 +80,11 @@ struct FitSearch {
     private func fitOne(
         model: ModelAccounting, gpu: GPU, base: TrainingConfiguration, precisions: [Precision],
         optimizers: [OptimizerKind], checkpointings: [Checkpointing], modes: [TrainingMode],
-        profiles: [ProfileKey: Result<ModelProfile, CoreError>], calibration: CalibrationFactors
+        profiles: [ProfileKey: Result<ModelProfile, CoreError>], calibration: CalibrationFactors,
+        works: [ProfileKey: StepWork], throughput: ThroughputFactors
     ) -> FitResult {
+        let policy = PrecisionPolicy(gpu: gpu, requested: filters.precisions)
+        var missingRates: [String] = []
         let solver = BatchSolver(memory: gpu.memoryBytes, options: options)
         let headroom = options.headroom.bytes(ofCard: gpu.memoryBytes)
         var skipped: [String] = []
@@ -80,12 +98,21 @@ struct FitSearch {
                 }
                 continue
             }
+            let rates = DeviceRates.of(gpu, precision: precision)
             for mode in modes {
+                guard let standing = policy.standing(precision, mode: mode) else { continue }
                 if precision == .fp8, mode == .lora || mode == .qlora { continue }
                 // QLoRA dequantizes its NF4 base to a 16-bit compute dtype (bf16, or fp16 where bf16 is missing):
                 // fp32/tf32 compute is not the regime (Dettmers et al. 2023, bitsandbytes `bnb_4bit_compute_dtype`).
                 if mode == .qlora, precision.activationBytes != 2 { continue }
                 for checkpointing in checkpointings {
+                    // A checkpointing mode that recomputes nothing on this model is the same plan as none: not
+                    // enumerated unless asked for.
+                    if filters.checkpointing == nil, checkpointing != .none,
+                        works[ProfileKey(checkpointing: checkpointing, mode: mode)]?.recomputes == false
+                    {
+                        continue
+                    }
                     let profile: ModelProfile
                     switch profiles[ProfileKey(checkpointing: checkpointing, mode: mode)] {
                     case let .success(value)?: profile = value
@@ -112,6 +139,18 @@ struct FitSearch {
                         if orders[orderKey] == nil { orders[orderKey] = phases.backwardOrder }
                         let solution = solver.solve(phases, model: model, gpu: gpu, withAssumptions: false)
                         let used = phases.deviceUsed(batch: 1)
+                        var stepTime: StepTimeEstimate?
+                        if solution.maxBatchSize >= 1, let work = works[ProfileKey(checkpointing: checkpointing, mode: mode)] {
+                            switch rates {
+                            case let .success(rates):
+                                stepTime = StepTimeModel(
+                                    work: work, configuration: solution.estimate.configuration, rates: rates,
+                                    factors: throughput
+                                ).estimate()
+                            case let .failure(missing):
+                                if !missingRates.contains(missing.description) { missingRates.append(missing.description) }
+                            }
+                        }
                         candidates.append(
                             Scored(
                                 candidate: PlanCandidate(
@@ -119,15 +158,20 @@ struct FitSearch {
                                     fits: solution.maxBatchSize >= 1, maxBatchSize: solution.maxBatchSize,
                                     gradAccumSteps: solution.gradAccumSteps,
                                     deviceUsedBytes: solution.estimate.deviceUsedBytes,
-                                    headroomBytes: solution.headroomBytes, estimate: solution.estimate),
+                                    headroomBytes: solution.headroomBytes, estimate: solution.estimate,
+                                    stepTime: stepTime, precisionStanding: standing,
+                                    precisionNote: PrecisionPolicy.note(precision, mode: mode)),
                                 deviceUsedAtOne: used,
-                                shortfall: used + phases.uncertainty(deviceUsed: used) + headroom - gpu.memoryBytes))
+                                shortfall: used + phases.uncertainty(deviceUsed: used) + headroom - gpu.memoryBytes,
+                                tier: PrecisionPolicy.tier(standing)))
                     }
                 }
             }
         }
         // Sort indices, not the (large) candidates.
-        let ranking = PlanRanking(preference: options.preference)
+        let ranking = PlanRanking(
+            preference: options.preference,
+            throughputKnown: candidates.allSatisfy { !$0.candidate.fits || $0.candidate.stepTime != nil })
         let keys = candidates.map(ranking.key)
         let order = keys.indices.sorted { PlanRanking.precedes(keys[$0], keys[$1]) }
         let winner = order.first.flatMap { candidates[$0].candidate.fits ? candidates[$0] : nil }
@@ -159,8 +203,22 @@ struct FitSearch {
         var assumptions = [
             "headroom \(options.headroom) of \(gpu.name) (\(ByteSize.format(headroom)))",
             "framework: \(base.framework)", "attention: \(model.attention.rawValue)",
-            "ranking: \(options.preference.rawValue)",
+            "ranking: \(ranking.effective.rawValue)"
+                + (ranking.effective != options.preference ? " (speed needs every plan's step time)" : ""),
         ]
+        if options.preference == .speed || best?.stepTime != nil {
+            assumptions.append(StepTimeNotes.assumption(throughput))
+        }
+        for mode in modes { if let warning = policy.warning(for: mode), !assumptions.contains(warning) { assumptions.append(warning) } }
+        assumptions.append(contentsOf: missingRates)
+        if let best, best.configuration.mode != .full, modes.contains(.full),
+            let closest = candidates.filter({ $0.candidate.configuration.mode == .full }).min(by: { $0.shortfall < $1.shortfall }),
+            !closest.candidate.fits
+        {
+            assumptions.append(
+                "full training does not fit: the closest full plan needs \(ByteSize.format(closest.shortfall)) more at batch 1; "
+                    + "planned \(best.configuration.mode.rawValue) instead")
+        }
         assumptions.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: base.framework))
         assumptions.append(contentsOf: skipped)
         if var plan = best,
@@ -172,7 +230,7 @@ struct FitSearch {
         }
         return FitResult(
             gpu: gpu.name, model: model.name, best: best, alternatives: alternatives,
-            nothingFits: nothingFits, assumptions: assumptions)
+            nothingFits: nothingFits, assumptions: assumptions, input: model.input, task: model.task)
     }
 }
 
@@ -183,6 +241,8 @@ struct Scored {
     var deviceUsedAtOne: Int
     /// Bytes missing at batch 1 (negative when it fits).
     var shortfall: Int
+    /// Precision-policy tier: 0 recommended or requested, 1 trade-off (`--prefer speed`).
+    var tier: Int = 0
 }
 
 extension FitSearch {

@@ -1,8 +1,12 @@
 /// How `fit` orders the candidates of one card × model.
 public enum PlanPreference: String, CaseIterable, Codable, Sendable {
+    /// The most complete training first (full, then LoRA, QLoRA, frozen), then the recommended precision recipes
+    /// before trade-offs (pure bf16, fp8), then the highest estimated throughput at the solved micro-batch and
+    /// accumulation (throughputs within 2% tie); ties go to less recomputation, then higher precision (the default).
+    case speed
     /// The most complete training first (full, then LoRA, QLoRA, frozen: a plan that trains less of the model
     /// answers a different question), then the largest micro-batch; ties go to less recomputation, then higher
-    /// precision (the default).
+    /// precision.
     case batch
     /// Highest precision, then full training over adapters, then less recomputation, then batch.
     case fidelity
@@ -27,7 +31,7 @@ public struct SolverOptions: Hashable, Codable, Sendable {
 
     public init(
         headroom: Headroom = .default, multipleOf: Int = 1, powerOfTwo: Bool = false, targetBatch: Int? = nil,
-        maxBatch: Int? = nil, preference: PlanPreference = .batch
+        maxBatch: Int? = nil, preference: PlanPreference = .speed
     ) {
         self.headroom = headroom
         self.multipleOf = multipleOf
@@ -97,12 +101,22 @@ public struct PlanCandidate: Hashable, Codable, Sendable {
     public var whyNot: String?
     /// 1 for the best; alternatives count up.
     public var rank: Int
+    /// The estimated step time at the solved batch; `nil` when nothing fits or the card lacks a rate.
+    public var stepTime: StepTimeEstimate?
+    /// How the precision policy stands on this plan's precision for its mode.
+    public var precisionStanding: PrecisionStanding?
+    /// The policy's flag for the precision (pure bf16 trade-off, pure fp16 warning, fp8 recipe); `nil` if none.
+    public var precisionNote: String?
 
     public init(
         gpu: String, model: String, configuration: TrainingConfiguration, fits: Bool, maxBatchSize: Int,
         gradAccumSteps: Int, deviceUsedBytes: Int, headroomBytes: Int, estimate: MemoryEstimate,
-        whyNot: String? = nil, rank: Int = 0
+        whyNot: String? = nil, rank: Int = 0, stepTime: StepTimeEstimate? = nil,
+        precisionStanding: PrecisionStanding? = nil, precisionNote: String? = nil
     ) {
+        self.stepTime = stepTime
+        self.precisionStanding = precisionStanding
+        self.precisionNote = precisionNote
         self.gpu = gpu
         self.model = model
         self.configuration = configuration
@@ -169,11 +183,16 @@ public struct FitResult: Hashable, Codable, Sendable {
     public var nothingFits: NothingFits?
     /// Assumptions common to every candidate (framework, attention, headroom, defaults and their sources).
     public var assumptions: [String]
+    /// The input the model was planned at (sequence length, image size), and its task.
+    public var input: InputSize?
+    public var task: TrainingTask?
 
     public init(
         gpu: String, model: String, best: PlanCandidate?, alternatives: [PlanCandidate], nothingFits: NothingFits?,
-        assumptions: [String]
+        assumptions: [String], input: InputSize? = nil, task: TrainingTask? = nil
     ) {
+        self.input = input
+        self.task = task
         self.gpu = gpu
         self.model = model
         self.best = best

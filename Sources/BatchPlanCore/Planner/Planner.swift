@@ -54,11 +54,26 @@ public enum Planner {
     public static func fit(
         models: [ModelAccounting], gpus: [GPU], filters: FitFilters = FitFilters(),
         options: SolverOptions = SolverOptions(),
-        calibration: (ModelAccounting, GPU) -> CalibrationFactors = { _, _ in .analytic }, concurrency: Int? = nil
+        calibration: (ModelAccounting, GPU) -> CalibrationFactors = { _, _ in .analytic },
+        throughput: (ModelAccounting, GPU) -> ThroughputFactors = { _, _ in .defaults }, concurrency: Int? = nil
     ) throws(CoreError) -> [FitResult] {
         try FitSearch(filters: filters, options: options.validated()).run(
-            models: models, gpus: gpus, calibration: calibration,
+            models: models, gpus: gpus, calibration: calibration, throughput: throughput,
             concurrency: concurrency ?? ParallelMap.defaultConcurrency)
+    }
+
+    /// The estimated step time of one configuration at its batch and accumulation on `gpu`.
+    ///
+    /// - Returns: the estimate, or `.failure` naming the catalog column the card lacks.
+    public static func stepTime(
+        model: ModelAccounting, gpu: GPU, configuration: TrainingConfiguration, factors: ThroughputFactors = .defaults
+    ) -> Result<StepTimeEstimate, MissingRate> {
+        DeviceRates.of(gpu, precision: configuration.precision).map { rates in
+            let work = StepWork(
+                model: model, checkpointing: configuration.checkpointing, mode: configuration.mode,
+                loraRank: configuration.loraRank, loraTargets: configuration.loraTargets)
+            return StepTimeModel(work: work, configuration: configuration, rates: rates, factors: factors).estimate()
+        }
     }
 
     /// Validates the configuration against the card and builds its phase model.

@@ -24,12 +24,24 @@ public struct PlanRow: Hashable, Sendable {
     public var headroomBytes: Int
     /// Where `deviceUsedBytes` goes, in the order to show; keys as `MemoryComponent.Key` names them.
     public var components: [MemoryComponent]
+    /// Estimated step time at the solved batch, milliseconds; `nil` when it does not fit or the card lacks a rate.
+    public var stepTimeMs: Double?
+    /// Estimated samples per second (and tokens per second for sequence models).
+    public var samplesPerSecond: Double?
+    public var tokensPerSecond: Double?
+    /// The precision policy's flag (pure bf16 trade-off, fp8 recipe, pure fp16 warning), if any.
+    public var precisionNote: String?
 
     public init(
         model: String, precision: Precision, optimizer: OptimizerKind, checkpointing: Checkpointing = .none,
         mode: TrainingMode = .full, fits: Bool, maxBatchSize: Int, gradAccumSteps: Int? = nil, deviceUsedBytes: Int,
-        headroomBytes: Int, components: [MemoryComponent]
+        headroomBytes: Int, components: [MemoryComponent], stepTimeMs: Double? = nil, samplesPerSecond: Double? = nil,
+        tokensPerSecond: Double? = nil, precisionNote: String? = nil
     ) {
+        self.stepTimeMs = stepTimeMs
+        self.samplesPerSecond = samplesPerSecond
+        self.tokensPerSecond = tokensPerSecond
+        self.precisionNote = precisionNote
         self.model = model
         self.precision = precision
         self.optimizer = optimizer

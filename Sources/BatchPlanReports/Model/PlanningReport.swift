@@ -101,8 +101,19 @@ public struct ModelPlans: Hashable, Sendable {
     public var alternatives: [Alternative]
     /// Device memory against batch size, one curve per precision/optimizer combination.
     public var curves: [MemoryCurve]
+    /// The input the model was planned at ("3x224x224", "seq 512") and its task ("causal-lm"), when known.
+    public var input: String?
+    public var task: String?
+    /// Estimated throughput against batch size for the chosen plan's combination, with and without checkpointing.
+    public var throughputCurves: [ThroughputCurve]
 
-    public init(model: String, best: PlanRow, alternatives: [Alternative] = [], curves: [MemoryCurve] = []) {
+    public init(
+        model: String, best: PlanRow, alternatives: [Alternative] = [], curves: [MemoryCurve] = [], input: String? = nil,
+        task: String? = nil, throughputCurves: [ThroughputCurve] = []
+    ) {
+        self.input = input
+        self.task = task
+        self.throughputCurves = throughputCurves
         self.model = model
         self.best = best
         self.alternatives = alternatives
@@ -149,6 +160,51 @@ public struct MemoryCurve: Hashable, Codable, Sendable {
     public var label: String {
         let base = "\(precision.rawValue) + \(optimizer.rawValue)"
         return checkpointing == .none ? base : "\(base), \(checkpointing.rawValue) ckpt"
+    }
+}
+
+/// Estimated throughput at a few batch sizes for one combination (the chosen plan's, at one checkpointing mode).
+public struct ThroughputCurve: Hashable, Codable, Sendable {
+    public var precision: Precision
+    public var optimizer: OptimizerKind
+    public var checkpointing: Checkpointing
+    public var mode: TrainingMode
+    /// Points in increasing batch size, up to the largest batch that fits.
+    public var points: [ThroughputPoint]
+    /// The largest batch that fits with headroom for this combination.
+    public var maxBatchSize: Int
+
+    public init(
+        precision: Precision, optimizer: OptimizerKind, checkpointing: Checkpointing, mode: TrainingMode,
+        points: [ThroughputPoint], maxBatchSize: Int
+    ) {
+        self.precision = precision
+        self.optimizer = optimizer
+        self.checkpointing = checkpointing
+        self.mode = mode
+        self.points = points
+        self.maxBatchSize = maxBatchSize
+    }
+
+    /// "bf16-amp + adamw, no checkpointing" / "…, block ckpt".
+    public var label: String {
+        "\(precision.rawValue) + \(optimizer.rawValue), " + (checkpointing == .none ? "no checkpointing" : "\(checkpointing.rawValue) ckpt")
+    }
+}
+
+/// One point of a throughput curve.
+public struct ThroughputPoint: Hashable, Codable, Sendable {
+    /// Micro-batch (no accumulation).
+    public var batchSize: Int
+    /// Estimated samples per second at that batch.
+    public var samplesPerSecond: Double
+    /// Estimated step time, milliseconds.
+    public var stepTimeMs: Double
+
+    public init(batchSize: Int, samplesPerSecond: Double, stepTimeMs: Double) {
+        self.batchSize = batchSize
+        self.samplesPerSecond = samplesPerSecond
+        self.stepTimeMs = stepTimeMs
     }
 }
 

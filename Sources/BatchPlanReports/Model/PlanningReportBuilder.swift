@@ -51,12 +51,14 @@ public enum PlanningReportBuilder {
         }
         let accumulation = input.solver.targetBatch != nil
         let curves = input.curves.first { $0.gpu == result.gpu && $0.model == result.model }?.curves ?? []
+        let throughput = input.throughputCurves?.first { $0.gpu == result.gpu && $0.model == result.model }?.curves ?? []
         return ModelPlans(
             model: result.model, best: row(chosen, accumulation: accumulation),
             alternatives: losers.prefix(max(0, alternatives)).map {
                 Alternative(plan: row($0, accumulation: accumulation), whyLost: $0.whyNot ?? "ranked lower")
             },
-            curves: curves)
+            curves: curves, input: result.input.map(String.init(describing:)), task: result.task?.rawValue,
+            throughputCurves: throughput)
     }
 
     /// One candidate as a report row; accumulation steps only when a target batch was asked and the plan fits.
@@ -67,6 +69,10 @@ public enum PlanningReportBuilder {
             mode: c.mode, fits: candidate.fits, maxBatchSize: candidate.fits ? candidate.maxBatchSize : 0,
             gradAccumSteps: accumulation && candidate.fits ? candidate.gradAccumSteps : nil,
             deviceUsedBytes: candidate.deviceUsedBytes, headroomBytes: candidate.headroomBytes,
-            components: candidate.estimate.components.keyed.map { MemoryComponent(key: $0.key, bytes: $0.bytes) })
+            components: candidate.estimate.components.keyed.map { MemoryComponent(key: $0.key, bytes: $0.bytes) },
+            stepTimeMs: candidate.fits ? candidate.stepTime?.stepTimeMs : nil,
+            samplesPerSecond: candidate.fits ? candidate.stepTime?.samplesPerSecond : nil,
+            tokensPerSecond: candidate.fits ? candidate.stepTime?.tokensPerSecond : nil,
+            precisionNote: candidate.precisionNote)
     }
 }

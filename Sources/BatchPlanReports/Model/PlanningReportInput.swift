@@ -47,11 +47,28 @@ public struct PlanningReportInput: Hashable, Codable, Sendable {
     public var curves: [Curves]
     /// Measured runs of the planned models next to the prediction for them.
     public var measured: [MeasuredPoint]
+    /// Throughput curves per card × model (`nil` in plans saved before step times existed).
+    public var throughputCurves: [ThroughputCurves]?
+
+    /// The throughput curves of one card × model.
+    public struct ThroughputCurves: Hashable, Codable, Sendable {
+        public var gpu: String
+        public var model: String
+        public var curves: [ThroughputCurve]
+
+        public init(gpu: String, model: String, curves: [ThroughputCurve]) {
+            self.gpu = gpu
+            self.model = model
+            self.curves = curves
+        }
+    }
 
     public init(
         question: String, cards: [Card], solver: SolverOptions, results: [FitResult], assumptions: [String] = [],
-        calibration: CalibrationSummary, curves: [Curves] = [], measured: [MeasuredPoint] = []
+        calibration: CalibrationSummary, curves: [Curves] = [], measured: [MeasuredPoint] = [],
+        throughputCurves: [ThroughputCurves]? = nil
     ) {
+        self.throughputCurves = throughputCurves
         self.question = question
         self.cards = cards
         self.solver = solver

@@ -27,6 +27,12 @@ public enum ReportWording {
     /// Bytes for people: "11.2 GiB" (binary units, one decimal).
     public static func bytes(_ value: Int) -> String { ByteSize.format(value) }
 
+    /// A step time: "58.1 ms", "1.24 s"; "–" when unknown.
+    public static func milliseconds(_ value: Double?) -> String { value.map(ThroughputText.milliseconds) ?? "–" }
+
+    /// A throughput: "1,410", "23.4", "0.83"; "–" when unknown.
+    public static func rate(_ value: Double?) -> String { value.map(ThroughputText.rate) ?? "–" }
+
     /// A fraction as a percentage with one decimal: 0.0431 → "4.3 %".
     public static func percent(_ fraction: Double) -> String {
         String(format: "%.1f %%", fraction * 100)

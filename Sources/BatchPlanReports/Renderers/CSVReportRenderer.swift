@@ -2,8 +2,9 @@
 ///
 /// Columns: gpu, gpu_memory_bytes, model, rank (1 = chosen), chosen, precision, optimizer, checkpointing, mode, fits,
 /// max_batch_size, grad_accum_steps (empty when none was requested), device_used_bytes, headroom_bytes, one
-/// `<component>_bytes` column per standard component key (then any other key the report uses), why_lost. Lines end in
-/// CRLF as RFC 4180 asks.
+/// `<component>_bytes` column per standard component key (then any other key the report uses), why_lost, then the
+/// estimated step_time_ms, samples_per_second and tokens_per_second (empty when unknown). Lines end in CRLF as
+/// RFC 4180 asks.
 public struct CSVReportRenderer: ReportRenderer {
     public init() {}
 
@@ -16,7 +17,7 @@ public struct CSVReportRenderer: ReportRenderer {
             "fits", "max_batch_size", "grad_accum_steps", "device_used_bytes", "headroom_bytes",
         ]
         header += componentKeys.map { "\($0)_bytes" }
-        header.append("why_lost")
+        header += ["why_lost", "step_time_ms", "samples_per_second", "tokens_per_second"]
         var lines = [header.map(Escaping.csv).joined(separator: ",")]
         for card in report.cards {
             for plans in card.models {
@@ -30,6 +31,9 @@ public struct CSVReportRenderer: ReportRenderer {
                     ]
                     fields += componentKeys.map { String(plan.bytes(of: $0)) }
                     fields.append(whyLost)
+                    fields += [(plan.stepTimeMs, 3), (plan.samplesPerSecond, 2), (plan.tokensPerSecond, 1)].map { value, digits in
+                        value.map { String(JSONReportRenderer.rounded($0, digits)) } ?? ""
+                    }
                     lines.append(fields.map(Escaping.csv).joined(separator: ","))
                 }
             }

@@ -72,6 +72,22 @@ enum HTMLReportCharts {
             markers: markers, xTitle: "micro-batch size (samples)", yTitle: "predicted device memory (GiB)")
     }
 
+    /// (c′) Estimated throughput against batch size for the chosen combination, with and without block
+    /// checkpointing: where a bigger micro-batch stops paying, and what recomputation costs.
+    static func throughput(card: CardSection, plans: ModelPlans, id: String) -> LineChart? {
+        guard !plans.throughputCurves.isEmpty else { return nil }
+        let series = plans.throughputCurves.map { curve in
+            LineChart.Series(name: curve.label, points: curve.points.map { .init(x: Double($0.batchSize), y: $0.samplesPerSecond) })
+        }
+        let markers = plans.throughputCurves.enumerated().compactMap { index, curve -> LineChart.Marker? in
+            guard let last = curve.points.last, last.batchSize == curve.maxBatchSize else { return nil }
+            return .init(series: index, point: .init(x: Double(last.batchSize), y: last.samplesPerSecond), label: "max \(last.batchSize)")
+        }
+        return LineChart(
+            id: id, title: "\(plans.model) on \(card.gpuName): estimated throughput against batch size", series: series,
+            markers: markers, xTitle: "micro-batch size (samples)", yTitle: "estimated samples per second", yUnit: .count)
+    }
+
     /// (d) Measured against predicted device memory for the runs behind the calibration.
     static func measuredVsPredicted(_ points: [MeasuredPoint], id: String) -> ScatterChart? {
         guard !points.isEmpty else { return nil }

@@ -94,16 +94,22 @@ public struct HTMLReportRenderer: ReportRenderer {
         var out = [
             "<article class=\"model\">",
             "<h3>\(x(plans.model))</h3>",
-            "<h4>\(best.fits ? "Chosen plan" : "Closest plan — does not fit")</h4>",
         ]
+        if let input = plans.input {
+            out.append("<p>Planned at input \(x(input))\(plans.task.map { ", task \(x($0))" } ?? "").</p>")
+        }
+        out.append("<h4>\(best.fits ? "Chosen plan" : "Closest plan — does not fit")</h4>")
         out += table(
-            header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Headroom"],
-            numeric: [false, false, false, false, true, true, true, true],
+            header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Headroom",
+                     "Step time", "Samples/s"],
+            numeric: [false, false, false, false, true, true, true, true, true, true],
             rows: [[
                 best.precision.rawValue, best.optimizer.rawValue, best.checkpointing.rawValue, best.mode.rawValue,
                 best.fits ? String(best.maxBatchSize) : "does not fit", best.gradAccumSteps.map(String.init) ?? "–",
                 ReportWording.bytes(best.deviceUsedBytes), ReportWording.bytes(best.headroomBytes),
+                ReportWording.milliseconds(best.stepTimeMs), ReportWording.rate(best.samplesPerSecond),
             ]])
+        if let note = best.precisionNote { out.append("<p>Note: \(x(note)).</p>") }
         out.append("<h4>Memory breakdown at batch \(max(best.maxBatchSize, 1))</h4>")
         var rows = best.components.map { component in
             [
@@ -119,17 +125,21 @@ public struct HTMLReportRenderer: ReportRenderer {
         if let chart = HTMLReportCharts.curves(card: card, plans: plans, id: "\(id)-curve") {
             out.append(figure(chart))
         }
+        if let chart = HTMLReportCharts.throughput(card: card, plans: plans, id: "\(id)-speed") {
+            out.append(figure(chart))
+        }
         if !plans.alternatives.isEmpty {
             out.append("<h4>Alternatives and why they lost</h4>")
             out += table(
-                header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Why it lost"],
-                numeric: [false, false, false, false, true, true, true, false],
+                header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Samples/s",
+                         "Why it lost"],
+                numeric: [false, false, false, false, true, true, true, true, false],
                 rows: plans.alternatives.map { alternative in
                     let p = alternative.plan
                     return [
                         p.precision.rawValue, p.optimizer.rawValue, p.checkpointing.rawValue, p.mode.rawValue,
                         p.fits ? String(p.maxBatchSize) : "does not fit", p.gradAccumSteps.map(String.init) ?? "–",
-                        ReportWording.bytes(p.deviceUsedBytes), alternative.whyLost,
+                        ReportWording.bytes(p.deviceUsedBytes), ReportWording.rate(p.samplesPerSecond), alternative.whyLost,
                     ]
                 })
         }

@@ -56,6 +56,9 @@ public struct JSONReportRenderer: ReportRenderer {
                         "best": plan(plans.best, whyLost: nil),
                         "alternatives": .array(plans.alternatives.map { plan($0.plan, whyLost: $0.whyLost) }),
                         "curves": .array(plans.curves.map(curve)),
+                        "input": .optional(plans.input, JSONValue.string),
+                        "task": .optional(plans.task, JSONValue.string),
+                        "throughput_curves": .array(plans.throughputCurves.map(throughputCurve)),
                     ])
                 }),
         ])
@@ -76,8 +79,35 @@ public struct JSONReportRenderer: ReportRenderer {
             "components": .object(
                 Dictionary(row.components.map { ($0.key, $0.bytes) }, uniquingKeysWith: +).mapValues(JSONValue.int)),
         ]
+        members["step_time_ms"] = .optional(row.stepTimeMs.map { Self.rounded($0, 3) }, JSONValue.double)
+        members["samples_per_second"] = .optional(row.samplesPerSecond.map { Self.rounded($0, 2) }, JSONValue.double)
+        members["tokens_per_second"] = .optional(row.tokensPerSecond.map { Self.rounded($0, 1) }, JSONValue.double)
+        members["precision_note"] = .optional(row.precisionNote, JSONValue.string)
         if let whyLost { members["why_lost"] = .string(whyLost) }
         return .object(members)
+    }
+
+    /// Rounded so that reports are byte-stable across platforms' last-digit differences.
+    static func rounded(_ value: Double, _ digits: Int) -> Double {
+        let scale = ([1, 10, 100, 1000, 10_000] as [Double])[min(digits, 4)]
+        return (value * scale).rounded() / scale
+    }
+
+    private func throughputCurve(_ curve: ThroughputCurve) -> JSONValue {
+        .object([
+            "precision": .string(curve.precision.rawValue),
+            "optimizer": .string(curve.optimizer.rawValue),
+            "checkpointing": .string(curve.checkpointing.rawValue),
+            "mode": .string(curve.mode.rawValue),
+            "max_batch_size": .int(curve.maxBatchSize),
+            "points": .array(
+                curve.points.map {
+                    .object([
+                        "batch_size": .int($0.batchSize), "samples_per_second": .double(Self.rounded($0.samplesPerSecond, 2)),
+                        "step_time_ms": .double(Self.rounded($0.stepTimeMs, 3)),
+                    ])
+                }),
+        ])
     }
 
     private func curve(_ curve: MemoryCurve) -> JSONValue {

@@ -51,13 +51,22 @@ public struct MarkdownReportRenderer: ReportRenderer {
             let best = plans.best
             out.append("### \(e(plans.model))")
             out.append("")
+            if let input = plans.input {
+                out.append("Planned at input \(e(input))\(plans.task.map { ", task \(e($0))" } ?? "").")
+                out.append("")
+            }
             out.append(best.fits ? "**Chosen plan**" : "**Closest plan (does not fit)**")
             out.append("")
             out += table(
-                header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Headroom"],
-                alignments: [.left, .left, .left, .left, .right, .right, .right, .right],
+                header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Headroom",
+                         "Step time", "Samples/s"],
+                alignments: [.left, .left, .left, .left, .right, .right, .right, .right, .right, .right],
                 rows: [planCells(best)])
             out.append("")
+            if let note = best.precisionNote {
+                out.append("Note: \(e(note)).")
+                out.append("")
+            }
             out.append("**Memory breakdown** at batch \(best.maxBatchSize > 0 ? best.maxBatchSize : 1)")
             out.append("")
             var rows = best.components.map { component in
@@ -76,14 +85,15 @@ public struct MarkdownReportRenderer: ReportRenderer {
                 out.append("**Alternatives**")
                 out.append("")
                 out += table(
-                    header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Why it lost"],
-                    alignments: [.left, .left, .left, .left, .right, .right, .right, .left],
+                    header: ["Precision", "Optimizer", "Checkpointing", "Mode", "Max batch", "Accum. steps", "Device used", "Samples/s",
+                             "Why it lost"],
+                    alignments: [.left, .left, .left, .left, .right, .right, .right, .right, .left],
                     rows: plans.alternatives.map { alternative in
                         let p = alternative.plan
                         return [
                             p.precision.rawValue, p.optimizer.rawValue, p.checkpointing.rawValue, p.mode.rawValue,
                             p.fits ? String(p.maxBatchSize) : "does not fit", p.gradAccumSteps.map(String.init) ?? "–",
-                            ReportWording.bytes(p.deviceUsedBytes), e(alternative.whyLost),
+                            ReportWording.bytes(p.deviceUsedBytes), ReportWording.rate(p.samplesPerSecond), e(alternative.whyLost),
                         ]
                     })
                 out.append("")
@@ -97,6 +107,7 @@ public struct MarkdownReportRenderer: ReportRenderer {
             plan.precision.rawValue, plan.optimizer.rawValue, plan.checkpointing.rawValue, plan.mode.rawValue,
             plan.fits ? String(plan.maxBatchSize) : "does not fit", plan.gradAccumSteps.map(String.init) ?? "–",
             ReportWording.bytes(plan.deviceUsedBytes), ReportWording.bytes(plan.headroomBytes),
+            ReportWording.milliseconds(plan.stepTimeMs), ReportWording.rate(plan.samplesPerSecond),
         ]
     }
 

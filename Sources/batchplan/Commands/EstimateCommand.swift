@@ -9,7 +9,8 @@ extension BatchPlan {
             abstract: "Predict training memory component by component for one model, batch and configuration.",
             discussion: """
                 Predicts three counters: peak allocated (torch.cuda.max_memory_allocated), peak reserved \
-                (max_memory_reserved) and device used (what nvidia-smi shows), and the components behind them.
+                (max_memory_reserved) and device used (what nvidia-smi shows), and the components behind them. With \
+                --gpu it also estimates the step time and samples/s (tokens/s for sequences) on that card, as fit does.
 
                 Examples:
                   batchplan estimate --model resnet50 --batch 64 --precision bf16-amp --gpu "RTX 3090"
@@ -72,11 +73,31 @@ extension BatchPlan {
             } catch {
                 throw CatalogError.core(error)
             }
+            // Step time needs the card's rates; calibrated from runs' step times like `fit`.
+            var stepTime: Result<StepTimeEstimate, MissingRate>?
+            if let card {
+                let throughput = training.noCalibration
+                    ? ThroughputFactors.defaults : try opened.throughputCalibration().factors(for: catalogModel, gpu: card)
+                stepTime = Planner.stepTime(model: modelAccounting, gpu: card, configuration: configuration, factors: throughput)
+            }
             switch format {
             case .json:
-                Output.data(try Output.json(PlanFormatting.estimateJSON(estimate, model: modelAccounting, gpu: card, calibration: factors)))
+                var json = PlanFormatting.estimateJSON(estimate, model: modelAccounting, gpu: card, calibration: factors)
+                json.merge(StepTimeFormatting.json(try? stepTime?.get(), datasetSize: nil)) { _, new in new }
+                json.removeValue(forKey: "epoch_seconds")
+                Output.data(try Output.json(json))
             case .table, .csv:
-                Output.data(PlanFormatting.estimateTable(estimate, model: modelAccounting, gpu: card, calibration: factors))
+                var text = PlanFormatting.estimateTable(estimate, model: modelAccounting, gpu: card, calibration: factors)
+                switch stepTime {
+                case let .success(t)?:
+                    text += "\nstep time      \(StepTimeFormatting.duration(milliseconds: t.stepTimeMs))   "
+                        + "(\(StepTimeFormatting.rate(t.samplesPerSecond)) samples/s"
+                        + (t.tokensPerSecond.map { ", \(StepTimeFormatting.rate($0)) tokens/s" } ?? "")
+                        + "; estimated, step-time scope \(t.scope))"
+                case let .failure(missing)?: text += "\n\(missing.description)"
+                case nil: break
+                }
+                Output.data(text)
             }
         }
     }

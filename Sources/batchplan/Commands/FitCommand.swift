@@ -10,19 +10,34 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "What fits on a card: for each card × model, the largest micro-batch and the best combination.",
             discussion: """
-                Tries every precision the card supports × checkpointing × training mode × optimizer and ranks the \
-                plans: full training before LoRA before QLoRA, then the largest micro-batch, ties to less \
-                recomputation and higher precision (--prefer fidelity|memory changes it). Unless you pass them, \
-                plans use --optimizer adamw and --mode full, lora and qlora (repeat a flag to compare several, \
-                e.g. --optimizer adamw --optimizer sgd-momentum --optimizer adamw-8bit; --mode frozen trains only \
-                the head). Without --model, every model in the catalog. Exits 2 when nothing fits anywhere, \
-                saying by how much and what would make it fit.
+                Tries the precisions a trusted recipe uses × checkpointing × training mode × optimizer, solves each for \
+                its largest micro-batch, estimates its step time and ranks the plans: full training before LoRA before \
+                QLoRA, then recommended precisions before trade-offs, then the highest estimated throughput (samples/s \
+                at the solved micro-batch and accumulation; within 2% ties go to less recomputation and higher \
+                precision). --prefer batch ranks by the largest micro-batch instead, --prefer fidelity by precision, \
+                --prefer memory by the room left.
+
+                Precision policy: full training uses mixed precision (bf16-amp where the card has bf16, else fp16-amp \
+                with loss scaling), fp32 or tf32; pure bf16 (no fp32 master weights) and Transformer Engine-style fp8 \
+                (only on cards with FP8 tensor cores) are offered only when nothing recommended fits, flagged as \
+                trade-offs; pure fp16 is never planned unless you ask with --precision fp16 (and then with a warning). LoRA \
+                and QLoRA use their usual recipe: a bf16 (or NF4) frozen base with fp32 adapters under autocast.
+
+                Step time: a per-layer roofline over the card's catalog TFLOPS at the precision and its memory \
+                bandwidth, plus launch overhead per layer and the optimizer step's memory traffic, calibrated from runs' \
+                step_time_ms (batchplan runs list). The alternatives say what each would cost per sample. Unless you \
+                pass them, plans use --optimizer adamw and --mode full, lora and qlora (repeat a flag to compare \
+                several, e.g. --optimizer adamw --optimizer sgd-momentum --optimizer adamw-8bit; --mode frozen trains \
+                only the head). Without --model, every model in the catalog. Exits 2 when nothing fits anywhere, saying \
+                by how much and what would make it fit.
 
                 Examples:
                   batchplan fit --memory 12GB
                   batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024
                   batchplan fit --gpu A100-80GB-SXM --model llama-2-7b --seq 4096 --optimizer adamw --gpus 8 --zero 3
                   batchplan fit --gpu 4090 --model resnet50 --precision bf16-amp --target-batch 256 --multiple-of 8
+                  batchplan fit --gpu A100-80GB-SXM --model resnet50 --dataset-size 1281167
+                  batchplan fit --memory 12GB --model resnet50 --prefer batch
                   batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024 --save rtx3060-llama
                 """
         )
@@ -44,14 +59,22 @@ extension BatchPlan {
             let results = outcome.results
             let gpus = outcome.gpus
             let memory = Dictionary(gpus.map { ($0.name, $0.memoryBytes) }, uniquingKeysWith: { a, _ in a })
+            let context = FitFormatting.Context(prefer: outcome.solver.preference, datasetSize: question.solver.datasetSize)
+            let planned = question.selection.modes.isEmpty ? [TrainingMode.full] : question.selection.modes
+            if let gpu = gpus.first, let mode = planned.first(where: { $0 == .full || $0 == .frozen }),
+                let warning = PrecisionPolicy(gpu: gpu, requested: question.selection.precisions).warning(for: mode)
+            {
+                Output.warning(warning)
+            }
             switch format {
             case .json:
-                Output.data(try Output.json(FitFormatting.json(results, memory: memory, alternatives: all ? nil : alternatives)))
+                Output.data(try Output.json(FitFormatting.json(
+                    results, memory: memory, alternatives: all ? nil : alternatives, context: context)))
             case .csv:
-                Output.data(FitFormatting.csv(results, memory: memory))
+                Output.data(FitFormatting.csv(results, memory: memory, context: context))
             case .table:
                 Output.data(FitFormatting.table(results, gpus: gpus, headroom: outcome.solver.headroom,
-                                                alternatives: outcome.models.count == 1 ? alternatives : 0))
+                                                alternatives: outcome.models.count == 1 ? alternatives : 0, context: context))
             }
             if let save {
                 try SavedPlans.save(outcome, name: save, replacing: replace, in: opened)
@@ -70,10 +93,16 @@ struct SolverFlags: ParsableArguments {
     @Flag(help: "Round the micro-batch down to a power of two.") var powerOfTwo = false
     @Option(help: "Samples per optimizer step to reach with micro-batch × accumulation × GPUs.") var targetBatch: Int?
     @Option(help: "Never plan a micro-batch above this.") var maxBatch: Int?
-    @Option(help: "Ranking: batch (largest micro-batch), fidelity (highest precision), memory (most room left).")
-    var prefer: PlanPreference = .batch
+    @Option(
+        help: "Ranking: speed (highest estimated throughput, the default), batch (largest micro-batch), fidelity (highest precision), memory (most room left).")
+    var prefer: PlanPreference = .speed
+    @Option(help: ArgumentHelp("Samples in one epoch: adds the estimated time per epoch.", valueName: "samples"))
+    var datasetSize: Int?
 
     func options() throws -> SolverOptions {
+        if let datasetSize, datasetSize < 1 {
+            throw Usage.error("--dataset-size \(datasetSize) must be a positive number of samples, e.g. --dataset-size 1281167")
+        }
         let parsedHeadroom = try headroom.map { text in try Usage.parse { () throws(CoreError) in try Headroom(parsing: text) } } ?? .default
         return try Usage.parse { () throws(CoreError) in
             try SolverOptions(

@@ -1,0 +1,62 @@
+import BatchPlanCore
+import Foundation
+
+/// Measured step times turned into what the step-time fitter fits, and the calibration plans use.
+///
+/// Uses runs that trained (`mem_at_batch`, outcome ok) with a `step_time_ms`, not under a memory cap (a capped
+/// allocator that frees and retries cached blocks near its limit is slower than the card) and not search probes
+/// (a single measured step). Fitted on demand from the catalog's runs; nothing is stored.
+public enum ThroughputEvidence {
+    /// Whether a run's step time is evidence for the step-time model.
+    public static func usable(_ run: MeasuredRun) -> Bool {
+        guard let ms = run.stepTimeMs else { return false }
+        return ms > 0 && run.kind == .memAtBatch && run.outcome == .ok && run.memoryCapBytes == nil
+    }
+
+    /// The scope path of a model on a card.
+    public static func path(gpu: GPU, model: CatalogModel) -> ThroughputScopePath {
+        ThroughputScopePath(gpu: gpu.name, family: model.family.rawValue, model: model.name)
+    }
+
+    /// One observation per usable run, with the step-time model's uncalibrated parts at its configuration.
+    public static func observations(_ predictions: [RunEvidence.Prediction]) -> [ThroughputObservation] {
+        predictions.compactMap { prediction in
+            let run = prediction.run
+            guard usable(run), let ms = run.stepTimeMs,
+                case let .success(rates) = DeviceRates.of(prediction.gpu, precision: prediction.configuration.precision)
+            else { return nil }
+            let configuration = prediction.configuration
+            let work = StepWork(
+                model: prediction.accounting, checkpointing: configuration.checkpointing, mode: configuration.mode,
+                loraRank: configuration.loraRank, loraTargets: configuration.loraTargets)
+            let model = StepTimeModel(work: work, configuration: configuration, rates: rates, factors: .defaults)
+            let parts = model.microStep(batch: max(1, configuration.batchSize))
+            return ThroughputObservation(
+                id: run.key, path: path(gpu: prediction.gpu, model: prediction.model), tensorCores: rates.tensorCores,
+                computeSeconds: parts.compute, memorySeconds: parts.memory, passes: parts.passes, microSteps: max(1, configuration.gradAccumSteps),
+                updateSeconds: model.updateSeconds(microSteps: max(1, configuration.gradAccumSteps)),
+                measuredSeconds: ms / 1000, samples: configuration.effectiveBatchSize,
+                label: "\(configuration.precision.rawValue) \(configuration.optimizer.rawValue) ckpt=\(configuration.checkpointing.rawValue) batch \(configuration.batchSize)")
+        }
+    }
+}
+
+extension Catalog {
+    /// Usable runs with a step time, predicted at their configurations.
+    public func throughputObservations() throws(CatalogError) -> [ThroughputObservation] {
+        let runs = try runsWithUsability().filter { ThroughputEvidence.usable($0.stored.run) }
+        return ThroughputEvidence.observations(RunEvidence.predictions(runs).predictions)
+    }
+
+    /// The step-time calibration fitted from every usable run with a step time.
+    public func throughputCalibration() throws(CatalogError) -> ThroughputCalibration {
+        ThroughputFitter().fit(try throughputObservations())
+    }
+}
+
+extension ThroughputCalibration {
+    /// Factors for a model on a card.
+    public func factors(for model: CatalogModel, gpu: GPU) -> ThroughputFactors {
+        factors(for: ThroughputEvidence.path(gpu: gpu, model: model))
+    }
+}

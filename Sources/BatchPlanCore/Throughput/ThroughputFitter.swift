@@ -1,0 +1,170 @@
+import Foundation
+
+/// One measured step time with the step-time model's uncalibrated parts at the run's configuration.
+public struct ThroughputObservation: Hashable, Codable, Sendable {
+    /// The run's id, for saying which runs a scope learned from.
+    public var id: String
+    public var path: ThroughputScopePath
+    /// Whether the run's precision runs its matmuls on tensor cores.
+    public var tensorCores: Bool
+    /// Compute-bound and memory-bound time of one micro-step's roofline at the default utilisation, seconds.
+    public var computeSeconds: Double
+    public var memorySeconds: Double
+    /// Layer passes of one micro-step (launch overhead).
+    public var passes: Double
+    /// Micro-steps per optimizer step.
+    public var microSteps: Int
+    /// The bandwidth-bound update time (optimizer, casts, dequantization), seconds per step.
+    public var updateSeconds: Double
+    /// The measured step time, seconds.
+    public var measuredSeconds: Double
+    /// Samples per optimizer step (micro-batch × accumulation × GPUs).
+    public var samples: Int
+    /// The run's configuration in words, for reports: "bf16-amp adamw ckpt=none batch 64".
+    public var label: String
+
+    public init(
+        id: String, path: ThroughputScopePath, tensorCores: Bool, computeSeconds: Double, memorySeconds: Double, passes: Double,
+        microSteps: Int, updateSeconds: Double, measuredSeconds: Double, samples: Int, label: String = ""
+    ) {
+        self.samples = samples
+        self.label = label
+        self.id = id
+        self.path = path
+        self.tensorCores = tensorCores
+        self.computeSeconds = computeSeconds
+        self.memorySeconds = memorySeconds
+        self.passes = passes
+        self.microSteps = microSteps
+        self.updateSeconds = updateSeconds
+        self.measuredSeconds = measuredSeconds
+    }
+
+    /// The step time `factors` predict for this run, seconds.
+    public func predicted(_ factors: ThroughputFactors) -> Double {
+        Double(microSteps)
+            * (computeSeconds * factors.scale(tensorCores: tensorCores) + memorySeconds * factors.memoryScale
+                + passes * factors.overheadPerPassSeconds) + updateSeconds
+    }
+}
+
+/// Fits `ThroughputFactors` per scope from measured step times.
+///
+/// Each scope solves a small weighted least-squares problem in relative error — measured ≈ micro-steps × (compute
+/// scale × compute-bound time + memory scale × memory-bound time + overhead × passes) + update — with a ridge toward
+/// its parent worth `priorWeight` runs (so a scope with few runs stays near its parent, as the memory calibration
+/// shrinks its factors), then one Huber reweighting pass (30% relative) so a run disturbed by a warm-up hiccup
+/// barely moves it. The scopes across cards (global, family) keep the compute scales at their parent's: utilisation
+/// belongs to a card. Scales are bounded so that utilisation and bandwidth efficiency stay at most 100% (and above 1/20 of the
+/// defaults), and
+/// the overhead to 0 … 1 ms per pass.
+public struct ThroughputFitter: Sendable {
+    public var priorWeight: Double = 5
+    public var huber: Double = 0.3
+
+    public init() {}
+
+    public func fit(_ observations: [ThroughputObservation]) -> ThroughputCalibration {
+        var scopes: [String: ThroughputFactors] = [:]
+        let levels = 4
+        // Top-down: each level's scopes shrink toward the scope one level up on the same path.
+        for level in 0..<levels {
+            let groups = Dictionary(grouping: observations) { $0.path.keys[level] }
+            for (key, group) in groups {
+                let parent = level == 0 ? ThroughputFactors.defaults : scopes[group[0].path.keys[level - 1]] ?? .defaults
+                scopes[key] = fitScope(group, parent: parent, key: key, fitsUtilization: level >= 2)
+            }
+        }
+        return ThroughputCalibration(scopes: scopes, sources: observations.map(\.id))
+    }
+
+    /// One scope: four parameters (tensor scale, fp32 scale, memory scale, overhead) by ridge-regularised relative
+    /// least squares; without `fitsUtilization` the two compute scales stay at the parent's.
+    func fitScope(
+        _ rows: [ThroughputObservation], parent: ThroughputFactors, key: String, fitsUtilization: Bool
+    ) -> ThroughputFactors {
+        let prior = [parent.tensorScale, parent.vectorScale, parent.memoryScale, parent.overheadPerPassSeconds]
+        let n = prior.count
+        var weights = [Double](repeating: 1, count: rows.count)
+        var solution = prior
+        for _ in 0..<2 {
+            var ata = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            var atb = [Double](repeating: 0, count: n)
+            var typical = [Double](repeating: 0, count: n)
+            var counts = [Double](repeating: 0, count: n)
+            for (row, weight) in zip(rows, weights) {
+                let micro = Double(row.microSteps)
+                var x = [row.tensorCores ? micro * row.computeSeconds : 0, row.tensorCores ? 0 : micro * row.computeSeconds,
+                         micro * row.memorySeconds, micro * row.passes].map { $0 / row.measuredSeconds }
+                var y = (row.measuredSeconds - row.updateSeconds) / row.measuredSeconds
+                if !fitsUtilization {
+                    // Fixed compute scales: move their contribution to the target.
+                    y -= x[0] * prior[0] + x[1] * prior[1]
+                    x[0] = 0
+                    x[1] = 0
+                }
+                for i in 0..<n {
+                    atb[i] += weight * x[i] * y
+                    for j in 0..<n { ata[i][j] += weight * x[i] * x[j] }
+                    if x[i] > 0 {
+                        typical[i] += x[i] * x[i]
+                        counts[i] += 1
+                    }
+                }
+            }
+            // Ridge toward the parent, worth `priorWeight` typical rows per parameter.
+            for i in 0..<n {
+                let d = counts[i] > 0 ? typical[i] / counts[i] : 1
+                ata[i][i] += priorWeight * d
+                atb[i] += priorWeight * d * prior[i]
+            }
+            solution = Self.solve(ata, atb) ?? prior
+            // Utilisation at most 100% of the peak: a scale no lower than the default utilisation.
+            solution[0] = min(max(solution[0], ThroughputFactors.Defaults.tensorCoreUtilization), 20)
+            solution[1] = min(max(solution[1], ThroughputFactors.Defaults.fp32Utilization), 20)
+            // Memory-bound time cannot beat the spec-sheet bandwidth: efficiency at most 100%.
+            solution[2] = min(max(solution[2], ThroughputFactors.Defaults.bandwidthEfficiency), 20)
+            solution[3] = min(max(solution[3], 0), 1e-3)
+            let factors = ThroughputFactors(
+                tensorScale: solution[0], vectorScale: solution[1], memoryScale: solution[2],
+                overheadPerPassSeconds: solution[3])
+            weights = rows.map { row in
+                let r = abs(row.predicted(factors) / row.measuredSeconds - 1)
+                return r <= huber ? 1 : huber / r
+            }
+        }
+        let factors = ThroughputFactors(
+            tensorScale: solution[0], vectorScale: solution[1], memoryScale: solution[2],
+            overheadPerPassSeconds: solution[3], scope: key, runsUsed: rows.count)
+        let errors = rows.map { abs($0.predicted(factors) / $0.measuredSeconds - 1) }.sorted()
+        var result = factors
+        result.medianRelativeError = errors.isEmpty ? 0 : errors[errors.count / 2]
+        return result
+    }
+
+    /// Gaussian elimination with partial pivoting for a small dense system; `nil` when singular.
+    static func solve(_ a: [[Double]], _ b: [Double]) -> [Double]? {
+        var m = a
+        var v = b
+        let n = v.count
+        for column in 0..<n {
+            guard let pivot = (column..<n).max(by: { abs(m[$0][column]) < abs(m[$1][column]) }),
+                abs(m[pivot][column]) > 1e-300
+            else { return nil }
+            m.swapAt(column, pivot)
+            v.swapAt(column, pivot)
+            for row in (column + 1)..<n {
+                let f = m[row][column] / m[column][column]
+                for k in column..<n { m[row][k] -= f * m[column][k] }
+                v[row] -= f * v[column]
+            }
+        }
+        var x = [Double](repeating: 0, count: n)
+        for row in stride(from: n - 1, through: 0, by: -1) {
+            var sum = v[row]
+            for k in (row + 1)..<n { sum -= m[row][k] * x[k] }
+            x[row] = sum / m[row][row]
+        }
+        return x
+    }
+}
