@@ -8,7 +8,7 @@ enum CalibrationFormatting {
 
     static func factorsTable(_ model: CalibrationModel) -> String {
         var table = TextTable(
-            headers: ["SCOPE", "RUNS", "ACTIVATIONS", "MODEL STATES", "RESERVE", "CONTEXT", "SPREAD"], rightAligned: [1, 2, 3, 4, 5, 6])
+            headers: ["SCOPE", "RUNS", "ACTIVATIONS", "TEMPORARIES", "RESERVE", "CONTEXT", "SPREAD"], rightAligned: [1, 2, 3, 4, 5, 6])
         for (scope, factors) in model.factors.sorted(by: { ($0.key.level, $0.key.key) < ($1.key.level, $1.key.key) }) {
             table.rows.append([
                 scope.description, String(factors.runsUsed), String(format: "×%.3f", factors.activationScale),

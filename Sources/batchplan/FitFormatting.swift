@@ -18,6 +18,7 @@ enum FitFormatting {
             "peak_allocated_bytes": plan.estimate.peakAllocatedBytes, "peak_reserved_bytes": plan.estimate.peakReservedBytes,
             "components": components, "why_not": plan.whyNot ?? NSNull(), "rank": plan.rank,
             "calibration": ["scope": plan.estimate.calibrationScope.description],
+            "calibration_adjustment_bytes": plan.estimate.components.calibrationAdjustment,
         ]
     }
 

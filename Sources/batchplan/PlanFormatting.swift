@@ -10,18 +10,19 @@ enum PlanFormatting {
         "activation_gradients": "activation gradients (transient)", "inputs": "input batch and labels",
         "workspace": "workspace (cuBLAS/cuDNN)", "runtime_context": "runtime context (CUDA, libraries)",
         "allocator_reserve": "allocator reserve (rounding, fragmentation)",
+        "calibration_adjustment": "calibration adjustment",
     ]
 
     static func calibrationJSON(_ factors: CalibrationFactors) -> [String: Any] {
         ["scope": factors.scope.description, "runs_used": factors.runsUsed, "log_spread": factors.logSpread,
          "activation_scale": factors.activationScale, "model_state_scale": factors.modelStateScale,
-         "applied": factors.runsUsed > 0]
+         "applied": factors.runsUsed > 0, "skipped_scopes": factors.notes]
     }
 
     static func calibrationLine(_ factors: CalibrationFactors) -> String {
         guard factors.runsUsed > 0 else { return "analytic model (no calibration applied)" }
         return "\(factors.scope) from \(factors.runsUsed) runs, spread ±\(String(format: "%.0f", (exp(factors.logSpread) - 1) * 100))%"
-            + String(format: ", activations ×%.2f, model states ×%.2f", factors.activationScale, factors.modelStateScale)
+            + String(format: ", activations ×%.2f, step and cast temporaries ×%.2f", factors.activationScale, factors.modelStateScale)
     }
 
     static func estimateJSON(_ estimate: MemoryEstimate, model: ModelAccounting, gpu: GPU?, calibration: CalibrationFactors) -> [String: Any] {
@@ -40,6 +41,8 @@ enum PlanFormatting {
             "peak_allocated_bytes": estimate.peakAllocatedBytes, "peak_reserved_bytes": estimate.peakReservedBytes,
             "device_used_bytes": estimate.deviceUsedBytes, "uncertainty_bytes": estimate.uncertaintyBytes,
             "peak_phase": estimate.peakPhase, "calibration": calibrationJSON(calibration),
+            "calibration_adjustment_bytes": estimate.components.calibrationAdjustment,
+            "calibration_adjustment_scope": calibration.runsUsed > 0 ? calibration.scope.description : NSNull(),
             "assumptions": estimate.assumptions,
         ]
     }
@@ -54,7 +57,12 @@ enum PlanFormatting {
         ]
         var table = TextTable(headers: ["COMPONENT", "BYTES", "SIZE"], rightAligned: [1, 2])
         for (key, bytes) in estimate.components.keyed {
-            table.rows.append([componentLabels[key] ?? key, ModelFormatting.count(bytes), ByteSize.format(bytes)])
+            var label = componentLabels[key] ?? key
+            if key == "calibration_adjustment" {
+                guard calibration.runsUsed > 0 else { continue }
+                label += " (\(calibration.scope))"
+            }
+            table.rows.append([label, ModelFormatting.count(bytes), bytes < 0 ? "-" + ByteSize.format(-bytes) : ByteSize.format(bytes)])
         }
         lines.append(table.render())
         lines += [

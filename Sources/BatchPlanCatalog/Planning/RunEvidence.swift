@@ -100,9 +100,11 @@ extension RunEvidence {
     static func decomposition(_ prediction: Prediction) -> CalibrationDecomposition {
         let defaults = RuntimeDefaults.resolve(gpu: prediction.gpu, framework: prediction.configuration.framework)
         let peak = prediction.estimate.decomposition
-        return CalibrationDecomposition(
+        var d = CalibrationDecomposition(
             modelStates: Double(peak.modelStates), activations: Double(peak.activations), other: Double(peak.other),
             defaultReserveRatio: defaults.allocatorReserveRatio, defaultContextBytes: Double(defaults.runtimeContextBytes))
+        d.exactStates = Double(peak.exactStates)
+        return d
     }
 
     /// Observations for the calibration fitter: one per memory counter a run reports, and outcome constraints for

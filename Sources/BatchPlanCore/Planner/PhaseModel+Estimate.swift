@@ -30,13 +30,13 @@ extension PhaseModel {
                 name: "optimizer-step",
                 allocatedBytes: self.components(batch: batch, phase: profile.backward.count).allocated))
 
-        func unscaled(_ bytes: Int, _ scale: Double) -> Int { scale > 0 ? Int((Double(bytes) / scale).rounded()) : bytes }
-        let states = components.weights + components.gradients + components.optimizerState + components.masterWeights
-        let activations = components.activations + components.activationGradients
+        let parts = parts(peak.phase)
+        let b = Double(batch)
         let decomposition = PeakDecomposition(
-            modelStates: unscaled(states, calibration.modelStateScale),
-            activations: unscaled(activations, calibration.activationScale),
-            other: components.inputs + components.workspace)
+            modelStates: Int(parts.temporaries.rounded()),
+            activations: Int((parts.activationsPerSample * b).rounded()),
+            other: Int((parts.exact + parts.other + parts.inputsPerSample * b).rounded()),
+            exactStates: Int(parts.exact.rounded()))
 
         var configuration = self.configuration
         configuration.batchSize = batch
@@ -103,9 +103,14 @@ extension PhaseModel {
             notes.append("calibration: none (analytic model)")
         } else {
             notes.append(
-                "calibration \(calibration.scope) from \(calibration.runsUsed) runs: activations ×\(calibration.activationScale), "
-                    + "model states ×\(calibration.modelStateScale), log spread \(calibration.logSpread)")
+                "calibration \(calibration.scope) from \(calibration.runsUsed) runs: activations ×"
+                    + String(format: "%.3f", calibration.activationScale) + ", optimizer-step and cast temporaries ×"
+                    + String(format: "%.3f", calibration.modelStateScale) + ", log spread "
+                    + String(format: "%.3f", calibration.logSpread)
+                    + "; weights, gradients, optimizer state and master weights are exact and never scaled: what the "
+                    + "scales add is the calibration adjustment line")
         }
+        notes.append(contentsOf: calibration.notes)
         return notes
     }
 }

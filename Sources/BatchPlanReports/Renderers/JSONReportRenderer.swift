@@ -75,6 +75,7 @@ public struct JSONReportRenderer: ReportRenderer {
             "headroom_bytes": .int(row.headroomBytes),
             "components": .object(
                 Dictionary(row.components.map { ($0.key, $0.bytes) }, uniquingKeysWith: +).mapValues(JSONValue.int)),
+            "calibration_adjustment_bytes": .int(row.components.first { $0.key == "calibration_adjustment" }?.bytes ?? 0),
         ]
         if let whyLost { members["why_lost"] = .string(whyLost) }
         return .object(members)
