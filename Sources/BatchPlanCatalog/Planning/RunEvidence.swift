@@ -58,10 +58,12 @@ public struct RunEvidence: Sendable {
 
     /// The calibration scope path of a run: framework (name only, so versions pool their evidence), architecture,
     /// card, family, model.
-    public static func scopePath(gpu: GPU, model: CatalogModel, framework: Framework) -> CalibrationScopePath {
+    public static func scopePath(
+        gpu: GPU, model: CatalogModel, framework: Framework, checkpointing: Checkpointing? = nil
+    ) -> CalibrationScopePath {
         CalibrationScopePath(
             framework: framework.name.rawValue, architecture: gpu.architecture, gpu: gpu.name,
-            family: model.family.rawValue, model: model.name)
+            family: model.family.rawValue, model: model.name, checkpointing: checkpointing?.rawValue)
     }
 
     /// Predictions for every usable run; runs whose configuration the planner rejects are skipped with the reason.
@@ -113,7 +115,9 @@ extension RunEvidence {
         var observations: [CalibrationObservation] = []
         for prediction in predictions {
             let run = prediction.run
-            let path = scopePath(gpu: prediction.gpu, model: prediction.model, framework: prediction.configuration.framework)
+            let path = scopePath(
+                gpu: prediction.gpu, model: prediction.model, framework: prediction.configuration.framework,
+                checkpointing: prediction.configuration.checkpointing)
             let source = run.url ?? run.source
             let decomposition = decomposition(prediction)
             // What the card could give at the device-used level: the cap plus the context outside it, or the card.

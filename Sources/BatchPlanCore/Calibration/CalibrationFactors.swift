@@ -65,6 +65,18 @@ public struct CalibrationFactors: Hashable, Codable, Sendable {
     public var gateErrorAfter: Double?
     /// Why the gate skipped the scope, in words; `nil` when applied.
     public var skipReason: String?
+    /// Distinct models among the scope's runs: a family scope fitted from one model is not carried to another.
+    public var models: Int = 0
+    /// Checkpointing modes among the scope's runs (raw values, sorted).
+    public var checkpointingModes: [String] = []
+    /// The activation scale per checkpointing mode where it differs from `activationScale`: a resolved family or
+    /// model scope lends its own scale only to the modes it saw, the others take the nearest applied ancestor's.
+    public var activationScales: [String: Double] = [:]
+
+    /// The activation scale for a plan or run with checkpointing `mode`.
+    public func activationScale(for mode: String?) -> Double {
+        mode.flatMap { activationScales[$0] } ?? activationScale
+    }
     /// Lines for the estimate's assumptions: the scopes on the path that were skipped, and why.
     public var notes: [String] = []
 

@@ -81,13 +81,22 @@ public struct CalibrationScopePath: Hashable, Codable, Sendable {
     public var family: String?
     /// The model name; `nil` stops the path at the family.
     public var model: String?
+    /// The activation checkpointing of the run or plan (`Checkpointing` raw value); not part of any scope's key.
+    ///
+    /// A family or model scope's activation scale applies only to the checkpointing modes among its runs: a
+    /// correction fitted where every activation is kept does not carry to a layout that keeps block inputs only.
+    public var checkpointing: String?
 
-    public init(framework: String, architecture: String, gpu: String, family: String? = nil, model: String? = nil) {
+    public init(
+        framework: String, architecture: String, gpu: String, family: String? = nil, model: String? = nil,
+        checkpointing: String? = nil
+    ) {
         self.framework = framework
         self.architecture = architecture
         self.gpu = gpu
         self.family = family
         self.model = model
+        self.checkpointing = checkpointing
     }
 
     /// The scopes on the path, from global to the most specific one named.

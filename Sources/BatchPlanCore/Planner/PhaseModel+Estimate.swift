@@ -46,7 +46,7 @@ extension PhaseModel {
             peakReservedBytes: reservedBytes, deviceUsedBytes: deviceUsed,
             uncertaintyBytes: uncertainty(deviceUsed: deviceUsed), peakPhase: phaseName(peak.phase), phases: phases,
             activationBytesPerSample: Int(
-                (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * calibration.activationScale)
+                (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * activationScale)
                     .rounded()),
             parameters: profile.parameters, trainableParameters: profile.trainable, decomposition: decomposition,
             calibrationScope: calibration.scope, assumptions: withAssumptions ? assumptions(model: model, gpu: gpu) : [])
@@ -104,7 +104,7 @@ extension PhaseModel {
         } else {
             notes.append(
                 "calibration \(calibration.scope) from \(calibration.runsUsed) runs: activations ×"
-                    + String(format: "%.3f", calibration.activationScale) + ", optimizer-step and cast temporaries ×"
+                    + String(format: "%.3f", activationScale) + ", optimizer-step and cast temporaries ×"
                     + String(format: "%.3f", calibration.modelStateScale) + ", log spread "
                     + String(format: "%.3f", calibration.logSpread)
                     + "; weights, gradients, optimizer state and master weights are exact and never scaled: what the "

@@ -62,7 +62,7 @@ struct PhaseModel: Sendable {
         self.runtime = runtime
 
         stateScale = calibration.modelStateScale
-        activationScale = calibration.activationScale
+        activationScale = calibration.activationScale(for: configuration.checkpointing.rawValue)
         let n = Double(configuration.gpus)
         let stage = configuration.gpus > 1 ? configuration.zeroStage : 0
         let shardStates = stage >= 1 ? n : 1

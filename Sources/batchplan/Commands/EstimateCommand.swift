@@ -63,7 +63,7 @@ extension BatchPlan {
             if !training.noCalibration {
                 let calibration = try opened.currentCalibration()
                 factors = card.map { calibration.factors(for: catalogModel, gpu: $0, framework: configuration.framework) }
-                    ?? calibration.factors[.global] ?? .analytic
+                    ?? calibration.globalFactors
             }
             let estimate: MemoryEstimate
             do {
