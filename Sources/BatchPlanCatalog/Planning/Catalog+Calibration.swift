@@ -13,12 +13,15 @@ extension Catalog {
         public var seconds: Double
     }
 
-    /// Whether runs changed since the last fit (or there never was one).
+    /// Whether runs changed since the last fit, the fit was made by another version of the fitter
+    /// (`CalibrationFitter.codeVersion`), or there never was one.
     public func calibrationIsStale() throws(CatalogError) -> Bool {
         try read("reading the calibration state") { db in
             let stale = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_stale'")
             let stored = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_model'")
-            return stale != "0" || stored == nil
+            let version = try String.fetchOne(
+                db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_code_version'")
+            return stale != "0" || stored == nil || version != String(CalibrationFitter.codeVersion)
         }
     }
 
@@ -62,7 +65,10 @@ extension Catalog {
                                 factors.allocatorReserveRatio, factors.runtimeContextBytes, factors.logSpread,
                                 factors.runsUsed, fittedAt])
             }
-            for (key, value) in [("calibration_model", json), ("calibration_stale", "0")] {
+            for (key, value) in [
+                ("calibration_model", json), ("calibration_stale", "0"),
+                ("calibration_code_version", String(CalibrationFitter.codeVersion)),
+            ] {
                 try db.execute(
                     sql: "INSERT INTO catalog_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     arguments: [key, value])
