@@ -44,7 +44,8 @@ struct FitRunner {
         var accounted: [(catalog: CatalogModel, accounting: ModelAccounting)] = []
         for model in selected {
             do {
-                accounted.append((model, try ModelLoading.account(model, ModelLoading.options(options, for: model))))
+                let accounting = try ModelLoading.account(model, ModelLoading.options(options, for: model))
+                accounted.append((model, accounting.asTrained(by: base)))
             } catch let error as CatalogError where query.models.isEmpty {
                 Output.warning("skipped \(model.name): \(error.description)")
             }

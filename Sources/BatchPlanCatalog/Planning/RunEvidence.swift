@@ -48,10 +48,16 @@ public struct RunEvidence: Sendable {
             precision: run.precision ?? .fp32, optimizer: run.optimizer ?? .sgd, checkpointing: run.checkpointing,
             mode: mode, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
             gradAccumSteps: run.gradAccumSteps, gpus: run.gpus, zeroStage: run.zeroStage,
-            framework: (try? Framework(parsing: run.framework)) ?? .pytorch)
+            framework: (try? Framework(parsing: run.framework)) ?? .pytorch,
+            trainer: run.trainer.flatMap { try? Trainer(parsing: $0) } ?? RunAdapterSettings.trainer(notes: run.notes),
+            stack: run.stack)
         if mode == .lora || mode == .qlora {
-            if let accounting { configuration.loraTargets = RunAdapterSettings.targets(notes: run.notes, accounting: accounting) }
-            configuration.loraDropout = RunAdapterSettings.dropout(notes: run.notes) ?? 0
+            if let targets = run.loraTargets {
+                configuration.loraTargets = targets
+            } else if let accounting {
+                configuration.loraTargets = RunAdapterSettings.targets(notes: run.notes, accounting: accounting)
+            }
+            configuration.loraDropout = run.loraDropout ?? RunAdapterSettings.dropout(notes: run.notes) ?? 0
         }
         return configuration
     }
@@ -84,7 +90,7 @@ public struct RunEvidence: Sendable {
                     accounting = try model.definition.account(options)
                     cache[key] = accounting
                 }
-                accounting = RunAdapterSettings.trainerModel(accounting, notes: run.notes)
+                accounting = accounting.asTrained(by: configuration(for: run))
                 let configuration = configuration(for: run, accounting: accounting)
                 let estimate = try Planner.estimate(model: accounting, gpu: gpu, configuration: configuration)
                 predictions.append(Prediction(

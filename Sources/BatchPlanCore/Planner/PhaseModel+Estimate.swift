@@ -57,9 +57,8 @@ extension PhaseModel {
         var notes = ["framework: \(configuration.framework)", "attention: \(model.attention.rawValue)"]
         notes.append(storage.note)
         notes.append("optimizer \(configuration.optimizer.rawValue): \(optimizer.source)")
-        if optimizer.paged {
-            notes.append("paged optimizer state counted as resident on the device (it is evicted only under pressure)")
-        }
+        notes.append(contentsOf: stack.notes)
+
         if optimizer.fixedSlotBytes == 1 {
             notes.append("8-bit states assumed for every tensor (bitsandbytes keeps 32-bit states below min_8bit_size = 4096 elements)")
         }
@@ -86,7 +85,8 @@ extension PhaseModel {
             let stage = configuration.zeroStage
             notes.append(
                 stage == 0
-                    ? "DDP over \(configuration.gpus) GPUs: bucket copies of all gradients (gradient_as_bucket_view=False, the default)"
+                    ? "DDP over \(configuration.gpus) GPUs"
+                        + (stack.gradientAsBucketView ? ": gradients are bucket views" : ": bucket copies of all gradients (gradient_as_bucket_view=False, the default)")
                     : "ZeRO stage \(stage) over \(configuration.gpus) GPUs: optimizer state and master weights sharded"
                         + (stage >= 2 ? ", gradients sharded (+ one layer unsharded before reduce-scatter)" : "")
                         + (stage >= 3 ? ", weights sharded (+ a gather buffer of the largest layer)" : ""))

@@ -13,6 +13,8 @@ struct PhaseModel: Sendable {
     let storage: PrecisionStorage
     let optimizer: OptimizerStateRule
     let runtime: RuntimeDefaults
+    /// The trainer's structural choices (optimizer implementation, step in backward, zeroing, buckets, caches).
+    let stack: TrainingStack
     let calibration: CalibrationFactors
 
     // Bytes, analytic. Exact model states (weights, gradients, optimizer slots, masters) are never scaled; the
@@ -60,6 +62,8 @@ struct PhaseModel: Sendable {
         self.storage = storage
         self.optimizer = optimizer
         self.runtime = runtime
+        let stack = TrainingStack.resolve(configuration)
+        self.stack = stack
 
         stateScale = calibration.modelStateScale
         activationScale = calibration.activationScale(for: configuration.checkpointing.rawValue)
@@ -76,22 +80,34 @@ struct PhaseModel: Sendable {
             + Double(profile.frozenAtFP32) * 4
             + Double(profile.quantized) * NF4.bytesPerParameter
         storedWeights = weights / shardWeights
-        castCopies = Double(profile.trainableCastable) * Double(storage.castCopyBytes) / shardWeights
+        // Without the autocast cache each layer's cast is made and freed as it runs: one layer's worth at a time.
+        let castable = stack.autocastWeightCache
+            ? Double(profile.trainableCastable) : Double(min(profile.trainableCastable, profile.largestTrainableLayer))
+        castCopies = castable * Double(storage.castCopyBytes) / shardWeights
         gatherBuffer = stage >= 3 ? Double(profile.largestLayer) * Double(storage.weightBytes) : 0
         dequantBuffer = Double(profile.largestQuantizedLayer) * Double(storage.activationBytes)
 
         gradientsPerTrainable = Double(storage.gradientBytes) / shardGradients
         gradientsFull = trainable * gradientsPerTrainable
         gradientTransient = stage >= 2 ? Double(profile.largestTrainableLayer * storage.gradientBytes) : 0
-        bucketCopies = configuration.gpus > 1 && stage == 0 ? trainable * Double(storage.gradientBytes) : 0
+        bucketCopies = configuration.gpus > 1 && stage == 0 && !stack.gradientAsBucketView
+            ? trainable * Double(storage.gradientBytes) : 0
 
         let factoredPerParameter = Double(profile.adafactorStatisticElements) / max(trainable, 1)
         let statePerParameter = optimizer.stateBytesPerParameter(
             slotBytes: storage.optimizerSlotBytes, factoredElementsPerParameter: factoredPerParameter)
         optimizerState = trainable * statePerParameter / shardStates
+        // foreach: parameter-sized lists over every parameter; for-loop: one parameter's worth (the largest);
+        // fused: none. Per-parameter optimizers (Adafactor, Lion) keep their largest-layer temporaries regardless.
+        let slotTemporaries: Double
+        switch stack.optimizerImplementation {
+        case .foreach: slotTemporaries = trainable / shardStates
+        case .forLoop: slotTemporaries = Double(profile.largestTrainableLayer)
+        case .fused: slotTemporaries = 0
+        }
         stepTemporaries =
-            (trainable * Double(optimizer.stepTemporarySlots * storage.optimizerSlotBytes) / shardStates
-                + Double(profile.largestTrainableLayer * optimizer.stepTemporaryLargestLayerSlots * 4))
+            slotTemporaries * Double(optimizer.stepTemporarySlots * storage.optimizerSlotBytes)
+            + Double(profile.largestTrainableLayer * optimizer.stepTemporaryLargestLayerSlots * 4)
         masterWeights = trainable * Double(storage.masterBytes) / shardStates
 
         workspace = Double(runtime.blasWorkspaceBytes + (profile.hasConvolution ? runtime.convolutionWorkspaceBytes : 0))
@@ -108,6 +124,7 @@ struct PhaseModel: Sendable {
         let same = other.precision == configuration.precision && other.gpus == configuration.gpus
             && other.zeroStage == configuration.zeroStage && (other.gradAccumSteps > 1) == accumulating
             && other.mode == configuration.mode && other.checkpointing == configuration.checkpointing
+            && TrainingStack.resolve(other) == stack
         return PhaseModel(
             profile: profile, configuration: other, gpu: gpu, calibration: calibration,
             backwardScan: same ? backwardScan : nil)
@@ -152,8 +169,26 @@ struct PhaseModel: Sendable {
 
     // MARK: Phase lines
 
-    /// Exact model states held while forward and backward run (gradients excluded), bytes.
-    private var exactResidentStates: Double { storedWeights + optimizerState + masterWeights }
+    /// Exact model states held while forward and backward run (gradients excluded), bytes; paged state that the
+    /// stack lets the host take while activations need the room is left out.
+    private var exactResidentStates: Double {
+        storedWeights + (optimizer.paged && stack.pagedStateEvictable ? 0 : optimizerState) + masterWeights
+    }
+
+    /// Gradients held at the end of forward: all of them when accumulating or when zero_grad keeps them.
+    private var forwardGradients: Double { accumulating || !stack.gradientsSetToNone ? gradientsFull : 0 }
+
+    /// The step temporaries of the largest parameter alone (a per-parameter step), bytes.
+    private var stepTemporariesOfOneLayer: Double {
+        let trainable = Double(profile.trainable)
+        guard trainable > 0, stack.optimizerImplementation == .foreach else { return stepTemporaries }
+        return stepTemporaries * min(1, Double(profile.largestTrainableLayer) / trainable)
+    }
+
+    /// One parameter's gradient, what stepping inside backward keeps at a time.
+    private var inBackwardStep: Double {
+        Double(profile.largestTrainableLayer) * gradientsPerTrainable
+    }
 
     /// Implementation-dependent model states held while forward and backward run, analytic bytes.
     private var residentTemporaries: Double { castCopies + gatherBuffer + dequantBuffer + bucketCopies }
@@ -174,15 +209,26 @@ struct PhaseModel: Sendable {
         let inputs = Double(profile.inputBytesPerSample)
         let activations = activationsPerSample(phase)
         if phase < 0 {
-            return (exactResidentStates + (accumulating ? gradientsFull : 0), residentTemporaries, activations.saved,
-                    workspace, inputs)
+            return (exactResidentStates + forwardGradients, residentTemporaries, activations.saved, workspace, inputs)
         }
         if phase >= profile.backward.count {
+            // Stepping in backward leaves no step phase: the states and weights alone.
+            if stack.optimizerInBackward {
+                return (storedWeights + optimizerState + masterWeights, 0, 0, workspace, inputs)
+            }
             return (storedWeights + optimizerState + masterWeights + gradientsFull, stepTemporaries + bucketCopies, 0,
                     workspace, inputs)
         }
         let point = profile.backward[phase]
-        let gradients = accumulating ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
+        if stack.optimizerInBackward {
+            // Each gradient is stepped and freed as soon as it is ready: one parameter's gradient and step
+            // temporaries at a time, and the full optimizer state on the device.
+            return (storedWeights + optimizerState + masterWeights + inBackwardStep + gradientTransient,
+                    residentTemporaries + stepTemporariesOfOneLayer, activations.saved + activations.transient,
+                    workspace, inputs)
+        }
+        let gradients = accumulating || !stack.gradientsSetToNone
+            ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
         return (exactResidentStates + gradients + gradientTransient, residentTemporaries,
                 activations.saved + activations.transient, workspace, inputs)
     }
@@ -256,19 +302,29 @@ struct PhaseModel: Sendable {
         func whole(_ value: Double) -> Int { Int(value.rounded(.up)) }
         var c = MemoryComponents()
         let activations = activationsPerSample(phase)
+        let residentState = optimizer.paged && stack.pagedStateEvictable ? 0 : optimizerState
         if phase < 0 {
             c.weights = whole(storedWeights + castCopies + gatherBuffer + dequantBuffer)
-            c.gradients = whole((accumulating ? gradientsFull : 0) + bucketCopies)
-            c.optimizerState = whole(optimizerState)
+            c.gradients = whole(forwardGradients + bucketCopies)
+            c.optimizerState = whole(residentState)
             c.activations = whole(activations.saved * b)
         } else if phase < profile.backward.count {
             let point = profile.backward[phase]
             c.weights = whole(storedWeights + castCopies + gatherBuffer + dequantBuffer)
-            let gradients = accumulating ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
-            c.gradients = whole(gradients + gradientTransient + bucketCopies)
-            c.optimizerState = whole(optimizerState)
+            if stack.optimizerInBackward {
+                c.gradients = whole(inBackwardStep + gradientTransient + bucketCopies)
+                c.optimizerState = whole(optimizerState + stepTemporariesOfOneLayer)
+            } else {
+                let gradients = accumulating || !stack.gradientsSetToNone
+                    ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
+                c.gradients = whole(gradients + gradientTransient + bucketCopies)
+                c.optimizerState = whole(residentState)
+            }
             c.activations = whole(activations.saved * b)
             c.activationGradients = whole(activations.transient * b)
+        } else if stack.optimizerInBackward {
+            c.weights = whole(storedWeights)
+            c.optimizerState = whole(optimizerState)
         } else {
             c.weights = whole(storedWeights)
             c.gradients = whole(gradientsFull + bucketCopies)
