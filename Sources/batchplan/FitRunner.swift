@@ -10,13 +10,15 @@ struct FitOutcome {
     var models: [(catalog: CatalogModel, accounting: ModelAccounting)]
     var solver: SolverOptions
     var framework: Framework
+    /// What runs the loop (`--trainer`); `nil` is a plain PyTorch loop.
+    var trainer: Trainer? = nil
     /// The calibration the plans used (`CalibrationModel.analytic` with --no-calibration).
     var calibration: CalibrationModel
     var results: [FitResult]
 
     /// The factors a card × model was planned with.
     func factors(for model: CatalogModel, gpu: GPU) -> CalibrationFactors {
-        calibration.factors(for: model, gpu: gpu, framework: framework)
+        calibration.factors(for: model, gpu: gpu, framework: framework, trainer: trainer)
     }
 
     /// True when no card × model has a plan that fits (the "nothing fits" exit code).
@@ -59,13 +61,13 @@ struct FitRunner {
                 models: accounted.map(\.accounting), gpus: gpus, filters: filters, options: solver,
                 calibration: { model, gpu in
                     guard let catalogModel = byName[model.name] else { return .analytic }
-                    return calibration.factors(for: catalogModel, gpu: gpu, framework: framework)
+                    return calibration.factors(for: catalogModel, gpu: gpu, framework: framework, trainer: base.trainer)
                 })
         } catch {
             throw CatalogError.core(error)
         }
         return FitOutcome(
-            query: query, gpus: gpus, models: accounted, solver: solver, framework: framework, calibration: calibration,
-            results: results)
+            query: query, gpus: gpus, models: accounted, solver: solver, framework: framework, trainer: base.trainer,
+            calibration: calibration, results: results)
     }
 }

@@ -64,11 +64,15 @@ public struct RunEvidence: Sendable {
 
     /// The calibration scope path of a run: framework (name only, so versions pool their evidence), architecture,
     /// card, family, model.
+    ///
+    /// A trainer other than a plain PyTorch loop is part of the framework's key ("pytorch+hf-trainer"): its
+    /// structural choices (optimizer implementation, loss dtype) are the stack's, not the card's or the model's.
     public static func scopePath(
-        gpu: GPU, model: CatalogModel, framework: Framework, checkpointing: Checkpointing? = nil
+        gpu: GPU, model: CatalogModel, framework: Framework, trainer: Trainer? = nil, checkpointing: Checkpointing? = nil
     ) -> CalibrationScopePath {
-        CalibrationScopePath(
-            framework: framework.name.rawValue, architecture: gpu.architecture, gpu: gpu.name,
+        let stack = trainer.map { $0.kind == .pytorch ? "" : "+\($0.kind.rawValue)" } ?? ""
+        return CalibrationScopePath(
+            framework: framework.name.rawValue + stack, architecture: gpu.architecture, gpu: gpu.name,
             family: model.family.rawValue, model: model.name, checkpointing: checkpointing?.rawValue)
     }
 
@@ -123,7 +127,7 @@ extension RunEvidence {
             let run = prediction.run
             let path = scopePath(
                 gpu: prediction.gpu, model: prediction.model, framework: prediction.configuration.framework,
-                checkpointing: prediction.configuration.checkpointing)
+                trainer: prediction.configuration.trainer, checkpointing: prediction.configuration.checkpointing)
             let source = run.url ?? run.source
             let decomposition = decomposition(prediction)
             // What the card could give at the device-used level: the cap plus the context outside it, or the card.

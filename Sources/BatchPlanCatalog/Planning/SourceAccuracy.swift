@@ -42,7 +42,7 @@ public struct SourceAccuracy: Sendable {
             let model = fit(RunEvidence.observations(training))
             for index in bySource[source]! {
                 let p = predictions[index]
-                var f = model.factors(for: p.model, gpu: p.gpu, framework: p.configuration.framework)
+                var f = model.factors(for: p.model, gpu: p.gpu, framework: p.configuration.framework, trainer: p.configuration.trainer)
                 f.logSpread = 0  // point predictions: the uncertainty margin is headroom, not part of the prediction
                 factors[key(p)] = f
             }

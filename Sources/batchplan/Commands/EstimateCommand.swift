@@ -62,7 +62,7 @@ extension BatchPlan {
             var factors = CalibrationFactors.analytic
             if !calibrationFlags.noCalibration {
                 let calibration = try opened.currentCalibration()
-                factors = card.map { calibration.factors(for: catalogModel, gpu: $0, framework: configuration.framework) }
+                factors = card.map { calibration.factors(for: catalogModel, gpu: $0, framework: configuration.framework, trainer: configuration.trainer) }
                     ?? calibration.globalFactors
             }
             let estimate: MemoryEstimate
