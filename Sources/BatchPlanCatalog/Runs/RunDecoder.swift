@@ -163,7 +163,8 @@ struct RunDecoder {
         do throws(CoreError) {
             try run.validate()
         } catch let CoreError.invalidValue(_, _, fix) {
-            guard lenient else { throw Problem(message: fix) }
+            // A row that already carries its problem (a built-in row exported by `runs export`) is kept as it was.
+            guard lenient || unmodelled["problem"] != nil else { throw Problem(message: fix) }
             run.unmodelled["problem"] = fix
         } catch {
             throw Problem(message: error.description)
