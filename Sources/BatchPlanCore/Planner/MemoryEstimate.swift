@@ -1,8 +1,8 @@
 /// Bytes per memory component at the peak phase of a training step.
 ///
-/// The ten components sum to `MemoryEstimate.deviceUsedBytes`. Names map to the JSON contract keys `weights`,
+/// The eleven components sum to `MemoryEstimate.deviceUsedBytes`. Names map to the JSON contract keys `weights`,
 /// `gradients`, `optimizer_state`, `master_weights`, `activations`, `activation_gradients`, `inputs`, `workspace`,
-/// `runtime_context`, `allocator_reserve`.
+/// `runtime_context`, `allocator_reserve`, `calibration_adjustment` (last, so that CSV columns only grow).
 public struct MemoryComponents: Hashable, Codable, Sendable {
     /// Stored weights (trainable and frozen, by storage dtype) plus autocast/fp8 weight copies alive at the peak.
     public var weights: Int
@@ -53,8 +53,8 @@ public struct MemoryComponents: Hashable, Codable, Sendable {
             ("weights", weights), ("gradients", gradients), ("optimizer_state", optimizerState),
             ("master_weights", masterWeights), ("activations", activations),
             ("activation_gradients", activationGradients), ("inputs", inputs), ("workspace", workspace),
-            ("calibration_adjustment", calibrationAdjustment), ("runtime_context", runtimeContext),
-            ("allocator_reserve", allocatorReserve),
+            ("runtime_context", runtimeContext), ("allocator_reserve", allocatorReserve),
+            ("calibration_adjustment", calibrationAdjustment),
         ]
     }
 
@@ -64,7 +64,7 @@ public struct MemoryComponents: Hashable, Codable, Sendable {
             + calibrationAdjustment
     }
 
-    /// Sum of all ten components (equals the device-used prediction).
+    /// Sum of all eleven components (equals the device-used prediction).
     public var total: Int { allocated + runtimeContext + allocatorReserve }
 }
 
