@@ -8,10 +8,9 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "Fit calibration factors from every usable measured run; --report scores them honestly.",
             discussion: """
-                Fits, per scope (global → framework → architecture → GPU → family → model), multiplicative corrections
-                for activations and model states, the allocator reserve ratio and the runtime context, each scope
-                shrunk toward its parent by its evidence. OOM and outcome-only runs are constraints. Plans refit
-                automatically when runs changed; this command refits now and shows the factors.
+                Fits, per scope (global → framework and trainer → architecture → GPU → family → model), an activation scale at every level, a scale of the implementation-dependent model-state terms (optimizer step temporaries, autocast and bucket copies) per framework and trainer, and the allocator reserve ratio and runtime context per architecture and GPU, each scope shrunk toward its parent by its evidence. Weights, gradients, optimizer state and master weights are exact and never scaled. OOM and outcome-only runs are constraints.
+
+                A scope applies only if it lowers the held-out error on its own runs (by source at GPU level and above, by model in a family, by run in a model): the table shows that error before and after for every scope, and whether it applied. Plans refit automatically when runs changed; this command refits now and shows the factors.
 
                 --report scores the analytic and the calibrated model by leave-one-source-out cross-validation:
                 no run is scored by a fit that saw it or any run from its source. It ends with the same scores per
