@@ -22,7 +22,7 @@ struct BatchPlan: ParsableCommand {
               batchplan db path
             """,
         version: version,
-        subcommands: [Estimate.self, Fit.self, Report.self, Plans.self, Gpus.self, Models.self, Runs.self, Calibrate.self, Db.self]
+        subcommands: [Estimate.self, Fit.self, Serve.self, Report.self, Plans.self, Gpus.self, Models.self, Runs.self, Calibrate.self, Db.self]
     )
 }
 

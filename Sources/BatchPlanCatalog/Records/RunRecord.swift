@@ -48,6 +48,10 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var notes: String?
     var origin: String
     var recordedAt: String
+    var phase: String
+    var weightFormat: String?
+    var kvCacheDtype: String?
+    var tensorParallel: Int?
 
     static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
     static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
@@ -95,10 +99,14 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
         notes = run.notes
         origin = run.origin.rawValue
         recordedAt = run.recordedAt
+        phase = (run.phase ?? .training).rawValue
+        weightFormat = run.weightFormat?.rawValue
+        kvCacheDtype = run.kvCacheDType?.rawValue
+        tensorParallel = run.tensorParallel
     }
 
     var run: MeasuredRun {
-        MeasuredRun(
+        var run = MeasuredRun(
             key: runKey, kind: MeasuredRun.Kind(rawValue: kind) ?? .memAtBatch, model: model, gpu: gpu,
             gpuMemoryBytes: gpuMemoryBytes, memoryCapBytes: memoryCapBytes, framework: framework, trainer: trainer,
             stack: trainingStack.flatMap { try? JSONDecoder().decode(TrainingStackOverrides.self, from: Data($0.utf8)) },
@@ -114,6 +122,11 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
             url: url, notes: notes,
             unmodelled: unmodelled.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:],
             origin: RowOrigin(rawValue: origin) ?? .user, recordedAt: recordedAt)
+        run.phase = phase == RunPhase.inference.rawValue ? .inference : nil
+        run.weightFormat = weightFormat.flatMap(WeightFormat.init)
+        run.kvCacheDType = kvCacheDtype.flatMap(KVCacheDType.init)
+        run.tensorParallel = tensorParallel
+        return run
     }
 
     static func json(_ object: [String: String]) -> String {

@@ -158,6 +158,7 @@ struct RunDecoder {
             source: try fields.string("source") ?? "user", url: try fields.string("url"), notes: try fields.string("notes"),
             unmodelled: unmodelled, origin: origin,
             recordedAt: try fields.string("measured_at") ?? fields.string("recorded_at") ?? now)
+        try Self.readPhase(fields, into: &run)
         // An id is scoped by its source ("S3:T1"); an id that already names its scope is kept as it is.
         run.key = try fields.string("id").map { $0.contains(":") ? $0 : "\(run.source):\($0)" } ?? Self.fingerprint(run)
         do throws(CoreError) {

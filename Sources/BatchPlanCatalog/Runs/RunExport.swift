@@ -10,7 +10,7 @@ extension RunFile {
         "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes", "peak_bytes", "context_bytes",
         "step_time_ms", "source", "url", "notes", "unmodelled", "recorded_at", "trainer", "optimizer_impl",
         "optimizer_in_backward", "grad_set_to_none", "bucket_view", "loss_dtype", "autocast_cache", "paged_state",
-        "lora_targets", "lora_dropout",
+        "lora_targets", "lora_dropout", "phase", "weight_format", "kv_cache_dtype", "tensor_parallel",
     ]
 
     /// One run as column → value (`nil` for absent), settings as the source wrote them.
@@ -45,6 +45,8 @@ extension RunFile {
             "autocast_cache": run.stack?.autocastWeightCache.map { String($0) },
             "paged_state": run.stack?.pagedStateEvictable.map { $0 ? "evictable" : "resident" },
             "lora_targets": run.loraTargets.map { $0.joined(separator: ",") }, "lora_dropout": run.loraDropout.map { String($0) },
+            "phase": (run.phase ?? .training).rawValue, "weight_format": run.weightFormat?.rawValue,
+            "kv_cache_dtype": run.kvCacheDType?.rawValue, "tensor_parallel": run.tensorParallel.map(String.init),
         ]
         return values
     }
@@ -53,7 +55,7 @@ extension RunFile {
     public static let numericColumns: Set<String> = [
         "gpu_memory_bytes", "memory_cap_bytes", "lora_rank", "batch_size", "bracket_next", "grad_accum_steps", "seq_len",
         "image_size", "gpus", "zero_stage", "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes",
-        "peak_bytes", "context_bytes", "step_time_ms", "lora_dropout",
+        "peak_bytes", "context_bytes", "step_time_ms", "lora_dropout", "tensor_parallel",
     ]
 
     /// Writes runs in batchplan's own format; the output imports back unchanged.

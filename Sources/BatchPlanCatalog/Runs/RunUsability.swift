@@ -32,6 +32,7 @@ extension Catalog {
 
     private static func reason(_ run: MeasuredRun, model: CatalogModel?, gpu: GPU?) -> String? {
         if run.notes?.hasPrefix("NOT TRAINING") == true { return "not a training run (the source says so)" }
+        if run.isInference { return "an inference run: it calibrates batchplan serve, not training plans" }
         if let problem = run.unmodelled["problem"] { return "incomplete: \(problem)" }
         if let (key, value) = run.unmodelled.sorted(by: { $0.key < $1.key }).first {
             return "batchplan does not model \(key.replacingOccurrences(of: "_", with: " ")) \"\(value)\""

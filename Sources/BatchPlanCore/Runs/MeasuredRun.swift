@@ -71,6 +71,13 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
     public var origin: RowOrigin
     /// ISO-8601 UTC.
     public var recordedAt: String
+    /// Training (`nil`, how every run before 0005 reads) or inference. `nil` rather than `.training` so that the
+    /// content fingerprint of a training row without an id stays what it was.
+    public var phase: RunPhase?
+    /// Inference runs: the weight format served (`--weights`), the KV cache dtype and the tensor-parallel GPUs.
+    public var weightFormat: WeightFormat?
+    public var kvCacheDType: KVCacheDType?
+    public var tensorParallel: Int?
 
     public init(
         key: String, kind: Kind, model: String, gpu: String?, gpuMemoryBytes: Int? = nil, memoryCapBytes: Int? = nil,

@@ -20,6 +20,10 @@ extension BatchPlan.Runs {
                     --optimizer adamw --oom
                   batchplan runs record --model bert-base-uncased --gpu V100-16GB --batch 32 --seq 128 --task classification \\
                     --precision fp16-amp --optimizer adamw_hf --trainer hf-trainer-4.31 --device-used 11.9GiB
+                  batchplan runs record --inference --model llama-3.1-8b --gpu L4 --batch 4 --seq 4096 --dtype bf16 \\
+                    --peak-allocated 19.1GiB --peak-reserved 19.6GiB --device-used 20.3GiB
+
+                With --inference the run measured prediction (serve): --batch is the sequences, --seq the context in tokens, --dtype the compute dtype, and the training flags (--precision, --optimizer, --mode, --checkpointing) do not apply. Inference runs calibrate serve's runtime context and allocator reserve only; training plans never use them.
                 """
         )
 
@@ -36,6 +40,7 @@ extension BatchPlan.Runs {
         @Flag(help: "The run fit, nothing measured.") var fits = false
         @Option(help: "Where it came from: a URL, or a note (default: measured).") var source: String = "measured"
         @Option(help: "Notes.") var notes: String?
+        @OptionGroup var inference: InferenceRunFlags
 
         func run() throws {
             func size(_ text: String?, _ flag: String) throws -> Int? {
@@ -65,7 +70,7 @@ extension BatchPlan.Runs {
             let opened = try catalog.open()
             let card = try opened.gpu(named: gpu)
             let isURL = source.hasPrefix("http://") || source.hasPrefix("https://")
-            let run = MeasuredRun(
+            var run = MeasuredRun(
                 key: "recorded:" + UUID().uuidString.lowercased(), kind: oom ? .oom : (readings.isEmpty ? .fits : .memAtBatch), model: try opened.model(named: model).name,
                 gpu: card.name, gpuMemoryBytes: card.memoryBytes, framework: configuration.framework.description,
                 trainer: configuration.trainer?.description, stack: configuration.stack,
@@ -78,6 +83,11 @@ extension BatchPlan.Runs {
                 zeroStage: configuration.zeroStage, outcome: oom ? .oom : .ok, peakAllocatedBytes: allocated, peakReservedBytes: reserved,
                 deviceUsedBytes: used, stepTimeMs: stepTimeMs, source: isURL ? "url" : source, url: isURL ? source : nil,
                 notes: notes, origin: .user, recordedAt: Catalog.timestamp())
+            try inference.apply(to: &run)
+            if run.phase == .inference {
+                // What trains is not part of a served run.
+                (run.trainer, run.stack, run.loraRank, run.loraTargets, run.loraDropout) = (nil, nil, nil, nil, nil)
+            }
             do throws(CoreError) {
                 try run.validate()
             } catch let CoreError.invalidValue(_, _, problem) {
