@@ -12,18 +12,28 @@ struct BatchPlan: ParsableCommand {
         abstract: "Plan GPU training memory: what fits on which card, at which batch size, precision and optimizer.",
         discussion: """
             Memory sizes are binary as card vendors mean them: a "12GB" card has 12 GiB (12 × 2^30 bytes).
-            The catalog lives at --db PATH, else $BATCHPLAN_DB, else $XDG_DATA_HOME/batchplan/catalog.sqlite
-            (default ~/.local/share/batchplan/catalog.sqlite); the first command creates it.
+
+            The catalog lives at --db PATH (before or after the subcommand), else $BATCHPLAN_DB, else \
+            $XDG_DATA_HOME/batchplan/catalog.sqlite (default ~/.local/share/batchplan/catalog.sqlite); the first \
+            command creates it.
+
+            Shell completions: batchplan --generate-completion-script bash (or zsh, fish); see the README for where \
+            to put the script and for the man page.
 
             Examples:
               batchplan gpus list --min-memory 12GB
+              batchplan --db ./team.sqlite fit --memory 24GB
               batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024 --save rtx3060-llama
               batchplan report --plan rtx3060-llama --format html -o plan.html
+              batchplan --generate-completion-script bash > ~/.local/share/bash-completion/completions/batchplan
               batchplan db path
             """,
         version: version,
         subcommands: [Estimate.self, Fit.self, Serve.self, Report.self, Plans.self, Gpus.self, Models.self, Runs.self, Calibrate.self, Db.self]
     )
+
+    /// Shown in the root's help only: `main` moves a `--db` given here behind the subcommand (`GlobalOptions`).
+    @OptionGroup var catalog: CatalogOptions
 }
 
 /// Options every catalog command shares.

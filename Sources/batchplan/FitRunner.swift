@@ -44,26 +44,34 @@ struct FitRunner {
             modes: query.modes.isEmpty ? [.full, .lora, .qlora] : query.modes, base: base)
         let solver = try flags.solver.options()
         var accounted: [(catalog: CatalogModel, accounting: ModelAccounting)] = []
-        for model in selected {
-            do {
-                let accounting = try ModelLoading.account(model, ModelLoading.options(options, for: model))
-                accounted.append((model, accounting.asTrained(by: base)))
-            } catch let error as CatalogError where query.models.isEmpty {
+        let accountings = ModelLoading.account(each: selected, options)
+        for (model, accounting) in zip(selected, accountings) {
+            switch accounting {
+            case let .success(value):
+                accounted.append((model, value.asTrained(by: base)))
+            case let .failure(error):
+                // A model asked for by name must account; over the whole catalog, one that cannot is skipped.
+                guard query.models.isEmpty else { throw error }
                 Output.warning("skipped \(model.name): \(error.description)")
             }
         }
-        let calibration = query.noCalibration ? CalibrationModel.analytic : try catalog.currentCalibration()
+        let calibration = query.noCalibration
+            ? CalibrationModel.analytic
+            : try Progress.during("calibrating from the catalog's runs") { try catalog.currentCalibration() }
         let byName = Dictionary(accounted.map { ($0.accounting.name, $0.catalog) }, uniquingKeysWith: { a, _ in a })
         let framework = base.framework
         let results: [FitResult]
         do {
-            results = try Planner.fit(
-                models: accounted.map(\.accounting), gpus: gpus, filters: filters, options: solver,
-                calibration: { model, gpu in
-                    guard let catalogModel = byName[model.name] else { return .analytic }
-                    return calibration.factors(for: catalogModel, gpu: gpu, framework: framework, trainer: base.trainer)
-                })
-        } catch {
+            let count = "\(accounted.count) model\(accounted.count == 1 ? "" : "s") × \(gpus.count) card\(gpus.count == 1 ? "" : "s")"
+            results = try Progress.during("planning \(count)") {
+                try Planner.fit(
+                    models: accounted.map(\.accounting), gpus: gpus, filters: filters, options: solver,
+                    calibration: { model, gpu in
+                        guard let catalogModel = byName[model.name] else { return .analytic }
+                        return calibration.factors(for: catalogModel, gpu: gpu, framework: framework, trainer: base.trainer)
+                    })
+            }
+        } catch let error as CoreError {
             throw CatalogError.core(error)
         }
         return FitOutcome(

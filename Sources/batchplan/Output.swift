@@ -3,7 +3,15 @@ import Foundation
 /// Writing to stdout (data) and stderr (errors, warnings, progress).
 enum Output {
     static func data(_ text: String) {
-        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        FileHandle.standardOutput.write(Data(terminated(text).utf8))
+    }
+
+    /// `text` ending in exactly one line end: its own when it has one (`\n`, or CSV's `\r\n`), else `\n`.
+    ///
+    /// By scalars, not characters: `"\r\n"` is one `Character`, so `hasSuffix("\n")` is false for it, and CSV used
+    /// to get a blank last line (a ragged last row for CSV readers).
+    static func terminated(_ text: String) -> String {
+        text.unicodeScalars.last == "\n" ? text : text + "\n"
     }
 
     static func warning(_ text: String) {

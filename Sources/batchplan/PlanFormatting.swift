@@ -43,8 +43,22 @@ enum PlanFormatting {
             "peak_phase": estimate.peakPhase, "calibration": calibrationJSON(calibration),
             "calibration_adjustment_bytes": estimate.components.calibrationAdjustment,
             "calibration_adjustment_scope": calibration.runsUsed > 0 ? calibration.scope.description : NSNull(),
+            "component_maxima": Dictionary(
+                (estimate.componentMaxima ?? []).map { ($0.key, ["bytes": $0.bytes, "phase": $0.phase] as [String: Any]) },
+                uniquingKeysWith: { first, _ in first }),
             "assumptions": estimate.assumptions,
         ]
+    }
+
+    /// A phase as a person reads it: "backward (layer3.1.conv2)" → "backward of layer layer3.1.conv2".
+    static func phaseWords(_ phase: String) -> String {
+        switch phase {
+        case "forward": return "end of forward"
+        case "optimizer-step": return "optimizer step"
+        default:
+            guard phase.hasPrefix("backward ("), phase.hasSuffix(")") else { return phase }
+            return "backward of layer " + phase.dropFirst("backward (".count).dropLast()
+        }
     }
 
     static func estimateTable(_ estimate: MemoryEstimate, model: ModelAccounting, gpu: GPU?, calibration: CalibrationFactors) -> String {
@@ -55,14 +69,25 @@ enum PlanFormatting {
             "input \(model.input), \(ModelFormatting.count(estimate.parameters)) parameters (\(ModelFormatting.count(estimate.trainableParameters)) trainable)",
             "",
         ]
-        var table = TextTable(headers: ["COMPONENT", "BYTES", "SIZE"], rightAligned: [1, 2])
+        // The components are those of one moment, the peak; each one's own maximum (often at another phase: all
+        // gradients exist only at the optimizer step) stands beside it so that a small number does not read as a bug.
+        lines.append("at the peak (\(phaseWords(estimate.peakPhase))):")
+        let maxima = Dictionary(
+            (estimate.componentMaxima ?? []).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var table = TextTable(headers: ["COMPONENT", "BYTES", "SIZE", "OWN MAX", "AT"], rightAligned: [1, 2, 3])
         for (key, bytes) in estimate.components.keyed {
             var label = componentLabels[key] ?? key
             if key == "calibration_adjustment" {
                 guard calibration.runsUsed > 0 else { continue }
                 label += " (\(calibration.scope))"
             }
-            table.rows.append([label, ModelFormatting.count(bytes), bytes < 0 ? "-" + ByteSize.format(-bytes) : ByteSize.format(bytes)])
+            var row = [label, ModelFormatting.count(bytes), bytes < 0 ? "-" + ByteSize.format(-bytes) : ByteSize.format(bytes), "", ""]
+            if let own = maxima[key] {
+                // "peak" when the component is as large at the peak as anywhere in the step.
+                row[3] = ByteSize.format(own.bytes)
+                row[4] = own.bytes == bytes ? "peak" : phaseWords(own.phase)
+            }
+            table.rows.append(row)
         }
         lines.append(table.render())
         lines += [

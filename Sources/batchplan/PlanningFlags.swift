@@ -71,14 +71,24 @@ enum GenericCard {
 enum ModelLoading {
     static func account(_ model: CatalogModel, _ options: AccountingOptions) throws -> ModelAccounting {
         do {
-            let accounting = try model.definition.account(options)
-            if let limit = accounting.maxPositions, case let .sequence(length) = accounting.input, length > limit {
-                Output.warning("sequence \(length) is longer than \(accounting.name)'s \(limit) positions")
-            }
-            return accounting
+            return warned(try model.definition.account(options))
         } catch {
             throw CatalogError.core(error)
         }
+    }
+
+    /// `account` for several models, accounted on every core; warnings come in the models' order.
+    static func account(each models: [CatalogModel], _ options: AccountingOptions) -> [Result<ModelAccounting, CatalogError>] {
+        let results = ModelDefinition.account(each: models.map { ($0.definition, Self.options(options, for: $0)) })
+        return results.map { result in result.map(warned).mapError(CatalogError.core) }
+    }
+
+    /// Warns when the accounting's sequence is longer than its positions.
+    private static func warned(_ accounting: ModelAccounting) -> ModelAccounting {
+        if let limit = accounting.maxPositions, case let .sequence(length) = accounting.input, length > limit {
+            Output.warning("sequence \(length) is longer than \(accounting.name)'s \(limit) positions")
+        }
+        return accounting
     }
 
     /// Options for one model: a sequence length only applies to transformers, an image size only to vision models.

@@ -59,6 +59,36 @@ struct ChartTests {
         #expect(LineChart.pathPoints(points, logX: false) == points)
     }
 
+    @Test("Coinciding curves share one max-batch label, and close crossings' labels never overprint")
+    func markerLabelsNeverOverlap() {
+        // Two curves meeting the limit at the same batch (same spot, same text), a third just beside them, a
+        // fourth far away.
+        let labels = LineChart.markerLabels([
+            (x: 300, y: 100, label: "max 12"), (x: 300, y: 100, label: "max 12"), (x: 306, y: 102, label: "max 13"),
+            (x: 700, y: 100, label: "max 40"),
+        ])
+        #expect(labels.map(\.text) == ["max 12", "max 13", "max 40"])
+        for (index, label) in labels.enumerated() {
+            for other in labels[(index + 1)...] { #expect(!label.overlaps(other), "\(label.text) overprints \(other.text)") }
+        }
+        #expect(labels[0].y == 119, "the first label sits just below its crossing")
+        #expect(labels[2].y == 119, "a label with room keeps the first row")
+        #expect(labels[1].y > labels[0].y)
+    }
+
+    @Test("The max-batch labels of a rendered chart do not overprint each other")
+    func renderedMarkerLabelsDoNotOverlap() throws {
+        let chart = LineChart(
+            id: "t", title: "t",
+            series: (0..<4).map { LineChart.Series(name: "s\($0)", points: [.init(x: 1, y: 1e9), .init(x: 64, y: 9e9)]) },
+            rules: [.init(label: "capacity", y: 8e9)],
+            markers: (0..<4).map { .init(series: $0, point: .init(x: 56, y: 8e9), label: "max \(56 + $0 % 2)") },
+            xTitle: "batch", yTitle: "memory")
+        let svg = chart.svg()
+        let labels = svg.components(separatedBy: "class=\"segment-label\">").count - 1
+        #expect(labels == 2, "four coinciding curves with two distinct maxima draw two labels")
+    }
+
     @Test("Interpolation on a curve is linear between points and undefined outside them")
     func interpolation() {
         let points = [CurvePoint(batchSize: 2, deviceUsedBytes: 100), CurvePoint(batchSize: 4, deviceUsedBytes: 200)]

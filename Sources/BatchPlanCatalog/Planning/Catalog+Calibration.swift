@@ -13,15 +13,14 @@ extension Catalog {
         public var seconds: Double
     }
 
-    /// Whether runs changed since the last fit, the fit was made by another version of the fitter
-    /// (`CalibrationFitter.codeVersion`), or there never was one.
+    /// Whether runs changed since the last fit, or what it read (`calibrationStamp`: code version, runs, models,
+    /// GPUs, seed) differs now, or there never was one.
     public func calibrationIsStale() throws(CatalogError) -> Bool {
         try read("reading the calibration state") { db in
             let stale = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_stale'")
             let stored = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_model'")
-            let version = try String.fetchOne(
-                db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_code_version'")
-            return stale != "0" || stored == nil || version != String(CalibrationFitter.codeVersion)
+            let stamp = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_stamp'")
+            return try stale != "0" || stored == nil || stamp != Self.calibrationStamp(db)
         }
     }
 
@@ -45,9 +44,12 @@ extension Catalog {
             seconds: Date().timeIntervalSince(start))
     }
 
-    /// Stores a fit: the whole model (for resolving) and one row per scope (for inspection), and clears the stale
-    /// flag — all in one transaction.
-    public func saveCalibration(_ model: CalibrationModel) throws(CatalogError) {
+    /// Stores a fit: the whole model (for resolving), one row per scope (for inspection) and the stamp of what it
+    /// was fitted from, and clears the stale flag — all in one transaction.
+    ///
+    /// - Parameter stamp: `calibrationStamp()` read before the fit; `nil` reads it now (right when nothing can have
+    ///   changed in between).
+    public func saveCalibration(_ model: CalibrationModel, stamp: String? = nil) throws(CatalogError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: (try? encoder.encode(model)) ?? Data(), as: UTF8.self)
@@ -65,10 +67,8 @@ extension Catalog {
                                 factors.allocatorReserveRatio, factors.runtimeContextBytes, factors.logSpread,
                                 factors.runsUsed, fittedAt])
             }
-            for (key, value) in [
-                ("calibration_model", json), ("calibration_stale", "0"),
-                ("calibration_code_version", String(CalibrationFitter.codeVersion)),
-            ] {
+            let stamp = try stamp ?? Self.calibrationStamp(db)
+            for (key, value) in [("calibration_model", json), ("calibration_stale", "0"), ("calibration_stamp", stamp)] {
                 try db.execute(
                     sql: "INSERT INTO catalog_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     arguments: [key, value])
@@ -76,11 +76,12 @@ extension Catalog {
         }
     }
 
-    /// The calibration plans use: the stored fit, refitted first when runs changed since it.
+    /// The calibration plans use: the stored fit, refitted (and stored) first only when it is stale.
     public func currentCalibration() throws(CatalogError) -> CalibrationModel {
         if try !calibrationIsStale(), let stored = try storedCalibration() { return stored }
+        let stamp = try calibrationStamp()
         let fitted = try fitCalibration().model
-        try saveCalibration(fitted)
+        try saveCalibration(fitted, stamp: stamp)
         return fitted
     }
 }

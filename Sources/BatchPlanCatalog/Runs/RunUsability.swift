@@ -17,15 +17,40 @@ extension Catalog {
     public func runsWithUsability(model: String? = nil, gpu: String? = nil) throws(CatalogError) -> [RunWithUsability] {
         let stored = try runs(model: model, gpu: gpu)
         return try read("checking runs") { db in
-            try stored.map { stored in try Self.usability(of: stored, db) }
+            var names = NameResolutions()
+            return try stored.map { stored in try Self.usability(of: stored, db, names: &names) }
         }
     }
 
+    /// Model and GPU names already resolved while checking many runs: runs repeat a few names, and resolving one
+    /// reads the GPU table (it was 56% of a refit, once per run).
+    struct NameResolutions {
+        var models: [String: CatalogModel?] = [:]
+        var gpus: [String: GPU?] = [:]
+    }
+
     static func usability(of stored: StoredRun, _ db: Database) throws -> RunWithUsability {
+        var names = NameResolutions()
+        return try usability(of: stored, db, names: &names)
+    }
+
+    static func usability(of stored: StoredRun, _ db: Database, names: inout NameResolutions) throws -> RunWithUsability {
         let run = stored.run
         var result = RunWithUsability(stored: stored)
-        result.model = try? resolveModel(run.model, db)
-        if let name = run.gpu { result.gpu = try? resolveRunGPU(name, db) }
+        if let known = names.models[run.model] {
+            result.model = known
+        } else {
+            result.model = try? resolveModel(run.model, db)
+            names.models[run.model] = .some(result.model)
+        }
+        if let name = run.gpu {
+            if let known = names.gpus[name] {
+                result.gpu = known
+            } else {
+                result.gpu = try? resolveRunGPU(name, db)
+                names.gpus[name] = .some(result.gpu)
+            }
+        }
         result.unusableReason = reason(run, model: result.model, gpu: result.gpu)
         return result
     }

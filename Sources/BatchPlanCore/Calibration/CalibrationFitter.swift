@@ -13,11 +13,6 @@ import Foundation
 /// Each scope then passes `ScopeGate` or is skipped: it applies only when its held-out error on its own runs is
 /// lower than without it, so calibrating cannot make a scope's runs worse.
 public enum CalibrationFitter {
-    /// Changes whenever the fit's behaviour does, so a stored fit from another version is refitted.
-    ///
-    /// 2 (issue 10): exact model states are no longer scaled, and scopes pass a leave-one-run-out gate.
-    public static let codeVersion = 2
-
     /// Knobs of the fit, each with the reason for its default.
     public struct Options: Hashable, Sendable {
         /// The parent's weight, in runs (k above): with 5, one run moves a scope a sixth of the way from its parent

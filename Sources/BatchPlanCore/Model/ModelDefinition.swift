@@ -75,3 +75,23 @@ public struct ModelDefinition: Hashable, Codable, Sendable {
         try Self.accountant(for: kind).family(of: self)
     }
 }
+
+extension ModelDefinition {
+    /// Accounts several definitions, each at its own options, on every core; results in the order given.
+    ///
+    /// The same values as accounting them one by one (each accounting is a pure function of its definition and
+    /// options); `fit` over the whole catalog accounts dozens of models before it plans any.
+    public static func account(each requests: [(definition: ModelDefinition, options: AccountingOptions)])
+        -> [Result<ModelAccounting, CoreError>]
+    {
+        let requests = requests.map { Request(definition: $0.definition, options: $0.options) }
+        return ParallelMap.map(requests.count) { index in
+            Result { () throws(CoreError) in try requests[index].definition.account(requests[index].options) }
+        }
+    }
+
+    private struct Request: Sendable {
+        var definition: ModelDefinition
+        var options: AccountingOptions
+    }
+}

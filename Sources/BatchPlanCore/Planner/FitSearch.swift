@@ -1,52 +1,65 @@
 /// Enumerates every allowed precision × optimizer × checkpointing × mode for each card × model, solves each, and
 /// ranks them.
 ///
-/// Cost: the model profile is built once per model × checkpointing × mode (not per card, precision or optimizer),
-/// the backward envelope once per card × model × precision × checkpointing × mode (shared by the optimizers); each
-/// candidate is then a closed-form solve over a handful of phase lines plus a few checks. Measured (release build,
-/// 2 shared cores): 60 models × 10 cards × every combination = 585,000 candidates in 6–11 s for 19–643-layer
-/// models; the floor (~10 µs a candidate) is building the result values, not the arithmetic.
+/// Cost: the per-layer string work (`ModelProfile.LayerTraits`) is done once per model; the model profile once per
+/// model × checkpointing × mode (not per card, precision or optimizer); the order of the backward lines once per
+/// card × model × checkpointing × mode × activation width, the envelope once per precision (shared by the
+/// optimizers); each candidate is then a closed-form solve over a handful of phase lines plus a few checks. Models'
+/// profiles, then card × model pairs, are worked on every core (`ParallelMap`), results in the order asked.
+/// Measured: see the README's "Speed" (Benchmarks/cli-speed.sh, callgrind).
 struct FitSearch {
     let filters: FitFilters
     let options: SolverOptions
 
-    func run(models: [ModelAccounting], gpus: [GPU], calibration: (ModelAccounting, GPU) -> CalibrationFactors)
-        throws(CoreError) -> [FitResult]
-    {
+    func run(
+        models: [ModelAccounting], gpus: [GPU], calibration: (ModelAccounting, GPU) -> CalibrationFactors,
+        concurrency: Int = ParallelMap.defaultConcurrency
+    ) throws(CoreError) -> [FitResult] {
         let base = try filters.base.validated()
         let precisions = filters.precisions ?? Precision.allCases
         let optimizers = filters.optimizers ?? OptimizerKind.allCases
         let checkpointings = filters.checkpointing ?? Checkpointing.allCases
         let modes = filters.modes ?? TrainingMode.allCases
-        var results: [FitResult] = []
-        results.reserveCapacity(models.count * gpus.count)
+        // The caller's closure need not be thread-safe: resolve every card × model's factors here, serially.
+        let factors = models.map { model in gpus.map { calibration(model, $0) } }
 
-        for model in models {
-            // Profiles do not depend on the card: build each (checkpointing, mode) once per model.
-            var profiles: [ProfileKey: Result<ModelProfile, CoreError>] = [:]
+        // Profiles do not depend on the card, precision or optimizer: build each (checkpointing, mode) once per
+        // model, models in parallel.
+        let profiles = ParallelMap.map(models.count, concurrency: concurrency) { index in
+            let traits = ModelProfile.LayerTraits(models[index])
+            var byKey: [ProfileKey: Result<ModelProfile, CoreError>] = [:]
             for checkpointing in checkpointings {
                 for mode in modes {
-                    profiles[ProfileKey(checkpointing: checkpointing, mode: mode)] = Result { () throws(CoreError) in
+                    byKey[ProfileKey(checkpointing: checkpointing, mode: mode)] = Result { () throws(CoreError) in
                         try ModelProfile(
-                            model: model, checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
-                            loraTargets: base.loraTargets, loraDropout: base.loraDropout > 0)
+                            model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
+                            loraTargets: base.loraTargets, loraDropout: base.loraDropout > 0, traits: traits)
                     }
                 }
             }
-            for gpu in gpus {
-                results.append(
-                    fitOne(
-                        model: model, gpu: gpu, base: base, precisions: precisions, optimizers: optimizers,
-                        checkpointings: checkpointings, modes: modes, profiles: profiles,
-                        calibration: calibration(model, gpu)))
-            }
+            return byKey
         }
-        return results
+        // Then every card × model on every core, in the order asked (model-major, as before).
+        return ParallelMap.map(models.count * gpus.count, concurrency: concurrency) { pair in
+            let (modelIndex, gpuIndex) = pair.quotientAndRemainder(dividingBy: gpus.count)
+            return fitOne(
+                model: models[modelIndex], gpu: gpus[gpuIndex], base: base, precisions: precisions,
+                optimizers: optimizers, checkpointings: checkpointings, modes: modes, profiles: profiles[modelIndex],
+                calibration: factors[modelIndex][gpuIndex])
+        }
     }
 
     struct ProfileKey: Hashable {
         var checkpointing: Checkpointing
         var mode: TrainingMode
+    }
+
+    /// What the backward lines' order depends on within one card × model (`PhaseModel.backwardOrder`); the base
+    /// configuration fixes accumulation.
+    struct OrderKey: Hashable {
+        var checkpointing: Checkpointing
+        var mode: TrainingMode
+        var activationBytes: Int
     }
 
     private func fitOne(
@@ -58,6 +71,8 @@ struct FitSearch {
         let headroom = options.headroom.bytes(ofCard: gpu.memoryBytes)
         var skipped: [String] = []
         var candidates: [Scored] = []
+        // The order of the backward lines the envelope is built from, shared by precisions of one activation width.
+        var orders: [OrderKey: [Int]] = [:]
         for precision in precisions {
             guard gpu.supports(precision) else {
                 if filters.precisions != nil {
@@ -81,6 +96,9 @@ struct FitSearch {
                     case nil: continue
                     }
                     var scan: [Int]?  // the backward envelope does not depend on the optimizer
+                    let orderKey = OrderKey(
+                        checkpointing: checkpointing, mode: mode,
+                        activationBytes: PrecisionStorage.of(precision).activationBytes)
                     for optimizer in optimizers {
                         var configuration = base
                         configuration.precision = precision
@@ -89,8 +107,9 @@ struct FitSearch {
                         configuration.optimizer = optimizer
                         let phases = PhaseModel(
                             profile: profile, configuration: configuration, gpu: gpu, calibration: calibration,
-                            backwardScan: scan)
+                            backwardScan: scan, backwardOrder: orders[orderKey])
                         scan = phases.backwardScan
+                        if orders[orderKey] == nil { orders[orderKey] = phases.backwardOrder }
                         let solution = solver.solve(phases, model: model, gpu: gpu, withAssumptions: false)
                         let used = phases.deviceUsed(batch: 1)
                         candidates.append(

@@ -134,4 +134,23 @@ public struct MemoryEstimate: Hashable, Codable, Sendable {
     public var calibrationScope: CalibrationScope
     /// Statements of what was assumed: framework, attention, defaults and their sources.
     public var assumptions: [String]
+    /// Each component's own largest value over the step and the phase it has it in (it may differ from the peak
+    /// phase: at the peak only the last layers' gradients exist, at the optimizer step all of them do). Set by
+    /// `Planner.estimate(…, withComponentMaxima: true)`; `nil` otherwise.
+    public var componentMaxima: [ComponentMaximum]? = nil
+}
+
+/// The largest value one memory component takes over a training step's phases.
+public struct ComponentMaximum: Hashable, Codable, Sendable {
+    /// The component's contract key (`gradients`, `activations`, …).
+    public var key: String
+    public var bytes: Int
+    /// The first phase where it is that large, named as `peakPhase` is.
+    public var phase: String
+
+    public init(key: String, bytes: Int, phase: String) {
+        self.key = key
+        self.bytes = bytes
+        self.phase = phase
+    }
 }

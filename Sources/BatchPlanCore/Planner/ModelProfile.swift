@@ -74,26 +74,27 @@ struct ModelProfile: Sendable {
     ///
     /// - Throws: `CoreError.unsupported` when the mode has nothing to train (no head for `frozen`, no target
     ///   modules for `lora`/`qlora`).
+    /// `traits` are `LayerTraits(model)`, passed in when several profiles of one model are built (fit builds one
+    /// per checkpointing × mode) so that the per-layer string work is done once.
     init(
         model: ModelAccounting, checkpointing: Checkpointing, mode: TrainingMode, loraRank: Int, loraTargets: [String]?,
-        loraDropout: Bool = false
+        loraDropout: Bool = false, traits: LayerTraits? = nil
     ) throws(CoreError)
     {
         let layers = model.layers
         let count = layers.count
+        let traits = traits ?? LayerTraits(model)
         var trainablePerLayer = [Int](repeating: 0, count: count)
         var inGradPath = [Bool](repeating: true, count: count)
-        let shortNames = layers.map { Self.shortName($0.name) }
+        let shortNames = traits.shortNames
         var targets = Set<String>()
         if mode == .lora || mode == .qlora {
-            // Only linear layers can carry adapters, so only their names choose the defaults.
-            let linearNames = zip(layers, shortNames).filter { $0.0.linearShape != nil }.map(\.1)
-            targets = Set(loraTargets ?? LoRATargets.defaults(for: Set(linearNames)))
+            targets = Set(loraTargets ?? traits.defaultLoRATargets)
         }
+        hasConvolution = traits.hasConvolution
 
         for (index, layer) in layers.enumerated() {
-            let castable = Self.isMatmul(layer)
-            hasConvolution = hasConvolution || layer.type.lowercased().contains("conv")
+            let castable = traits.castable[index]
             largestLayer = max(largestLayer, layer.parameters)
             switch mode {
             case .full:
@@ -232,7 +233,7 @@ struct ModelProfile: Sendable {
                     trainableFromHere: trainableSuffix[index]))
         }
         forwardSaved = soFar
-        layerNames = layers.map(\.name)
+        layerNames = traits.names
         inputBytesPerSample = model.inputBytesPerSample
     }
 
@@ -254,16 +255,26 @@ struct ModelProfile: Sendable {
     }
 
     /// The module's short name: the last component of its dotted path (`model.layers.0.self_attn.q_proj` → `q_proj`).
+    ///
+    /// ASCII names (all of ours) are cut on their bytes; splitting by `Character` walks grapheme clusters and was
+    /// most of what a profile cost. Other names take the `Character` path, which the byte cut equals for ASCII.
     static func shortName(_ name: String) -> String {
-        name.split(separator: ".").last.map(String.init) ?? name
+        let utf8 = name.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            let dot = UInt8(ascii: ".")
+            guard let last = utf8.lastIndex(where: { $0 != dot }) else { return name }  // "" or only dots
+            let start = utf8[..<last].lastIndex(of: dot).map(utf8.index(after:)) ?? utf8.startIndex
+            return String(name[start...last])
+        }
+        return name.split(separator: ".").last.map(String.init) ?? name
     }
 
     /// Layers whose weights feed a matmul (autocast casts them): linear, convolution, attention projections,
     /// and raw-count models, whose parameters are assumed to be matmul weights.
     static func isMatmul(_ layer: LayerAccount) -> Bool {
         if layer.linearShape != nil { return true }
-        let type = layer.type.lowercased()
-        return type.contains("conv") || type.contains("linear") || type == "rawcounts"
-            || (type.contains("attention") && layer.parameters > 0)
+        let type = layer.type
+        return TypeName.contains(type, "conv") || TypeName.contains(type, "linear") || TypeName.equals(type, "rawcounts")
+            || (TypeName.contains(type, "attention") && layer.parameters > 0)
     }
 }

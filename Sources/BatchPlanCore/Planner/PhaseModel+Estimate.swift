@@ -1,3 +1,5 @@
+import Foundation
+
 extension PhaseModel {
     /// The full estimate at `batch`: components at the peak phase, the three counters, phases and assumptions.
     ///
@@ -52,6 +54,22 @@ extension PhaseModel {
             calibrationScope: calibration.scope, assumptions: withAssumptions ? assumptions(model: model, gpu: gpu) : [])
     }
 
+    /// Each component's largest value over every phase at `batch` (forward, each backward entry, the step), with
+    /// the first phase that has it.
+    func componentMaxima(batch: Int) -> [ComponentMaximum] {
+        var maxima: [ComponentMaximum] = []
+        for phase in -1...profile.backward.count {
+            for (index, entry) in components(batch: batch, phase: phase).keyed.enumerated() {
+                if index == maxima.count {
+                    maxima.append(ComponentMaximum(key: entry.key, bytes: entry.bytes, phase: phaseName(phase)))
+                } else if entry.bytes > maxima[index].bytes {
+                    maxima[index] = ComponentMaximum(key: entry.key, bytes: entry.bytes, phase: phaseName(phase))
+                }
+            }
+        }
+        return maxima
+    }
+
     /// What this estimate assumed, each default with its source.
     func assumptions(model: ModelAccounting, gpu: GPU?) -> [String] {
         var notes = ["framework: \(configuration.framework)", "attention: \(model.attention.rawValue)"]
@@ -102,6 +120,7 @@ extension PhaseModel {
         {
             notes.append("calibration: none (analytic model)")
         } else {
+            // Rounded for people (three decimals); JSON's `calibration` object keeps the full values.
             notes.append(
                 "calibration \(calibration.scope) from \(calibration.runsUsed) runs: activations ×"
                     + String(format: "%.3f", activationScale) + ", optimizer-step and cast temporaries ×"

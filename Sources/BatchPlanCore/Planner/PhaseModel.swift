@@ -46,12 +46,21 @@ struct PhaseModel: Sendable {
     /// Backward entries that can be the backward peak at some batch ≥ 0 (the upper envelope of their lines);
     /// the others are never above them, so peak searches skip them.
     private(set) var backwardScan: [Int] = []
+    /// The backward entries ordered by (per-sample bytes, constant bytes, index), which the envelope is built from.
+    ///
+    /// Shared by every configuration with the same profile, activation width and accumulation: per-sample bytes
+    /// are `elements × width + fixed` times a positive calibration scale plus the same input bytes, constants
+    /// `trainable-from-here × gradient bytes` (all equal when accumulating) plus terms equal for every entry, and
+    /// positive scales and common offsets keep an order (the values are far below where rounding could merge two
+    /// distinct byte counts). Empty when the envelope needs no sorting (two entries or fewer).
+    private(set) var backwardOrder: [Int] = []
 
     /// Builds the phases; `backwardScan` may be passed from a model with the same profile, precision, sharding,
-    /// accumulation and calibration (it does not depend on the optimizer or the card).
+    /// accumulation and calibration (it does not depend on the optimizer or the card), and `backwardOrder` from one
+    /// with the same profile, activation width and accumulation.
     init(
         profile: ModelProfile, configuration: TrainingConfiguration, gpu: GPU?, calibration: CalibrationFactors,
-        backwardScan: [Int]? = nil
+        backwardScan: [Int]? = nil, backwardOrder: [Int]? = nil
     ) {
         self.profile = profile
         self.configuration = configuration
@@ -116,7 +125,12 @@ struct PhaseModel: Sendable {
         reserveRatio = calibration.allocatorReserveRatio ?? runtime.allocatorReserveRatio
         contextBytes = calibration.runtimeContextBytes ?? runtime.runtimeContextBytes
         uncertaintyFactor = exp(1.2816 * max(0, calibration.logSpread))
-        self.backwardScan = backwardScan ?? upperEnvelope()
+        if let backwardScan {
+            self.backwardScan = backwardScan
+            self.backwardOrder = backwardOrder ?? []
+        } else {
+            (self.backwardScan, self.backwardOrder) = upperEnvelope(order: backwardOrder)
+        }
     }
 
     /// The same model with another configuration, reusing the backward envelope when it cannot have changed.
@@ -130,10 +144,11 @@ struct PhaseModel: Sendable {
             backwardScan: same ? backwardScan : nil)
     }
 
-    /// Indices of the backward lines on the upper envelope over batch ≥ 0 (convex hull trick).
-    private func upperEnvelope() -> [Int] {
+    /// Indices of the backward lines on the upper envelope over batch ≥ 0 (convex hull trick), and the order of
+    /// the lines it was built from (`order` when given, else sorted here).
+    private func upperEnvelope(order given: [Int]?) -> (scan: [Int], order: [Int]) {
         let count = profile.backward.count
-        guard count > 2 else { return Array(0..<count) }
+        guard count > 2 else { return (Array(0..<count), []) }
         var constants = [Double](repeating: 0, count: count)
         var slopes = [Double](repeating: 0, count: count)
         for index in 0..<count {
@@ -141,8 +156,18 @@ struct PhaseModel: Sendable {
             constants[index] = line.constant
             slopes[index] = line.perSample
         }
-        let order = (0..<count).sorted {
-            slopes[$0] != slopes[$1] ? slopes[$0] < slopes[$1] : constants[$0] < constants[$1]
+        let order: [Int]
+        if let given, given.count == count {
+            order = given
+        } else {
+            // By slope, then constant, then index: the order a stable sort of the indices by (slope, constant)
+            // gives, sorted on the values themselves (no lookups per comparison).
+            var lines = (0..<count).map { (slope: slopes[$0], constant: constants[$0], index: $0) }
+            lines.sort { a, b in
+                a.slope != b.slope
+                    ? a.slope < b.slope : a.constant != b.constant ? a.constant < b.constant : a.index < b.index
+            }
+            order = lines.map(\.index)
         }
         var hull: [Int] = []
         for index in order {
@@ -164,7 +189,7 @@ struct PhaseModel: Sendable {
             let b = hull[start + 1]
             if constants[b] >= constants[a] { start += 1 } else { break }
         }
-        return Array(hull[start...]).sorted()
+        return (Array(hull[start...]).sorted(), order)
     }
 
     // MARK: Phase lines

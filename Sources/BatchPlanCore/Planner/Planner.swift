@@ -9,12 +9,17 @@ public enum Planner {
     /// `nil` uses generic defaults and checks nothing.
     /// - Throws: `CoreError.unsupported` when the card cannot run the precision or the mode has nothing to train;
     ///   `CoreError.invalidValue` for out-of-range configuration values.
+    ///
+    /// `withComponentMaxima` also finds each component's own maximum over the step (`componentMaxima`), one more
+    /// pass over the phases: what `estimate` shows, not what a calibration fit over many runs needs.
     public static func estimate(
         model: ModelAccounting, gpu: GPU?, configuration: TrainingConfiguration,
-        calibration: CalibrationFactors = .analytic
+        calibration: CalibrationFactors = .analytic, withComponentMaxima: Bool = false
     ) throws(CoreError) -> MemoryEstimate {
         let phases = try phaseModel(model: model, gpu: gpu, configuration: configuration, calibration: calibration)
-        return phases.estimate(batch: configuration.batchSize, model: model, gpu: gpu)
+        var estimate = phases.estimate(batch: configuration.batchSize, model: model, gpu: gpu)
+        if withComponentMaxima { estimate.componentMaxima = phases.componentMaxima(batch: configuration.batchSize) }
+        return estimate
     }
 
     /// Solves for the largest micro-batch of `configuration` (its `batchSize` is ignored) that fits `gpu` with the
@@ -40,14 +45,20 @@ public enum Planner {
     /// For each card × model, the best plan and the ranked alternatives over every precision (the card supports) ×
     /// optimizer × checkpointing × mode the filters allow.
     ///
-    /// - Parameter calibration: the factors resolved for a card × model (the caller walks the scopes).
+    /// Card × model pairs are solved on every core; the results are the same, in the same order, as a serial run
+    /// (`concurrency: 1`).
+    ///
+    /// - Parameter calibration: the factors resolved for a card × model (the caller walks the scopes); called on
+    ///   the caller's thread, once per pair, before any solving.
+    /// - Parameter concurrency: how many pairs are solved at once; `nil` uses every core.
     public static func fit(
         models: [ModelAccounting], gpus: [GPU], filters: FitFilters = FitFilters(),
         options: SolverOptions = SolverOptions(),
-        calibration: (ModelAccounting, GPU) -> CalibrationFactors = { _, _ in .analytic }
+        calibration: (ModelAccounting, GPU) -> CalibrationFactors = { _, _ in .analytic }, concurrency: Int? = nil
     ) throws(CoreError) -> [FitResult] {
         try FitSearch(filters: filters, options: options.validated()).run(
-            models: models, gpus: gpus, calibration: calibration)
+            models: models, gpus: gpus, calibration: calibration,
+            concurrency: concurrency ?? ParallelMap.defaultConcurrency)
     }
 
     /// Validates the configuration against the card and builds its phase model.

@@ -133,15 +133,13 @@ public struct LineChart: SVGChart {
                     + "<title>\(Escaping.xml(line.name))</title></path>")
         }
         body.append("</g>")
-        for marker in markers {
-            let mx = x(marker.point.x)
-            let my = y(marker.point.y)
-            body.append(ChartPalette.marker(marker.series, x: mx, y: my, size: 5))
-            // Labels go below the crossing, clear of the rules just above it, on two staggered rows so
-            // neighbouring crossings do not overprint; a white halo keeps them readable over grid and lines.
-            body.append(
-                SVG.text(marker.label, x: mx, y: my + 19 + Double(marker.series % 2) * 14, anchor: "middle",
-                    className: "segment-label"))
+        let placed = markers.map { (x: x($0.point.x), y: y($0.point.y), label: $0.label) }
+        for (marker, position) in zip(markers, placed) {
+            body.append(ChartPalette.marker(marker.series, x: position.x, y: position.y, size: 5))
+        }
+        // A white halo keeps the labels readable over grid and lines.
+        for label in Self.markerLabels(placed) {
+            body.append(SVG.text(label.text, x: label.x, y: label.y, anchor: "middle", className: "segment-label"))
         }
         let legendTop = height + 4
         let legend = LegendDrawing.lines(
@@ -153,6 +151,46 @@ public struct LineChart: SVGChart {
         }.joined(separator: ". ")
         return SVG.frame(
             id: id, title: title, description: description, width: width, height: legendTop + legend.height + 4, body: body)
+    }
+
+    /// A marker label placed in the plot: centred at `x`, baseline at `y`.
+    struct PlacedLabel: Hashable {
+        var text: String
+        var x: Double
+        var y: Double
+
+        /// The label's box, for overlap checks (12 px font: 11 px above the baseline, 3 below).
+        var box: (left: Double, right: Double, top: Double, bottom: Double) {
+            let half = SVG.textWidth(text) / 2
+            return (x - half, x + half, y - 11, y + 3)
+        }
+
+        func overlaps(_ other: PlacedLabel) -> Bool {
+            let a = box, b = other.box
+            return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
+        }
+    }
+
+    /// Where marker labels go: below their crossing (clear of the rules just above it), each on the first row that
+    /// overprints no label already placed. Markers at the same spot with the same text (curves that coincide) share
+    /// one label.
+    static func markerLabels(_ markers: [(x: Double, y: Double, label: String)]) -> [PlacedLabel] {
+        let firstRow = 19.0, rowHeight = 14.0, rows = 6
+        var placed: [PlacedLabel] = []
+        var labelled: [(x: Double, y: Double, label: String)] = []
+        for marker in markers {
+            if labelled.contains(where: { abs($0.x - marker.x) < 1 && abs($0.y - marker.y) < 1 && $0.label == marker.label }) {
+                continue
+            }
+            labelled.append(marker)
+            var candidate = PlacedLabel(text: marker.label, x: marker.x, y: marker.y + firstRow)
+            for row in 0..<rows {
+                candidate.y = marker.y + firstRow + Double(row) * rowHeight
+                if !placed.contains(where: candidate.overlaps) { break }
+            }
+            placed.append(candidate)
+        }
+        return placed
     }
 
     /// The points to draw: on a log axis each segment is split so the drawn line is the straight line between the

@@ -8,7 +8,7 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "Predict training memory component by component for one model, batch and configuration.",
             discussion: """
-                Predicts three counters: peak allocated (torch.cuda.max_memory_allocated), peak reserved
+                Predicts three counters: peak allocated (torch.cuda.max_memory_allocated), peak reserved \
                 (max_memory_reserved) and device used (what nvidia-smi shows), and the components behind them.
 
                 --trainer names what runs the loop (plain PyTorch by default, hf-trainer, accelerate, lightning, torchtune, litgpt, deepspeed, timm, each with an optional version such as hf-trainer-4.31). It sets the structural defaults that decide the peak: the optimizer step's implementation and its temporaries, whether the step runs inside backward, how gradients are zeroed, DDP's bucket copy, the loss dtype, the autocast weight cache and paged optimizer state. The assumptions list each one with its source; each has its own flag to override it.
@@ -18,12 +18,9 @@ extension BatchPlan {
                 Examples:
                   batchplan estimate --model resnet50 --batch 64 --precision bf16-amp --gpu "RTX 3090"
                   batchplan estimate --model llama-3.2-1b --batch 4 --seq 2048 --mode lora --lora-rank 16 --gpu L4
-                  batchplan estimate --params 19072984 --activations 532752 --input 180x50x1 --batch 128 \\
-                    --optimizer sgd-momentum
-                  batchplan estimate --model llama-3.2-1b --batch 2 --seq 2048 --precision bf16 --trainer torchtune \\
-                    --optimizer PagedAdamW --gpu "RTX 4090"
-                  batchplan estimate --model bert-base-uncased --batch 32 --seq 128 --precision fp16-amp \\
-                    --optimizer adamw_hf --trainer hf-trainer-4.31 --gpu V100-16GB
+                  batchplan estimate --params 19072984 --activations 532752 --input 180x50x1 --batch 128 --optimizer sgd-momentum
+                  batchplan estimate --model llama-3.2-1b --batch 2 --seq 2048 --precision bf16 --trainer torchtune --optimizer PagedAdamW --gpu "RTX 4090"
+                  batchplan estimate --model bert-base-uncased --batch 32 --seq 128 --precision fp16-amp --optimizer adamw_hf --trainer hf-trainer-4.31 --gpu V100-16GB
                 """
         )
 
@@ -67,7 +64,9 @@ extension BatchPlan {
             }
             let estimate: MemoryEstimate
             do {
-                estimate = try Planner.estimate(model: modelAccounting, gpu: card, configuration: configuration, calibration: factors)
+                estimate = try Planner.estimate(
+                    model: modelAccounting, gpu: card, configuration: configuration, calibration: factors,
+                    withComponentMaxima: true)
             } catch {
                 throw CatalogError.core(error)
             }

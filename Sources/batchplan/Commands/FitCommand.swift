@@ -10,12 +10,12 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "What fits on a card: for each card × model, the largest micro-batch and the best combination.",
             discussion: """
-                Tries every precision the card supports × checkpointing × training mode × optimizer and ranks the
-                plans: full training before LoRA before QLoRA, then the largest micro-batch, ties to less
-                recomputation and higher precision (--prefer fidelity|memory changes it). Unless you pass them,
-                plans use --optimizer adamw and --mode full, lora and qlora (repeat a flag to compare several,
-                e.g. --optimizer adamw --optimizer sgd-momentum --optimizer adamw-8bit; --mode frozen trains only
-                the head). Without --model, every model in the catalog. Exits 2 when nothing fits anywhere,
+                Tries every precision the card supports × checkpointing × training mode × optimizer and ranks the \
+                plans: full training before LoRA before QLoRA, then the largest micro-batch, ties to less \
+                recomputation and higher precision (--prefer fidelity|memory changes it). Unless you pass them, \
+                plans use --optimizer adamw and --mode full, lora and qlora (repeat a flag to compare several, \
+                e.g. --optimizer adamw --optimizer sgd-momentum --optimizer adamw-8bit; --mode frozen trains only \
+                the head). Without --model, every model in the catalog. Exits 2 when nothing fits anywhere, \
                 saying by how much and what would make it fit.
 
                 --trainer (hf-trainer, torchtune, litgpt, …, with an optional version) plans with that stack's structural defaults, which the assumptions list with their sources; --optimizer takes Hugging Face optim values and bitsandbytes class names too (paged_adamw_8bit, Adam8bit).

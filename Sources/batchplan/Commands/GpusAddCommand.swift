@@ -7,12 +7,11 @@ extension BatchPlan.Gpus {
         static let configuration = CommandConfiguration(
             abstract: "Add your own accelerator (a cloud variant, a card the catalog lacks).",
             discussion: """
-                --memory is what plans use: give the total the driver reports if you know it (nvidia-smi's MiB,
+                --memory is what plans use: give the total the driver reports if you know it (nvidia-smi's MiB, \
                 e.g. 23028MiB), else the marketed size. Sizes are binary: 24GB = 24 GiB.
 
                 Example:
-                  batchplan gpus add "A10G 24GB (AWS g5)" --memory 23028MiB --marketed 24GB --vendor nvidia \\
-                    --architecture ampere --bf16 --tf32-tflops 35 --source https://aws.amazon.com/ec2/instance-types/g5/
+                  batchplan gpus add "A10G 24GB (AWS g5)" --memory 23028MiB --marketed 24GB --vendor nvidia --architecture ampere --bf16 --tf32-tflops 35 --source https://aws.amazon.com/ec2/instance-types/g5/
                 """
         )
 

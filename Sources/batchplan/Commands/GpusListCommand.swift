@@ -7,12 +7,14 @@ extension BatchPlan.Gpus {
         static let configuration = CommandConfiguration(
             abstract: "List accelerators, optionally filtered by memory and vendor.",
             discussion: """
-                --min-memory matches the marketed size in binary units: a 12 GB card whose driver reports 11.9 GiB
-                still counts as a 12 GB card.
+                Cards are listed by memory (the marketed size, smallest first; then the size the driver reports), \
+                then by name; --sort name or --sort vendor orders them otherwise. --min-memory matches the marketed \
+                size in binary units: a 12 GB card whose driver reports 11.9 GiB still counts as a 12 GB card.
 
                 Examples:
                   batchplan gpus list --min-memory 12GB
                   batchplan gpus list --vendor amd --format json
+                  batchplan gpus list --sort name
                 """
         )
 
@@ -26,6 +28,9 @@ extension BatchPlan.Gpus {
 
         @Option(help: "Only this vendor: \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", ")).")
         var vendor: String?
+
+        @Option(help: "Order: memory (default: marketed size, then reported size, then name), name, or vendor (then memory).")
+        var sort: GPUOrder = .memory
 
         @Option(help: "Output format: table, json or csv.")
         var format: OutputFormat = .table
@@ -44,7 +49,7 @@ extension BatchPlan.Gpus {
                 (minimum.map { gpu.marketedMemoryBytes >= $0 } ?? true)
                     && (maximum.map { gpu.marketedMemoryBytes <= $0 } ?? true)
                     && (vendorFilter.map { gpu.vendor == $0 } ?? true)
-            }
+            }.sorted(by: sort.precedes)
             switch format {
             case .json: Output.data(try Output.json(["gpus": gpus.map(GPUFormatting.json)]))
             case .csv: Output.data(GPUFormatting.csv(gpus))
@@ -58,6 +63,29 @@ extension BatchPlan.Gpus {
                 Output.data(table.render())
                 Output.note("\(gpus.count) GPU\(gpus.count == 1 ? "" : "s")")
             }
+        }
+    }
+}
+
+/// How `gpus list` orders cards.
+enum GPUOrder: String, ExpressibleByArgument, CaseIterable {
+    case memory
+    case name
+    case vendor
+
+    /// Whether `a` is listed before `b`; every order ends with the name, so the listing is total and stable.
+    func precedes(_ a: GPU, _ b: GPU) -> Bool {
+        let byName = (a.name.lowercased(), a.name) < (b.name.lowercased(), b.name)
+        let byMemory = (a.marketedMemoryBytes, a.memoryBytes)
+        let otherMemory = (b.marketedMemoryBytes, b.memoryBytes)
+        switch self {
+        case .memory:
+            return byMemory != otherMemory ? byMemory < otherMemory : byName
+        case .name:
+            return byName
+        case .vendor:
+            if a.vendor != b.vendor { return a.vendor.rawValue < b.vendor.rawValue }
+            return byMemory != otherMemory ? byMemory < otherMemory : byName
         }
     }
 }

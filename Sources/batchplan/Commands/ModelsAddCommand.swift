@@ -8,9 +8,9 @@ extension BatchPlan.Models {
         static let configuration = CommandConfiguration(
             abstract: "Add a model from raw counts: parameters and forward activation values per sample.",
             discussion: """
-                --activations is a count of forward values per sample (the sum of every layer's output sizes).
-                batchplan keeps each of them once for backward in the compute dtype: 4 bytes at fp32, 2 under
-                AMP or pure half precision. The input sample is fp32 and its label one int64. For exact per-layer
+                --activations is a count of forward values per sample (the sum of every layer's output sizes). \
+                batchplan keeps each of them once for backward in the compute dtype: 4 bytes at fp32, 2 under \
+                AMP or pure half precision. The input sample is fp32 and its label one int64. For exact per-layer \
                 accounting, profile the model with tools/profile_torch.py and use `models import --profile`.
 
                 Example (the classic question):

@@ -8,8 +8,8 @@ extension BatchPlan.Models {
         static let configuration = CommandConfiguration(
             abstract: "Import a model from a Hugging Face config.json, a layer-spec JSON or a PyTorch profile.",
             discussion: """
-                The most exact path is a profile written by tools/profile_torch.py: it records what autograd really
-                saves for your model. A config.json gives exact parameter counts for the known model_types; a layer
+                The most exact path is a profile written by tools/profile_torch.py: it records what autograd really \
+                saves for your model. A config.json gives exact parameter counts for the known model_types; a layer \
                 spec describes your own network layer by layer (see the README).
 
                 Examples:

@@ -11,16 +11,16 @@ extension BatchPlan {
         static let configuration = CommandConfiguration(
             abstract: "A planning report to keep or share: the answer, why, where the memory goes, and on what it rests.",
             discussion: """
-                Asks the same question as fit (same flags) and writes a report: a summary (the question and a
-                one-sentence answer per card), per card × model the chosen plan and the alternatives with why they
-                lost, the memory breakdown, memory against batch size per precision with the capacity line, measured
-                runs against the prediction, the calibration (scope, runs, cross-validated error), every assumption,
+                Asks the same question as fit (same flags) and writes a report: a summary (the question and a \
+                one-sentence answer per card), per card × model the chosen plan and the alternatives with why they \
+                lost, the memory breakdown, memory against batch size per precision with the capacity line, measured \
+                runs against the prediction, the calibration (scope, runs, cross-validated error), every assumption, \
                 and the versions and time it was made. --format json is a stable contract (docs/report-json.md).
 
-                Without -o the report goes to stdout. With -o it is written atomically: into a temporary file renamed
+                Without -o the report goes to stdout. With -o it is written atomically: into a temporary file renamed \
                 into place, so a failure leaves no half-written file.
 
-                --plan NAME re-exports a plan saved with fit --save NAME, exactly as it was; add --compare to run its
+                --plan NAME re-exports a plan saved with fit --save NAME, exactly as it was; add --compare to run its \
                 question again with today's calibration and show what changed (md, csv or json).
 
                 Examples:
@@ -64,7 +64,7 @@ extension BatchPlan {
                     alternatives: alternatives))
             }
             if let output {
-                try AtomicFile.write(text.hasSuffix("\n") ? text : text + "\n", to: output)
+                try AtomicFile.write(Output.terminated(text), to: output)
                 Output.note("wrote \(format.rawValue) report to \(output)")
             } else {
                 Output.data(text)

@@ -8,9 +8,9 @@ extension BatchPlan.Runs {
         static let configuration = CommandConfiguration(
             abstract: "Import runs from a JSON Lines or CSV file, all or nothing.",
             discussion: """
-                Reads batchplan's own format (what `runs export` and tools/measure_torch.py write) and the
-                published-measurements format. The whole file goes in one transaction: every row is validated and
-                errors are reported as FILE:LINE; if any row is bad nothing is stored, unless --skip-invalid.
+                Reads batchplan's own format (what `runs export` and tools/measure_torch.py write) and the \
+                published-measurements format. The whole file goes in one transaction: every row is validated and \
+                errors are reported as FILE:LINE; if any row is bad nothing is stored, unless --skip-invalid. \
                 Importing the same file twice adds nothing (rows are keyed by id, else by content).
 
                 Examples:
@@ -48,8 +48,10 @@ extension BatchPlan.Runs {
                 data = contents
             }
             let opened = try catalog.open()
-            let parsed = try RunFile.parse(data: data, file: file, format: forced, now: Catalog.timestamp())
-            let summary = try opened.importRuns(parsed, file: file, skipInvalid: skipInvalid, dryRun: dryRun)
+            let summary = try Progress.during("importing \(file == "-" ? "runs from standard input" : file)") {
+                let parsed = try RunFile.parse(data: data, file: file, format: forced, now: Catalog.timestamp())
+                return try opened.importRuns(parsed, file: file, skipInvalid: skipInvalid, dryRun: dryRun)
+            }
             for line in summary.rejected { Output.warning("skipped \(line)") }
             let verb = dryRun ? "would add" : "added"
             Output.note("\(verb) \(summary.added) run\(summary.added == 1 ? "" : "s"), \(summary.duplicates) already present, \(summary.rejected.count) skipped")

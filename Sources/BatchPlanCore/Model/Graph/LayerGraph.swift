@@ -67,11 +67,16 @@ public struct LayerGraph: Sendable {
             throw .invalidModel(model: name, problem: "input \(input): \(error.message)")
         }
         let order = try evaluationOrder()
+        // Names are unique once the order exists: look inputs up by name in one table, not by a scan per input
+        // (877-layer models made that quadratic).
+        var indexByName: [String: Int] = [:]
+        for (index, node) in nodes.enumerated() { indexByName[node.name] = index }
         var state = AccountingState(inputShape: inputShape, inputElements: inputElements)
         var layers: [LayerAccount] = []
         layers.reserveCapacity(nodes.count)
         for index in order {
-            layers.append(try state.evaluate(nodes[index], at: index, sources: resolvedInputs(index), model: name))
+            layers.append(
+                try state.evaluate(nodes[index], at: index, sources: resolvedInputs(index, indexByName), model: name))
         }
         let classes = outputClasses ?? layers.last(where: { $0.role != .loss })?.outputShape.last ?? 1
         return ModelAccounting(
@@ -80,12 +85,10 @@ public struct LayerGraph: Sendable {
     }
 
     /// Node indices feeding node `index` (-1 is the model input). Valid after `evaluationOrder()` succeeded.
-    private func resolvedInputs(_ index: Int) -> [Int] {
+    private func resolvedInputs(_ index: Int, _ indexByName: [String: Int]) -> [Int] {
         let node = nodes[index]
         if node.inputs.isEmpty { return [index - 1] }
-        return node.inputs.map { name in
-            name == Self.inputName ? -1 : nodes.firstIndex(where: { $0.name == name }) ?? -1
-        }
+        return node.inputs.map { name in name == Self.inputName ? -1 : indexByName[name] ?? -1 }
     }
 
     /// A dependency order of the nodes (listed order where it is already one), or an error for duplicate or unknown

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Process-level speed of the main job against the start-up floor, as a user's script pays it.
+#
+#   Benchmarks/cli-speed.sh [BINARY] [RUNS]          # default .build/release/batchplan, 21 runs each
+#
+# Measures, with hyperfine (alternating the commands, so a loaded machine slows both alike), on prepared catalogs:
+#   1. the built-in catalog: `fit --memory 12GB` against `gpus show "RTX 3060"` (process start + catalog open);
+#   2. 10× models: the built-in catalog plus 9 copies of every built-in model (raw-count copies of the vision
+#      builders, config copies of the Hugging Face models);
+#   3. 10× runs: the built-in catalog plus 9 re-keyed copies of every built-in run (5,120 runs);
+# and the first `fit` after the runs changed (the refit), by recording and removing one run before each timed fit.
+# Medians and the ratio to the floor are printed at the end. Needs hyperfine and jq.
+set -euo pipefail
+BIN=$(realpath "${1:-.build/release/batchplan}")
+RUNS=${2:-21}
+WORK=$(mktemp -d /tmp/batchplan-speed.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+
+prepare_base() {  # $1 catalog: created, seeded and calibrated once, so every timed run finds it ready
+    "$BIN" fit --memory 12GB --db "$1" >/dev/null
+}
+
+prepare_models() {  # $1 catalog: 9 more copies of every built-in model
+    prepare_base "$1"
+    for copy in 1 2 3 4 5 6 7 8 9; do
+        for config in "$REPO"/data/models/hf/*.json; do
+            "$BIN" models import --hf "$config" --name "$(basename "$config" .json)-copy$copy" --db "$1" >/dev/null 2>&1
+        done
+        # Vision builders have no importable definition: copy them as raw counts (same parameters, activations).
+        "$BIN" models list --format json --db "$1" | jq -r '.models[] | select(.kind == "builder" and .origin == "builtin") | .name' |
+            while read -r name; do
+                json=$("$BIN" models show "$name" --format json --db "$1")
+                params=$(jq -r .parameters <<<"$json")
+                acts=$(jq -r '(.activation_bytes_per_sample / 4 | floor)' <<<"$json")
+                shape=$(jq -r '.input.shape | map(tostring) | join("x")' <<<"$json")
+                "$BIN" models add "$name-copy$copy" --params "$params" --activations "$acts" --input "$shape" --db "$1" >/dev/null 2>&1
+            done
+    done
+    "$BIN" fit --memory 12GB --db "$1" >/dev/null
+}
+
+prepare_runs() {  # $1 catalog: 9 re-keyed copies of every built-in run
+    prepare_base "$1"
+    "$BIN" runs export --format jsonl --db "$1" >"$WORK/runs.jsonl"
+    for copy in 1 2 3 4 5 6 7 8 9; do
+        jq -c --arg c "$copy" '.id = ((.id // "row") + "-copy" + $c) | .source = ((.source // "copy") + "-copy" + $c)' \
+            "$WORK/runs.jsonl"
+    done >"$WORK/copies.jsonl"
+    # Built-in runs the catalog cannot use (unknown models, no GPU) are refused on import: keep the rest.
+    "$BIN" runs import "$WORK/copies.jsonl" --skip-invalid --db "$1" >/dev/null 2>&1
+    "$BIN" fit --memory 12GB --db "$1" >/dev/null
+}
+
+median_ms() { jq -r ".results[$2].median * 1000 | . * 10 | round / 10" "$1"; }
+
+compare() {  # $1 label, $2 catalog
+    hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$WORK/$1.json" \
+        "$BIN gpus show 'RTX 3060' --db $2" "$BIN fit --memory 12GB --db $2" >/dev/null
+    local floor fit
+    floor=$(median_ms "$WORK/$1.json" 0)
+    fit=$(median_ms "$WORK/$1.json" 1)
+    printf '%-12s gpus show %7.1f ms   fit --memory 12GB %7.1f ms   ratio %5.2f×\n' "$1" "$floor" "$fit" \
+        "$(jq -n "$fit / $floor")"
+}
+
+refit() {  # $1 label, $2 catalog: the first fit after a run changed
+    local id
+    hyperfine -N --style none --runs "$(( RUNS < 7 ? RUNS : 7 ))" --export-json "$WORK/$1-refit.json" \
+        --prepare "sh -c '$BIN runs record --model resnet50 --gpu \"RTX 3090\" --batch 64 --peak-allocated 9GiB --db $2 >/dev/null; \
+            $BIN runs list --format json --db $2 | jq -r \"[.runs[] | select(.origin == \\\"user\\\") | .catalog_id] | last\" | xargs -I{} $BIN runs remove {} --db $2 >/dev/null'" \
+        "$BIN fit --memory 12GB --db $2" >/dev/null
+    printf '%-12s first fit after a run changed %7.1f ms\n' "$1" "$(median_ms "$WORK/$1-refit.json" 0)"
+}
+
+echo "binary: $BIN ($RUNS runs each, medians)"
+prepare_base "$WORK/base.sqlite"
+compare built-in "$WORK/base.sqlite"
+refit built-in "$WORK/base.sqlite"
+prepare_models "$WORK/models.sqlite"
+compare 10x-models "$WORK/models.sqlite"
+prepare_runs "$WORK/runs.sqlite"
+compare 10x-runs "$WORK/runs.sqlite"
+refit 10x-runs "$WORK/runs.sqlite"

@@ -1,0 +1,33 @@
+import BatchPlanCore
+import GRDB
+
+extension Catalog {
+    /// What a calibration is fitted from, as one comparable string: the calibration code version, the runs (count
+    /// and newest row), the models and GPUs the runs are predicted with (count and newest row: a replaced model gets
+    /// a new row) and the embedded seed.
+    ///
+    /// Stored beside the fitted calibration (`catalog_meta.calibration_stamp`); a stored calibration whose stamp
+    /// differs from the catalog's is stale, so a plan refits only when what the fit reads changed (or the code
+    /// that fits did) and never otherwise. Cheap: a few aggregate queries over indexed rowids, no run is read.
+    static func calibrationStamp(_ db: Database) throws -> String {
+        func rows(_ table: String) throws -> String {
+            let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(max(id), 0) FROM \(table)")
+            return "\(row?[0] as Int? ?? 0)/\(row?[1] as Int64? ?? 0)"
+        }
+        let seed = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'seed_version'") ?? "-"
+        return "code \(CalibrationFitter.codeVersion); runs \(try rows("run")); models \(try rows("model")); "
+            + "gpus \(try rows("gpu")); seed \(seed)"
+    }
+
+    /// The stamp of what a calibration fitted now would read.
+    public func calibrationStamp() throws(CatalogError) -> String {
+        try read("reading the calibration state") { db in try Self.calibrationStamp(db) }
+    }
+
+    /// The stamp stored with the last fitted calibration, if any.
+    public func storedCalibrationStamp() throws(CatalogError) -> String? {
+        try read("reading the calibration state") { db in
+            try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_stamp'")
+        }
+    }
+}

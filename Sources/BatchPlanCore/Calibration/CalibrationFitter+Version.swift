@@ -1,0 +1,10 @@
+extension CalibrationFitter {
+    /// The version of the calibration code (the fitter and the run evidence it is fed), stamped on every stored
+    /// calibration: a catalog fitted by another version is refitted on its next use.
+    ///
+    /// Bump it with any change that can move a fitted factor (the loss, the scopes, the priors, the bounds, how runs
+    /// are predicted or turned into observations).
+    ///
+    /// 2 (issue 10): exact model states are no longer scaled, scopes pass a held-out gate, the trainer is a scope.
+    public static let codeVersion = 2
+}

@@ -1,0 +1,72 @@
+extension ModelProfile {
+    /// What profiles read from each layer's name and type, worked out once per model accounting and shared by every
+    /// (checkpointing, mode) profile built from it.
+    ///
+    /// The string work (short module names, type matching) was most of what a profile cost: 78% of
+    /// `fit --memory 12GB` (perf, release build) went to building 9 profiles per model, each redoing it.
+    struct LayerTraits: Sendable {
+        /// The last component of each layer's module path (`model.layers.0.self_attn.q_proj` → `q_proj`).
+        let shortNames: [String]
+        /// Whether each layer's weights feed a matmul (`ModelProfile.isMatmul`).
+        let castable: [Bool]
+        /// Whether any layer is a convolution (convolution workspaces apply).
+        let hasConvolution: Bool
+        /// PEFT's default LoRA targets for this model, chosen among its linear layers' short names.
+        let defaultLoRATargets: [String]
+        /// Every layer's full module path, as phases are named.
+        let names: [String]
+
+        init(_ model: ModelAccounting) {
+            let layers = model.layers
+            names = layers.map(\.name)
+            shortNames = names.map(ModelProfile.shortName)
+            castable = layers.map(ModelProfile.isMatmul)
+            hasConvolution = layers.contains { TypeName.contains($0.type, "conv") }
+            // Only linear layers can carry adapters, so only their names choose the defaults.
+            let linearNames = zip(layers, shortNames).filter { $0.0.linearShape != nil }.map(\.1)
+            defaultLoRATargets = LoRATargets.defaults(for: Set(linearNames))
+        }
+    }
+}
+
+/// Case-insensitive matching of layer type names ("Conv2d" contains "conv"), without Foundation.
+///
+/// Foundation's `String.contains(_:)` goes through `NSString.range(of:)`, which on Linux converts both strings to
+/// UTF-16 every time: at one call per layer per profile it was a third of a fit. Type names are ASCII, so the check
+/// compares ASCII bytes; any other name takes `lowercased()` and the standard library's `contains`, which give the
+/// same answer for ASCII.
+enum TypeName {
+    /// Whether `type`, lowercased, contains `fragment` (lowercase ASCII).
+    static func contains(_ type: String, _ fragment: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: fragment.utf8Start, count: fragment.utf8CodeUnitCount)
+        let ascii = type.utf8.withContiguousStorageIfAvailable { haystack -> Bool? in
+            haystack.allSatisfy { $0 < 0x80 } ? matches(haystack, needle) : nil
+        }
+        return ascii.flatMap { $0 } ?? slowContains(type, String(decoding: needle, as: UTF8.self))
+    }
+
+    /// Whether `type` lowercased equals `name` (lowercase ASCII).
+    static func equals(_ type: String, _ name: StaticString) -> Bool {
+        type.lowercased() == String(decoding: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), as: UTF8.self)
+    }
+
+    private static func matches(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        if needle.isEmpty { return true }
+        for start in 0...(haystack.count - needle.count) {
+            var offset = 0
+            while offset < needle.count, lower(haystack[start + offset]) == needle[offset] { offset += 1 }
+            if offset == needle.count { return true }
+        }
+        return false
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+    private static func slowContains(_ type: String, _ fragment: String) -> Bool {
+        let lowered = Array(type.lowercased()), wanted = Array(fragment)
+        guard wanted.count <= lowered.count else { return false }
+        if wanted.isEmpty { return true }
+        return (0...(lowered.count - wanted.count)).contains { Array(lowered[$0..<($0 + wanted.count)]) == wanted }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+@testable import BatchPlanCore
+
+@Suite("Planner fit on every core")
+struct PlannerParallelFitTests {
+    /// Models of different shapes and sizes (a toy transformer, a raw-count model, torchvision CNNs and a ViT) and
+    /// cards of different sizes and precisions, so that some plans fit, some do not, and ranks differ.
+    static func question() throws -> (models: [ModelAccounting], gpus: [GPU]) {
+        let models = [
+            PlannerFixtures.toyTransformer(), try PlannerFixtures.classic(), try VisionZoo.account("resnet18"),
+            try VisionZoo.account("mobilenet_v2"), try VisionZoo.account("vit_b_16"), PlannerFixtures.linear(),
+        ]
+        let gpus = [
+            PlannerFixtures.gpu("small", memory: 700 << 20, bf16: false, tf32: false),
+            PlannerFixtures.gpu("mid", memory: 12 << 30), PlannerFixtures.gpu("large", memory: 80 << 30, fp8: true),
+        ]
+        return (models, gpus)
+    }
+
+    @Test("solving on every core gives the same results, in the same order, as solving serially")
+    func parallelEqualsSerial() throws {
+        let (models, gpus) = try Self.question()
+        let filters = FitFilters(optimizers: [.adamw, .sgdMomentum], modes: [.full, .lora, .frozen])
+        let serial = try Planner.fit(models: models, gpus: gpus, filters: filters, concurrency: 1)
+        let parallel = try Planner.fit(models: models, gpus: gpus, filters: filters, concurrency: 4)
+        #expect(serial.count == models.count * gpus.count)
+        #expect(serial.map { "\($0.model)@\($0.gpu)" } == models.flatMap { m in gpus.map { "\(m.name)@\($0.name)" } })
+        #expect(serial == parallel)
+        #expect(serial.contains { $0.best == nil } && serial.contains { $0.best != nil }, "the question covers both outcomes")
+    }
+
+    @Test("calibration factors are resolved once per card × model, on the caller's thread")
+    func calibrationResolvedPerPair() throws {
+        let (models, gpus) = try Self.question()
+        var calls: [String] = []
+        _ = try Planner.fit(
+            models: models, gpus: gpus, filters: FitFilters(optimizers: [.adamw], modes: [.full]),
+            calibration: { model, gpu in
+                calls.append("\(model.name)@\(gpu.name)")
+                return .analytic
+            }, concurrency: 4)
+        #expect(calls == models.flatMap { m in gpus.map { "\(m.name)@\($0.name)" } })
+    }
+
+    @Test("a profile built with shared layer traits equals one that works them out itself",
+          arguments: [TrainingMode.full, .frozen, .lora, .qlora], [Checkpointing.none, .selective, .block])
+    func sharedTraitsChangeNothing(mode: TrainingMode, checkpointing: Checkpointing) throws {
+        for model in try Self.question().models {
+            let traits = ModelProfile.LayerTraits(model)
+            let own = Result { () throws(CoreError) in
+                try ModelProfile(model: model, checkpointing: checkpointing, mode: mode, loraRank: 8, loraTargets: nil)
+            }
+            let shared = Result { () throws(CoreError) in
+                try ModelProfile(
+                    model: model, checkpointing: checkpointing, mode: mode, loraRank: 8, loraTargets: nil, traits: traits)
+            }
+            switch (own, shared) {
+            case let (.success(a), .success(b)):
+                let gpu = PlannerFixtures.gpu()
+                let configuration = TrainingConfiguration(precision: .bf16Amp, checkpointing: checkpointing, mode: mode)
+                let left = PhaseModel(profile: a, configuration: configuration, gpu: gpu, calibration: .analytic)
+                let right = PhaseModel(profile: b, configuration: configuration, gpu: gpu, calibration: .analytic)
+                #expect(left.estimate(batch: 7, model: model, gpu: gpu) == right.estimate(batch: 7, model: model, gpu: gpu))
+                #expect(a.layerNames == b.layerNames && a.notes == b.notes && a.hasConvolution == b.hasConvolution)
+            case let (.failure(a), .failure(b)):
+                #expect(a.description == b.description)
+            default:
+                Issue.record("\(model.name) \(mode) \(checkpointing): one profile failed and the other did not")
+            }
+        }
+    }
+}
+
+@Suite("Layer type matching")
+struct TypeNameTests {
+    @Test("type names match case-insensitively, as lowercased() and contains did",
+          arguments: ["Conv2d", "conv1d", "ConvTranspose2d", "Linear", "NonDynamicallyQuantizableLinear", "ReLU", "",
+                      "MultiheadAttention", "RawCounts", "Çonv", "CONVOLUTION", "İLinear"])
+    func matchesAsBefore(type: String) {
+        for fragment in ["conv", "linear", "attention"] {
+            let expected = type.lowercased().contains(fragment)
+            let got: Bool = switch fragment {
+            case "conv": TypeName.contains(type, "conv")
+            case "linear": TypeName.contains(type, "linear")
+            default: TypeName.contains(type, "attention")
+            }
+            #expect(got == expected, "\(type) ⊇ \(fragment)")
+        }
+        #expect(TypeName.equals(type, "rawcounts") == (type.lowercased() == "rawcounts"))
+    }
+}
+
+@Suite("Module short names")
+struct ShortNameTests {
+    @Test("the short name is the last dotted component, as splitting on dots gives it",
+          arguments: ["model.layers.0.self_attn.q_proj", "fc", "", ".", "..", "a.", ".a", "a..b", "features.0", "lora.é.v",
+                      "transformer.h.11.attn.c_attn"])
+    func lastComponent(name: String) {
+        #expect(ModelProfile.shortName(name) == (name.split(separator: ".").last.map(String.init) ?? name))
+    }
+}
+
+@Suite("Backward envelope sharing")
+struct BackwardOrderTests {
+    @Test("an envelope built from another precision's line order equals one sorted afresh",
+          arguments: [Checkpointing.none, .block], [TrainingMode.full, .lora])
+    func sharedOrderChangesNothing(checkpointing: Checkpointing, mode: TrainingMode) throws {
+        let gpu = PlannerFixtures.gpu(fp8: true)
+        let calibration = CalibrationFactors(
+            activationScale: 1.0137, modelStateScale: 0.93, allocatorReserveRatio: 0.07, runtimeContextBytes: 500_000_000,
+            logSpread: 0.05, runsUsed: 9)
+        for model in try PlannerParallelFitTests.question().models {
+            guard let profile = try? ModelProfile(
+                model: model, checkpointing: checkpointing, mode: mode, loraRank: 8, loraTargets: nil)
+            else { continue }
+            var orders: [Int: [Int]] = [:]
+            for precision in Precision.allCases {
+                let width = PrecisionStorage.of(precision).activationBytes
+                let configuration = TrainingConfiguration(precision: precision, checkpointing: checkpointing, mode: mode)
+                let fresh = PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
+                if let order = orders[width] {
+                    let shared = PhaseModel(
+                        profile: profile, configuration: configuration, gpu: gpu, calibration: calibration,
+                        backwardOrder: order)
+                    #expect(shared.backwardScan == fresh.backwardScan, "\(model.name) \(precision)")
+                    #expect(shared.backwardOrder == fresh.backwardOrder, "\(model.name) \(precision)")
+                } else {
+                    orders[width] = fresh.backwardOrder
+                }
+            }
+        }
+    }
+}
