@@ -82,7 +82,8 @@ enum PlanFormatting {
                 label += " (\(calibration.scope))"
             }
             var row = [label, ModelFormatting.count(bytes), bytes < 0 ? "-" + ByteSize.format(-bytes) : ByteSize.format(bytes), "", ""]
-            if let own = maxima[key] {
+            // The adjustment is calibration's correction of the peak, not a tensor with a life of its own.
+            if key != "calibration_adjustment", let own = maxima[key] {
                 // "peak" when the component is as large at the peak as anywhere in the step.
                 row[3] = ByteSize.format(own.bytes)
                 row[4] = own.bytes == bytes ? "peak" : phaseWords(own.phase)
