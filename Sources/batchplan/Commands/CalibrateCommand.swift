@@ -12,10 +12,7 @@ extension BatchPlan {
 
                 A scope applies only if it lowers the held-out error on its own runs (by source at GPU level and above, by model in a family, by run in a model): the table shows that error before and after for every scope, and whether it applied. Plans refit automatically when runs changed; this command refits now and shows the factors.
 
-                --report scores the analytic and the calibrated model by leave-one-source-out cross-validation:
-                no run is scored by a fit that saw it or any run from its source. It ends with the same scores per
-                source (all counters pooled: median and 90th percentile of |error|, share under-predicted, maximum-batch
-                facts predicted within one step of the measured bracket), uncalibrated and calibrated.
+                --report scores the analytic and the calibrated model by leave-one-source-out cross-validation: no run is scored by a fit that saw it or any run from its source. It ends with the same scores per source (all counters pooled: median and 90th percentile of |error|, share under-predicted, maximum-batch facts predicted within one step of the measured bracket), uncalibrated and calibrated.
 
                 Examples:
                   batchplan calibrate
