@@ -8,17 +8,25 @@ enum CalibrationFormatting {
 
     static func factorsTable(_ model: CalibrationModel) -> String {
         var table = TextTable(
-            headers: ["SCOPE", "RUNS", "ACTIVATIONS", "MODEL STATES", "RESERVE", "CONTEXT", "SPREAD"], rightAligned: [1, 2, 3, 4, 5, 6])
+            headers: ["SCOPE", "RUNS", "ACTIVATIONS", "TEMPORARIES", "RESERVE", "CONTEXT", "SPREAD", "LORO BEFORE",
+                      "LORO AFTER", "APPLIED"], rightAligned: [1, 2, 3, 4, 5, 6, 7, 8])
         for (scope, factors) in model.factors.sorted(by: { ($0.key.level, $0.key.key) < ($1.key.level, $1.key.key) }) {
             table.rows.append([
                 scope.description, String(factors.runsUsed), String(format: "×%.3f", factors.activationScale),
                 String(format: "×%.3f", factors.modelStateScale),
                 factors.allocatorReserveRatio.map { percent($0) } ?? "default",
                 factors.runtimeContextBytes.map(ByteSize.format) ?? "default", String(format: "±%.3f", factors.logSpread),
+                factors.gateErrorBefore.map(gatePercent) ?? "-", factors.gateErrorAfter.map(gatePercent) ?? "-",
+                factors.runsUsed < model.minimumRuns ? "too few" : factors.applied ? "yes" : "skipped",
             ])
         }
-        return table.render()
+        return "per scope: factors, and the leave-one-run-out error on the scope's own runs without it (BEFORE: its "
+            + "parent, or the analytic model when lower) and with it (AFTER); a scope applies only when AFTER is lower\n"
+            + table.render()
     }
+
+    /// A mean |log error| as a relative error.
+    static func gatePercent(_ logError: Double) -> String { percent(exp(logError) - 1) }
 
     static func reportTable(_ report: CrossValidationReport) -> String {
         var table = TextTable(
@@ -61,7 +69,12 @@ enum CalibrationFormatting {
             "scopes": model.factors.sorted(by: { ($0.key.level, $0.key.key) < ($1.key.level, $1.key.key) }).map { scope, f -> [String: Any] in
                 ["level": scope.level.rawValue, "key": scope.key, "runs_used": f.runsUsed, "activation_scale": f.activationScale,
                  "model_state_scale": f.modelStateScale, "allocator_reserve_ratio": f.allocatorReserveRatio ?? NSNull(),
-                 "runtime_context_bytes": f.runtimeContextBytes ?? NSNull(), "log_spread": f.logSpread]
+                 "runtime_context_bytes": f.runtimeContextBytes ?? NSNull(), "log_spread": f.logSpread,
+                 "applied": f.applied && f.runsUsed >= model.minimumRuns,
+                 "loro_error_before": f.gateErrorBefore.map { exp($0) - 1 } ?? NSNull(),
+                 "loro_error_after": f.gateErrorAfter.map { exp($0) - 1 } ?? NSNull(),
+                 "skip_reason": f.runsUsed < model.minimumRuns
+                    ? "fewer than \(model.minimumRuns) runs" as Any : (f.skipReason.map { $0 as Any } ?? NSNull())]
             },
         ]
         if let report {

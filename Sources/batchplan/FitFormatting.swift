@@ -27,6 +27,7 @@ enum FitFormatting {
             "prefer": context.prefer.rawValue,
             "precision_standing": plan.precisionStanding?.rawValue ?? NSNull(),
             "precision_note": plan.precisionNote ?? NSNull(),
+            "calibration_adjustment_bytes": plan.estimate.components.calibrationAdjustment,
         ]
         json.merge(StepTimeFormatting.json(plan.stepTime, datasetSize: context.datasetSize)) { _, new in new }
         return json

@@ -19,6 +19,7 @@ struct FitFlags: ParsableArguments {
     @OptionGroup var accounting: AccountingFlags
     @OptionGroup var solver: SolverFlags
     @OptionGroup var training: TrainingFlags
+    @OptionGroup var calibration: CalibrationFlags
 
     /// Flags holding `query`'s values, parsed from nothing and then set, so every check the flags make still runs.
     init(_ query: FitQuery) throws {
@@ -48,7 +49,8 @@ struct FitFlags: ParsableArguments {
         training.gpus = query.dataParallelGPUs
         training.zero = query.zeroStage
         training.framework = query.framework
-        training.noCalibration = query.noCalibration
+        training.stack.set(trainer: query.trainer, stack: query.stack)
+        calibration.noCalibration = query.noCalibration
     }
 
     init() {}
@@ -86,6 +88,9 @@ struct FitQuery: Codable, Hashable {
     var zeroStage = 0
     var framework = "pytorch"
     var noCalibration = false
+    /// `--trainer` and the training-stack flags (optional: plans saved before them still decode).
+    var trainer: String?
+    var stack: TrainingStackOverrides?
 
     init() {}
 
@@ -115,7 +120,9 @@ struct FitQuery: Codable, Hashable {
         dataParallelGPUs = flags.training.gpus
         zeroStage = flags.training.zero
         framework = flags.training.framework
-        noCalibration = flags.training.noCalibration
+        noCalibration = flags.calibration.noCalibration
+        trainer = flags.training.stack.trainer
+        stack = try? flags.training.stack.parsed().1
     }
 
     /// Whether any flag differs from its default (a question was asked).
@@ -169,6 +176,9 @@ struct FitQuery: Codable, Hashable {
         add("zero", zeroStage == 0 ? nil : String(zeroStage))
         add("framework", framework == "pytorch" ? nil : framework)
         if noCalibration { args.append("--no-calibration") }
+        var stackFlags = StackFlags()
+        stackFlags.set(trainer: trainer, stack: stack)
+        args += stackFlags.arguments
         return args
     }
 

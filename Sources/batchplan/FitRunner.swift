@@ -10,6 +10,8 @@ struct FitOutcome {
     var models: [(catalog: CatalogModel, accounting: ModelAccounting)]
     var solver: SolverOptions
     var framework: Framework
+    /// What runs the loop (`--trainer`); `nil` is a plain PyTorch loop.
+    var trainer: Trainer? = nil
     /// The calibration the plans used (`CalibrationModel.analytic` with --no-calibration).
     var calibration: CalibrationModel
     /// The step-time calibration the plans used (`.analytic` with --no-calibration).
@@ -18,7 +20,7 @@ struct FitOutcome {
 
     /// The factors a card × model was planned with.
     func factors(for model: CatalogModel, gpu: GPU) -> CalibrationFactors {
-        calibration.factors(for: model, gpu: gpu, framework: framework)
+        calibration.factors(for: model, gpu: gpu, framework: framework, trainer: trainer)
     }
 
     /// True when no card × model has a plan that fits (the "nothing fits" exit code).
@@ -48,7 +50,7 @@ struct FitRunner {
         for (model, accounting) in zip(selected, accountings) {
             switch accounting {
             case let .success(value):
-                accounted.append((model, value))
+                accounted.append((model, value.asTrained(by: base)))
             case let .failure(error):
                 // A model asked for by name must account; over the whole catalog, one that cannot is skipped.
                 guard query.models.isEmpty else { throw error }
@@ -69,7 +71,7 @@ struct FitRunner {
                     models: accounted.map(\.accounting), gpus: gpus, filters: filters, options: solver,
                     calibration: { model, gpu in
                         guard let catalogModel = byName[model.name] else { return .analytic }
-                        return calibration.factors(for: catalogModel, gpu: gpu, framework: framework)
+                        return calibration.factors(for: catalogModel, gpu: gpu, framework: framework, trainer: base.trainer)
                     },
                     throughput: { model, gpu in
                         guard let catalogModel = byName[model.name] else { return .defaults }
@@ -80,7 +82,7 @@ struct FitRunner {
             throw CatalogError.core(error)
         }
         return FitOutcome(
-            query: query, gpus: gpus, models: accounted, solver: solver, framework: framework, calibration: calibration,
-            throughput: throughput, results: results)
+            query: query, gpus: gpus, models: accounted, solver: solver, framework: framework, trainer: base.trainer,
+            calibration: calibration, throughput: throughput, results: results)
     }
 }

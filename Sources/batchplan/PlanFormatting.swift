@@ -10,18 +10,19 @@ enum PlanFormatting {
         "activation_gradients": "activation gradients (transient)", "inputs": "input batch and labels",
         "workspace": "workspace (cuBLAS/cuDNN)", "runtime_context": "runtime context (CUDA, libraries)",
         "allocator_reserve": "allocator reserve (rounding, fragmentation)",
+        "calibration_adjustment": "calibration adjustment",
     ]
 
     static func calibrationJSON(_ factors: CalibrationFactors) -> [String: Any] {
         ["scope": factors.scope.description, "runs_used": factors.runsUsed, "log_spread": factors.logSpread,
          "activation_scale": factors.activationScale, "model_state_scale": factors.modelStateScale,
-         "applied": factors.runsUsed > 0]
+         "applied": factors.runsUsed > 0, "skipped_scopes": factors.notes]
     }
 
     static func calibrationLine(_ factors: CalibrationFactors) -> String {
         guard factors.runsUsed > 0 else { return "analytic model (no calibration applied)" }
         return "\(factors.scope) from \(factors.runsUsed) runs, spread ±\(String(format: "%.0f", (exp(factors.logSpread) - 1) * 100))%"
-            + String(format: ", activations ×%.2f, model states ×%.2f", factors.activationScale, factors.modelStateScale)
+            + String(format: ", activations ×%.2f, step and cast temporaries ×%.2f", factors.activationScale, factors.modelStateScale)
     }
 
     static func estimateJSON(_ estimate: MemoryEstimate, model: ModelAccounting, gpu: GPU?, calibration: CalibrationFactors) -> [String: Any] {
@@ -40,6 +41,8 @@ enum PlanFormatting {
             "peak_allocated_bytes": estimate.peakAllocatedBytes, "peak_reserved_bytes": estimate.peakReservedBytes,
             "device_used_bytes": estimate.deviceUsedBytes, "uncertainty_bytes": estimate.uncertaintyBytes,
             "peak_phase": estimate.peakPhase, "calibration": calibrationJSON(calibration),
+            "calibration_adjustment_bytes": estimate.components.calibrationAdjustment,
+            "calibration_adjustment_scope": calibration.runsUsed > 0 ? calibration.scope.description : NSNull(),
             "component_maxima": Dictionary(
                 (estimate.componentMaxima ?? []).map { ($0.key, ["bytes": $0.bytes, "phase": $0.phase] as [String: Any]) },
                 uniquingKeysWith: { first, _ in first }),
@@ -73,8 +76,14 @@ enum PlanFormatting {
             (estimate.componentMaxima ?? []).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var table = TextTable(headers: ["COMPONENT", "BYTES", "SIZE", "OWN MAX", "AT"], rightAligned: [1, 2, 3])
         for (key, bytes) in estimate.components.keyed {
-            var row = [componentLabels[key] ?? key, ModelFormatting.count(bytes), ByteSize.format(bytes), "", ""]
-            if let own = maxima[key] {
+            var label = componentLabels[key] ?? key
+            if key == "calibration_adjustment" {
+                guard calibration.runsUsed > 0 else { continue }
+                label += " (\(calibration.scope))"
+            }
+            var row = [label, ModelFormatting.count(bytes), bytes < 0 ? "-" + ByteSize.format(-bytes) : ByteSize.format(bytes), "", ""]
+            // The adjustment is calibration's correction of the peak, not a tensor with a life of its own.
+            if key != "calibration_adjustment", let own = maxima[key] {
                 // "peak" when the component is as large at the peak as anywhere in the step.
                 row[3] = ByteSize.format(own.bytes)
                 row[4] = own.bytes == bytes ? "peak" : phaseWords(own.phase)

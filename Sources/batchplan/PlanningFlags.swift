@@ -3,7 +3,7 @@ import BatchPlanCatalog
 import BatchPlanCore
 import Foundation
 
-/// Flags shared by `estimate`, `fit` and `report`: parallelism, framework, calibration.
+/// Flags shared by `estimate`, `fit`, `report` and `runs record`: adapters, parallelism, framework, training stack.
 struct TrainingFlags: ParsableArguments {
     @Option(help: "LoRA/QLoRA adapter rank.") var loraRank: Int = 8
     @Option(help: "LoRA dropout probability (each adapter then keeps its dropped input and mask; PEFT default 0).")
@@ -13,7 +13,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Data-parallel GPUs (per-GPU memory is planned).") var gpus: Int = 1
     @Option(help: "ZeRO / FSDP stage 0-3 across --gpus.") var zero: Int = 0
     @Option(help: "Framework with optional version: pytorch (default), tensorflow-1.11, jax.") var framework: String = "pytorch"
-    @Flag(help: "Show the analytic model alone, without factors calibrated from measured runs.") var noCalibration = false
+    @OptionGroup var stack: StackFlags
 
     func parsedFramework() throws -> Framework {
         try Usage.parse { () throws(CoreError) in try Framework(parsing: framework) }
@@ -26,11 +26,12 @@ struct TrainingFlags: ParsableArguments {
         guard gpus >= 1, gpus <= 65536 else { throw Usage.error("--gpus must be at least 1") }
         guard (0...3).contains(zero) else { throw Usage.error("--zero must be 0, 1, 2 or 3") }
         if zero > 0 && gpus == 1 { Output.warning("--zero \(zero) with one GPU shards nothing; pass --gpus N") }
+        let (trainer, overrides) = try stack.parsed()
         let targets = loraTargets?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return TrainingConfiguration(
             precision: precision, optimizer: optimizer, checkpointing: checkpointing, mode: mode, loraRank: loraRank,
             loraTargets: targets, loraDropout: loraDropout, batchSize: batch, gradAccumSteps: gradAccum, gpus: gpus, zeroStage: zero,
-            framework: try parsedFramework())
+            framework: try parsedFramework(), trainer: trainer, stack: overrides)
     }
 }
 

@@ -83,6 +83,7 @@ struct MigrationTests {
         "0001_catalog": "746959eb47ccdae6",
         "0002_runs": "19f008e503abc79f",
         "0003_plans": "12f1c9ee0a3fb3d6",
+        "0004_training_stack": "c06d82e7c0fa182a",
         "0005_run_phase": "785d52305f990e82",
     ]
 

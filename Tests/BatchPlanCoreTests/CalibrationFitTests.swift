@@ -55,7 +55,9 @@ struct CalibrationFitTests {
         let runs = CalibrationSynthesis.observations(count: 3_000, seed: 7, truth: truth, paths: [F.path])
         let model = CalibrationFitter.fit(runs, options: F.options)
         let f = model.resolve(F.path, defaultReserveRatio: 0.05, defaultContextBytes: 512 * F.mib)
-        #expect(f.scope == F.path.scopes.last)
+        // Every run shares one path, so the deeper scopes cannot beat the first that fits them held-out, and the gate
+        // keeps that one; whichever it is, it carries the truth.
+        #expect(F.path.scopes.contains(f.scope) && model.factors[f.scope]!.applied)
         #expect(abs(f.activationScale / activationScale - 1) < 0.02)
         #expect(abs(f.modelStateScale / modelStateScale - 1) < 0.02)
         #expect(abs(f.allocatorReserveRatio! - reserve) < 0.005)

@@ -234,7 +234,7 @@ struct PlannerComponentTests {
         _ = try Planner.estimate(model: model, gpu: turing, configuration: TrainingConfiguration(precision: .fp16Amp))
     }
 
-    @Test("calibration scales activations and model states and overrides context and reserve")
+    @Test("calibration leaves every component analytic and adds its own adjustment line; context and reserve are replaced")
     func calibrationApplied() throws {
         let model = try PlannerFixtures.classic()
         let configuration = TrainingConfiguration(precision: .fp32, optimizer: .sgdMomentum, batchSize: 128)
@@ -243,17 +243,49 @@ struct PlannerComponentTests {
             logSpread: 0.1, scope: CalibrationScope(level: .gpu, key: "pytorch/Test"), runsUsed: 5)
         let plain = try Planner.estimate(model: model, gpu: nil, configuration: configuration)
         let calibrated = try Planner.estimate(model: model, gpu: nil, configuration: configuration, calibration: calibration)
-        #expect(calibrated.components.activations == Int((Double(plain.components.activations) * 1.5).rounded(.up)))
-        #expect(calibrated.components.weights == Int((Double(plain.components.weights) * 1.1).rounded(.up)))
+        for (key, bytes) in plain.components.keyed where !["runtime_context", "allocator_reserve", "calibration_adjustment"].contains(key) {
+            #expect(calibrated.components.keyed.first { $0.key == key }?.bytes == bytes, "\(key) changed under calibration")
+        }
+        // SGD with momentum in fp32 on one card has no implementation-dependent model states: the adjustment is
+        // the activation scale's alone.
+        let activations = plain.components.activations + plain.components.activationGradients
+        #expect(abs(calibrated.components.calibrationAdjustment - Int((Double(activations) * 0.5).rounded())) <= 2)
+        #expect(calibrated.peakAllocatedBytes == plain.peakAllocatedBytes + calibrated.components.calibrationAdjustment)
         #expect(calibrated.components.runtimeContext == 300 << 20)
         // Reserve ratio 0: reserved is allocated rounded up to a 2 MiB segment.
         #expect(calibrated.components.allocatorReserve < 2 << 20)
+        #expect(calibrated.components.total == calibrated.deviceUsedBytes)
         let expectedUncertainty = Double(calibrated.deviceUsedBytes) * (exp(1.2816 * 0.1) - 1)
         #expect(abs(Double(calibrated.uncertaintyBytes) - expectedUncertainty) <= 1)
         // The decomposition is unscaled so a fitter can multiply it back.
         #expect(abs(calibrated.decomposition.modelStates - plain.decomposition.modelStates) <= 4)
         #expect(abs(calibrated.decomposition.activations - plain.decomposition.activations) <= 4)
         #expect(calibrated.assumptions.contains { $0.contains("gpu pytorch/Test") && $0.contains("5 runs") })
+    }
+
+    @Test("the classic question's weights, gradients and momentum read 4 bytes per parameter exactly, calibrated or not")
+    func exactStatesUnderCalibration() throws {
+        let definition = try RawCountsModel.definition(
+            name: "raw", parameters: 19_072_984, activationsPerSample: 532_752, input: "180x50x1",
+            source: "test")
+        let model = try definition.account(AccountingOptions())
+        let configuration = TrainingConfiguration(precision: .fp32, optimizer: .sgdMomentum, batchSize: 128)
+        let calibration = CalibrationFactors(activationScale: 1.3, modelStateScale: 1.028, runsUsed: 894)
+        for factors in [CalibrationFactors.analytic, calibration] {
+            let estimate = try Planner.estimate(model: model, gpu: nil, configuration: configuration, calibration: factors)
+            #expect(estimate.components.weights == 19_072_984 * 4)
+            #expect(estimate.components.gradients == 19_072_984 * 4)
+            #expect(estimate.components.optimizerState == 19_072_984 * 4)
+        }
+        // AdamW under AMP has implementation-dependent terms (the foreach step's sqrt list, autocast copies): the
+        // state scale moves only those, in the adjustment line.
+        let adam = TrainingConfiguration(precision: .bf16Amp, optimizer: .adamw, batchSize: 1)
+        let plain = try Planner.estimate(model: model, gpu: nil, configuration: adam)
+        let scaled = try Planner.estimate(
+            model: model, gpu: nil, configuration: adam, calibration: CalibrationFactors(modelStateScale: 0.5, runsUsed: 3))
+        #expect(scaled.components.optimizerState == plain.components.optimizerState)
+        #expect(scaled.components.weights == plain.components.weights)
+        #expect(scaled.components.calibrationAdjustment < 0)
     }
 
     @Test("gradient accumulation keeps gradients resident during forward")

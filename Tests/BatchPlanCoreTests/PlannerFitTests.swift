@@ -62,10 +62,10 @@ struct PlannerFitTests {
         // Pure fp16 is not a recipe the policy plans unless asked (PrecisionPolicy).
         #expect(Set(all.map(\.configuration.precision)) == [.fp32, .fp16Amp])
         // No linear layers: no LoRA/QLoRA; no head: no frozen; no blocks or attention: checkpointing would
-        // recompute nothing, so only none. 2 precisions × 13 optimizers.
+        // recompute nothing, so only none. 2 precisions × every optimizer.
         #expect(Set(all.map(\.configuration.mode)) == [.full])
         #expect(Set(all.map(\.configuration.checkpointing)) == [Checkpointing.none])
-        #expect(all.count == 2 * 13)
+        #expect(all.count == 2 * OptimizerKind.allCases.count)
         #expect(result.assumptions.contains { $0.contains("lora skipped") })
         // Asking for bf16 explicitly says why it was skipped.
         let asked = try Planner.fit(models: [raw], gpus: [turing], filters: FitFilters(precisions: [.bf16Amp, .fp16Amp]))

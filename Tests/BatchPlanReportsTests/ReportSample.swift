@@ -235,6 +235,8 @@ enum ReportSample {
         return allocated.map { MemoryComponent(key: $0.0, bytes: $0.1) } + [
             MemoryComponent(key: "runtime_context", bytes: 524 * mib),
             MemoryComponent(key: "allocator_reserve", bytes: allocatedTotal * 6 / 100),
+            // An uncalibrated plan: the planner lists the adjustment all the same, at 0.
+            MemoryComponent(key: "calibration_adjustment", bytes: 0),
         ]
     }
 }

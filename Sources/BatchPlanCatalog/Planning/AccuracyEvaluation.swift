@@ -32,6 +32,8 @@ public struct AccuracyEvaluation: Hashable, Codable, Sendable {
     /// Share of "fits"/"oom" facts predicted on the right side of the card.
     public var outcomesRight: Double
     public var outcomeCount: Int
+    /// (predicted − measured) / measured of every reading, all counters pooled.
+    public var signedErrors: [Double] = []
 
     /// The step that counts as "within one step" of a measured maximum batch.
     public static let step = 1.5
@@ -97,7 +99,8 @@ public struct AccuracyEvaluation: Hashable, Codable, Sendable {
                 count: maxBatch.count, withinOneStepShare: maxBatch.isEmpty ? 0 : Double(within) / Double(maxBatch.count),
                 overPredictionRate: maxBatch.isEmpty ? 0 : Double(over) / Double(maxBatch.count),
                 medianRatio: ratios.isEmpty ? 0 : quantile(ratios, 0.5)),
-            outcomesRight: outcomes == 0 ? 0 : Double(right) / Double(outcomes), outcomeCount: outcomes)
+            outcomesRight: outcomes == 0 ? 0 : Double(right) / Double(outcomes), outcomeCount: outcomes,
+            signedErrors: pairs.values.flatMap { $0.map { ($0.predicted - $0.measured) / $0.measured } })
     }
 
     /// Linear-interpolated quantile of sorted values.

@@ -29,7 +29,7 @@ public enum CappedMaxBatchCheck {
             let run = prediction.run
             let cap = run.memoryCapBytes!
             // A point prediction: the calibration's uncertainty margin (which plans add to the headroom) is left out.
-            var calibrated = model.factors(for: prediction.model, gpu: prediction.gpu, framework: prediction.configuration.framework)
+            var calibrated = model.factors(for: prediction.model, gpu: prediction.gpu, framework: prediction.configuration.framework, trainer: prediction.configuration.trainer)
             calibrated.logSpread = 0
             let defaults = RuntimeDefaults.resolve(gpu: prediction.gpu, framework: prediction.configuration.framework)
             func solve(_ factors: CalibrationFactors) -> Int {

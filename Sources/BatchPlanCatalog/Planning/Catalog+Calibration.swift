@@ -87,11 +87,14 @@ extension Catalog {
 }
 
 extension CalibrationModel {
-    /// Factors for a model on a card under a framework, with the card's runtime defaults filled in.
-    public func factors(for model: CatalogModel, gpu: GPU, framework: Framework) -> CalibrationFactors {
+    /// Factors for a model on a card under a framework and trainer, with the card's runtime defaults filled in.
+    ///
+    /// The activation scale per checkpointing mode is in the result (`activationScale(for:)`), so one resolve serves
+    /// every checkpointing a fit tries.
+    public func factors(for model: CatalogModel, gpu: GPU, framework: Framework, trainer: Trainer? = nil) -> CalibrationFactors {
         let defaults = RuntimeDefaults.resolve(gpu: gpu, framework: framework)
         return resolve(
-            RunEvidence.scopePath(gpu: gpu, model: model, framework: framework),
+            RunEvidence.scopePath(gpu: gpu, model: model, framework: framework, trainer: trainer),
             defaultReserveRatio: defaults.allocatorReserveRatio, defaultContextBytes: Double(defaults.runtimeContextBytes))
     }
 }

@@ -71,41 +71,18 @@ enum RunAdapterSettings {
 }
 
 extension RunAdapterSettings {
-    /// The model as the run's trainer builds it: LitGPT keeps its own `lm_head` next to `transformer.wte`, so a
-    /// model whose Hugging Face checkpoint ties them (Llama 3.2, Gemma, Falcon) carries a second vocab × hidden
-    /// matrix there (the conversion copies the embedding into `lm_head`).
-    ///
-    /// Source: LitGPT `litgpt/model.py` `GPT.__init__` (`self.lm_head = nn.Linear(...)` and `wte = nn.Embedding(...)`,
-    /// no weight sharing; `train.tie_embeddings` defaults to null).
-    ///
-    /// Its loss also stays in the compute dtype: `chunked_cross_entropy` (`litgpt/utils.py`) calls
-    /// `F.cross_entropy` on the bf16 logits chunks without the fp32 upcast transformers applies, so the saved
-    /// log-probabilities are 2-byte.
-    ///
-    /// And its attention balances grouped or multi-query heads before SDPA: `k.repeat_interleave(q_per_kv, dim=1)`
-    /// and the same for `v` ("flash attention requires it in training mode", `CausalSelfAttention.forward`), so
-    /// SDPA keeps q and the two repeated copies, three query-width tensors per token, for backward.
+    /// The trainer a run names in its notes when its `trainer` field is empty: LitGPT's published tables say
+    /// "LitGPT" there. Seeded and imported runs get it in their `trainer` field; this reads older rows.
+    static func trainer(notes: String?) -> Trainer? {
+        guard let notes, notes.range(of: "LitGPT", options: .caseInsensitive) != nil else { return nil }
+        return Trainer(kind: .litgpt)
+    }
+
+    /// The model as the run's trainer builds it (`ModelAccounting.asTrained(by:)`).
     static func trainerModel(_ accounting: ModelAccounting, notes: String?) -> ModelAccounting {
-        guard let notes, notes.range(of: "LitGPT", options: .caseInsensitive) != nil else { return accounting }
-        var model = accounting
-        for index in model.layers.indices {
-            switch model.layers[index].role {
-            case .head:
-                guard let shape = model.layers[index].linearShape else { continue }
-                let matrix = shape.inFeatures * shape.outFeatures
-                if model.layers[index].parameters < matrix { model.layers[index].parameters += matrix }
-            case .body where model.layers[index].type == "AttentionInputs":
-                let balanced = 3 * model.layers[index].outputElements
-                if model.layers[index].saved.activation < balanced { model.layers[index].saved.activation = balanced }
-            case .loss:
-                model.layers[index].saved.activation += model.layers[index].saved.fp32
-                model.layers[index].saved.fp32 = 0
-                if index > 0 { model.layers[index].saved.activation += model.layers[index - 1].outputElements }
-            default:
-                continue
-            }
-        }
-        return model
+        var configuration = TrainingConfiguration()
+        configuration.trainer = trainer(notes: notes)
+        return accounting.asTrained(by: configuration)
     }
 }
 

@@ -48,20 +48,32 @@ public struct RunEvidence: Sendable {
             precision: run.precision ?? .fp32, optimizer: run.optimizer ?? .sgd, checkpointing: run.checkpointing,
             mode: mode, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
             gradAccumSteps: run.gradAccumSteps, gpus: run.gpus, zeroStage: run.zeroStage,
-            framework: (try? Framework(parsing: run.framework)) ?? .pytorch)
+            framework: (try? Framework(parsing: run.framework)) ?? .pytorch,
+            trainer: run.trainer.flatMap { try? Trainer(parsing: $0) } ?? RunAdapterSettings.trainer(notes: run.notes),
+            stack: run.stack)
         if mode == .lora || mode == .qlora {
-            if let accounting { configuration.loraTargets = RunAdapterSettings.targets(notes: run.notes, accounting: accounting) }
-            configuration.loraDropout = RunAdapterSettings.dropout(notes: run.notes) ?? 0
+            if let targets = run.loraTargets {
+                configuration.loraTargets = targets
+            } else if let accounting {
+                configuration.loraTargets = RunAdapterSettings.targets(notes: run.notes, accounting: accounting)
+            }
+            configuration.loraDropout = run.loraDropout ?? RunAdapterSettings.dropout(notes: run.notes) ?? 0
         }
         return configuration
     }
 
     /// The calibration scope path of a run: framework (name only, so versions pool their evidence), architecture,
     /// card, family, model.
-    public static func scopePath(gpu: GPU, model: CatalogModel, framework: Framework) -> CalibrationScopePath {
-        CalibrationScopePath(
-            framework: framework.name.rawValue, architecture: gpu.architecture, gpu: gpu.name,
-            family: model.family.rawValue, model: model.name)
+    ///
+    /// A trainer other than a plain PyTorch loop is part of the framework's key ("pytorch+hf-trainer"): its
+    /// structural choices (optimizer implementation, loss dtype) are the stack's, not the card's or the model's.
+    public static func scopePath(
+        gpu: GPU, model: CatalogModel, framework: Framework, trainer: Trainer? = nil, checkpointing: Checkpointing? = nil
+    ) -> CalibrationScopePath {
+        let stack = trainer.map { $0.kind == .pytorch ? "" : "+\($0.kind.rawValue)" } ?? ""
+        return CalibrationScopePath(
+            framework: framework.name.rawValue + stack, architecture: gpu.architecture, gpu: gpu.name,
+            family: model.family.rawValue, model: model.name, checkpointing: checkpointing?.rawValue)
     }
 
     /// Predictions for every usable run; runs whose configuration the planner rejects are skipped with the reason.
@@ -82,7 +94,7 @@ public struct RunEvidence: Sendable {
                     accounting = try model.definition.account(options)
                     cache[key] = accounting
                 }
-                accounting = RunAdapterSettings.trainerModel(accounting, notes: run.notes)
+                accounting = accounting.asTrained(by: configuration(for: run))
                 let configuration = configuration(for: run, accounting: accounting)
                 let estimate = try Planner.estimate(model: accounting, gpu: gpu, configuration: configuration)
                 predictions.append(Prediction(
@@ -100,9 +112,11 @@ extension RunEvidence {
     static func decomposition(_ prediction: Prediction) -> CalibrationDecomposition {
         let defaults = RuntimeDefaults.resolve(gpu: prediction.gpu, framework: prediction.configuration.framework)
         let peak = prediction.estimate.decomposition
-        return CalibrationDecomposition(
+        var d = CalibrationDecomposition(
             modelStates: Double(peak.modelStates), activations: Double(peak.activations), other: Double(peak.other),
             defaultReserveRatio: defaults.allocatorReserveRatio, defaultContextBytes: Double(defaults.runtimeContextBytes))
+        d.exactStates = Double(peak.exactStates)
+        return d
     }
 
     /// Observations for the calibration fitter: one per memory counter a run reports, and outcome constraints for
@@ -111,7 +125,9 @@ extension RunEvidence {
         var observations: [CalibrationObservation] = []
         for prediction in predictions {
             let run = prediction.run
-            let path = scopePath(gpu: prediction.gpu, model: prediction.model, framework: prediction.configuration.framework)
+            let path = scopePath(
+                gpu: prediction.gpu, model: prediction.model, framework: prediction.configuration.framework,
+                trainer: prediction.configuration.trainer, checkpointing: prediction.configuration.checkpointing)
             let source = run.url ?? run.source
             let decomposition = decomposition(prediction)
             // What the card could give at the device-used level: the cap plus the context outside it, or the card.

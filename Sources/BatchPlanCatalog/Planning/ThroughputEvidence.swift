@@ -7,9 +7,10 @@ import Foundation
 /// allocator that frees and retries cached blocks near its limit is slower than the card) and not search probes
 /// (a single measured step). Fitted on demand from the catalog's runs; nothing is stored.
 public enum ThroughputEvidence {
-    /// Whether a run's step time is evidence for the step-time model.
+    /// Whether a run's step time is evidence for the (training) step-time model: an inference run's time is a
+    /// forward pass, not a training step.
     public static func usable(_ run: MeasuredRun) -> Bool {
-        guard let ms = run.stepTimeMs else { return false }
+        guard let ms = run.stepTimeMs, (run.phase ?? .training) == .training else { return false }
         return ms > 0 && run.kind == .memAtBatch && run.outcome == .ok && run.memoryCapBytes == nil
     }
 

@@ -14,6 +14,9 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var gpuMemoryBytes: Int?
     var memoryCapBytes: Int?
     var framework: String
+    var trainer: String?
+    /// `TrainingStackOverrides` as JSON; `NULL` when the run states none.
+    var trainingStack: String?
     var cudaVersion: String?
     var driverVersion: String?
     var precision: String?
@@ -22,6 +25,8 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var trainingMode: String?
     var unmodelled: String?
     var loraRank: Int?
+    var loraTargets: String?
+    var loraDropout: Double?
     var attention: String?
     var task: String?
     var batchSize: Int?
@@ -61,6 +66,10 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
         gpuMemoryBytes = run.gpuMemoryBytes
         memoryCapBytes = run.memoryCapBytes
         framework = run.framework
+        trainer = run.trainer
+        loraTargets = run.loraTargets.flatMap { $0.isEmpty ? nil : $0.joined(separator: ",") }
+        loraDropout = run.loraDropout
+        trainingStack = run.stack.flatMap { $0.isEmpty ? nil : stackJSON($0) }
         cudaVersion = run.cudaVersion
         driverVersion = run.driverVersion
         precision = run.precision?.rawValue
@@ -99,10 +108,12 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var run: MeasuredRun {
         var run = MeasuredRun(
             key: runKey, kind: MeasuredRun.Kind(rawValue: kind) ?? .memAtBatch, model: model, gpu: gpu,
-            gpuMemoryBytes: gpuMemoryBytes, memoryCapBytes: memoryCapBytes, framework: framework,
+            gpuMemoryBytes: gpuMemoryBytes, memoryCapBytes: memoryCapBytes, framework: framework, trainer: trainer,
+            stack: trainingStack.flatMap { try? JSONDecoder().decode(TrainingStackOverrides.self, from: Data($0.utf8)) },
             cudaVersion: cudaVersion, driverVersion: driverVersion, precision: precision.flatMap(Precision.init),
             optimizer: optimizer.flatMap(OptimizerKind.init), checkpointing: Checkpointing(rawValue: checkpointing) ?? .none,
             trainingMode: trainingMode.flatMap(TrainingMode.init), loraRank: loraRank,
+            loraTargets: loraTargets.map { $0.split(separator: ",").map(String.init) }, loraDropout: loraDropout,
             attention: attention.flatMap(AttentionImplementation.init), task: task.flatMap(TrainingTask.init),
             batchSize: batchSize, bracketNext: bracketNext, gradAccumSteps: gradAccumSteps, seqLen: seqLen,
             imageSize: imageSize, gpus: gpus, zeroStage: zeroStage, outcome: MeasuredRun.Outcome(rawValue: outcome) ?? .ok,
@@ -130,3 +141,11 @@ public struct StoredRun: Sendable, Hashable {
     public var id: Int64
     public var run: MeasuredRun
 }
+
+/// A run's stated training stack as the catalog stores it: JSON with sorted keys.
+private func stackJSON(_ stack: TrainingStackOverrides) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return String(decoding: (try? encoder.encode(stack)) ?? Data(), as: UTF8.self)
+}
+

@@ -21,12 +21,6 @@ struct RunDecoder {
         "fp8-te": .fp8,
     ]
 
-    static let optimizerSynonyms: [String: OptimizerKind] = [
-        "paged-adamw-32bit": .pagedAdamw, "paged_adamw_32bit": .pagedAdamw, "paged_adamw_8bit": .pagedAdamw8bit,
-        "adamw8bit": .adamw8bit, "adamw_8bit": .adamw8bit, "adam-8bit": .adamw8bit, "adamw_torch": .adamw,
-        "momentum": .sgdMomentum, "sgd_momentum": .sgdMomentum, "adamw-32bit": .adamw,
-    ]
-
     func decode(_ fields: RunFields) throws -> MeasuredRun {
         var unmodelled: [String: String] = [:]
         guard let model = try fields.string("model") else { throw Problem(message: "model is required") }
@@ -51,8 +45,12 @@ struct RunDecoder {
             }
         }
         var optimizer: OptimizerKind?
+        var stack = try Self.stack(fields)
         if let text = try fields.string("optimizer")?.lowercased() {
-            if let parsed = OptimizerKind(rawValue: text) ?? Self.optimizerSynonyms[text] { optimizer = parsed } else {
+            if let meaning = OptimizerNames.meaning(of: text) {
+                optimizer = meaning.optimizer
+                if stack.optimizerImplementation == nil { stack.optimizerImplementation = meaning.implementation }
+            } else {
                 unmodelled["optimizer"] = text
             }
         }
@@ -80,6 +78,18 @@ struct RunDecoder {
             task = parsed
         }
         var framework = try fields.string("framework") ?? "pytorch"
+        // LitGPT's published tables name the trainer in their notes; such a run ran LitGPT's layout and loss.
+        var trainer = try fields.string("trainer")?.lowercased()
+        if trainer == nil, let notes = try fields.string("notes"), notes.range(of: "LitGPT", options: .caseInsensitive) != nil {
+            trainer = Trainer.Kind.litgpt.rawValue
+        }
+        if let text = trainer {
+            do throws(CoreError) {
+                trainer = try Trainer(parsing: text).description
+            } catch {
+                throw Problem(message: error.description)
+            }
+        }
         if let version = try fields.string("framework_version"), !framework.contains("-") { framework += "-" + version }
 
         // Memory readings: explicit columns, or the published form (counter + value + unit / value_bytes).
@@ -131,10 +141,15 @@ struct RunDecoder {
         }
         var run = MeasuredRun(
             key: "", kind: kind, model: model, gpu: gpu, gpuMemoryBytes: gpuMemory,
-            memoryCapBytes: try fields.bytes("memory_cap_bytes"), framework: framework,
+            memoryCapBytes: try fields.bytes("memory_cap_bytes"), framework: framework, trainer: trainer,
+            stack: stack.isEmpty ? nil : stack,
             cudaVersion: try fields.string("cuda_version"), driverVersion: try fields.string("driver_version"),
             precision: precision, optimizer: optimizer, checkpointing: checkpointing, trainingMode: mode,
-            loraRank: try fields.int("lora_rank"), attention: attention, task: task, batchSize: batchSize,
+            loraRank: try fields.int("lora_rank"),
+            loraTargets: try fields.string("lora_targets").map {
+                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            },
+            loraDropout: try fields.double("lora_dropout"), attention: attention, task: task, batchSize: batchSize,
             bracketNext: bracketNext, gradAccumSteps: try fields.int("grad_accum_steps") ?? 1,
             seqLen: try fields.int("seq_len"), imageSize: try fields.int("image_size"), gpus: try fields.int("gpus") ?? 1,
             zeroStage: try fields.int("zero_stage") ?? 0, outcome: outcome, peakAllocatedBytes: allocated,
@@ -149,12 +164,40 @@ struct RunDecoder {
         do throws(CoreError) {
             try run.validate()
         } catch let CoreError.invalidValue(_, _, fix) {
-            guard lenient else { throw Problem(message: fix) }
+            // A row that already carries its problem (a built-in row exported by `runs export`) is kept as it was.
+            guard lenient || unmodelled["problem"] != nil else { throw Problem(message: fix) }
             run.unmodelled["problem"] = fix
         } catch {
             throw Problem(message: error.description)
         }
         return run
+    }
+
+    /// The training-stack columns of a row (`optimizer_impl`, `optimizer_in_backward`, `grad_set_to_none`,
+    /// `bucket_view`, `loss_dtype`, `autocast_cache`, `paged_state`); absent ones stay `nil`.
+    static func stack(_ fields: RunFields) throws -> TrainingStackOverrides {
+        var stack = TrainingStackOverrides()
+        if let text = try fields.string("optimizer_impl")?.lowercased() {
+            guard let value = OptimizerImplementation(rawValue: text) else {
+                throw Problem(message: "optimizer_impl \"\(text)\" is not one of for-loop, foreach, fused")
+            }
+            stack.optimizerImplementation = value
+        }
+        stack.optimizerInBackward = try fields.bool("optimizer_in_backward")
+        stack.gradientsSetToNone = try fields.bool("grad_set_to_none")
+        stack.gradientAsBucketView = try fields.bool("bucket_view")
+        if let text = try fields.string("loss_dtype")?.lowercased() {
+            guard text == "fp32" || text == "compute" else { throw Problem(message: "loss_dtype \"\(text)\" is not fp32 or compute") }
+            stack.lossInComputeDtype = text == "compute"
+        }
+        stack.autocastWeightCache = try fields.bool("autocast_cache")
+        if let text = try fields.string("paged_state")?.lowercased() {
+            guard text == "resident" || text == "evictable" else {
+                throw Problem(message: "paged_state \"\(text)\" is not resident or evictable")
+            }
+            stack.pagedStateEvictable = text == "evictable"
+        }
+        return stack
     }
 
     /// The published form's reading: `value_bytes`, else `value` in `unit`; both given must agree (no mixed units).

@@ -8,8 +8,9 @@ extension RunFile {
         "driver_version", "precision", "optimizer", "checkpointing", "training_mode", "lora_rank", "attention", "task",
         "batch_size", "bracket_next", "grad_accum_steps", "seq_len", "image_size", "gpus", "zero_stage", "outcome",
         "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes", "peak_bytes", "context_bytes",
-        "step_time_ms", "source", "url", "notes", "unmodelled", "recorded_at", "phase", "weight_format", "kv_cache_dtype",
-        "tensor_parallel",
+        "step_time_ms", "source", "url", "notes", "unmodelled", "recorded_at", "trainer", "optimizer_impl",
+        "optimizer_in_backward", "grad_set_to_none", "bucket_view", "loss_dtype", "autocast_cache", "paged_state",
+        "lora_targets", "lora_dropout", "phase", "weight_format", "kv_cache_dtype", "tensor_parallel",
     ]
 
     /// One run as column → value (`nil` for absent), settings as the source wrote them.
@@ -36,6 +37,14 @@ extension RunFile {
             "device_used_bytes": run.deviceUsedBytes.map(String.init), "peak_bytes": run.peakUnspecifiedBytes.map(String.init),
             "context_bytes": run.contextBytes.map(String.init), "step_time_ms": run.stepTimeMs.map { String($0) },
             "source": run.source, "url": run.url, "notes": run.notes, "unmodelled": extra, "recorded_at": run.recordedAt,
+            "trainer": run.trainer, "optimizer_impl": run.stack?.optimizerImplementation?.rawValue,
+            "optimizer_in_backward": run.stack?.optimizerInBackward.map { String($0) },
+            "grad_set_to_none": run.stack?.gradientsSetToNone.map { String($0) },
+            "bucket_view": run.stack?.gradientAsBucketView.map { String($0) },
+            "loss_dtype": run.stack?.lossInComputeDtype.map { $0 ? "compute" : "fp32" },
+            "autocast_cache": run.stack?.autocastWeightCache.map { String($0) },
+            "paged_state": run.stack?.pagedStateEvictable.map { $0 ? "evictable" : "resident" },
+            "lora_targets": run.loraTargets.map { $0.joined(separator: ",") }, "lora_dropout": run.loraDropout.map { String($0) },
             "phase": (run.phase ?? .training).rawValue, "weight_format": run.weightFormat?.rawValue,
             "kv_cache_dtype": run.kvCacheDType?.rawValue, "tensor_parallel": run.tensorParallel.map(String.init),
         ]
@@ -46,7 +55,7 @@ extension RunFile {
     public static let numericColumns: Set<String> = [
         "gpu_memory_bytes", "memory_cap_bytes", "lora_rank", "batch_size", "bracket_next", "grad_accum_steps", "seq_len",
         "image_size", "gpus", "zero_stage", "peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes",
-        "peak_bytes", "context_bytes", "step_time_ms", "tensor_parallel",
+        "peak_bytes", "context_bytes", "step_time_ms", "lora_dropout", "tensor_parallel",
     ]
 
     /// Writes runs in batchplan's own format; the output imports back unchanged.

@@ -63,8 +63,12 @@ extension Catalog {
             return "batchplan does not model \(key.replacingOccurrences(of: "_", with: " ")) \"\(value)\""
         }
         guard let name = run.gpu else { return "the source names no GPU" }
-        guard gpu != nil else { return "GPU \"\(name)\" is not in the catalog (add it with batchplan gpus add)" }
-        guard let model else { return "model \"\(run.model)\" is not in the catalog (add it with batchplan models import)" }
+        guard gpu != nil else {
+            return "GPU not in catalog: not used for calibration (add \"\(name)\" with batchplan gpus add)"
+        }
+        guard let model else {
+            return "model not in catalog: not used for calibration (add \"\(run.model)\" with batchplan models add or import)"
+        }
         guard (try? Framework(parsing: run.framework)) != nil else {
             return "framework \"\(run.framework)\" is not modelled (pytorch, tensorflow, jax)"
         }

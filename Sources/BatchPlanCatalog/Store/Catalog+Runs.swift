@@ -55,20 +55,11 @@ extension Catalog {
     /// Thrown inside the transaction to roll a dry run back.
     private struct DryRun: Error { var summary: ImportSummary }
 
-    /// Why a user's run cannot be stored: an unknown model or GPU.
+    /// Why a user's run cannot be stored: a reading larger than its (known) card. A run whose model or GPU the
+    /// catalog does not define is stored all the same and listed as "model not in catalog: not used for
+    /// calibration"; it becomes usable when the model or card is added.
     static func referenceProblem(_ run: MeasuredRun, _ db: Database) throws -> String? {
-        do {
-            _ = try resolveModel(run.model, db)
-        } catch let error as CatalogError {
-            return error.description
-        }
-        guard let gpu = run.gpu else { return "gpu is required (a name from batchplan gpus list)" }
-        let card: GPU
-        do {
-            card = try resolveRunGPU(gpu, db)
-        } catch let error as CatalogError {
-            return error.description
-        }
+        guard let gpu = run.gpu, let card = try? resolveRunGPU(gpu, db) else { return nil }
         if run.outcome == .ok, let reading = run.largestReading, reading > card.memoryBytes {
             return "a reading of \(ByteSize.format(reading)) is larger than the \(card.name)'s \(ByteSize.format(card.memoryBytes)); "
                 + "mark the run as oom or fix the units"

@@ -40,7 +40,9 @@ public struct CalibrationScope: Hashable, Codable, Sendable, CustomStringConvert
 public struct CalibrationFactors: Hashable, Codable, Sendable {
     /// Multiplies activations saved for backward (and their transient gradients).
     public var activationScale: Double
-    /// Multiplies model states: weights, gradients, optimizer state, master weights.
+    /// Multiplies the implementation-dependent model-state terms: the optimizer step's temporaries, autocast weight
+    /// copies, DDP bucket copies, ZeRO-3 gather and NF4 dequantization buffers. Weights, gradients, optimizer state
+    /// and master weights are exact (parameter counts × precisions) and never scaled.
     public var modelStateScale: Double
     /// Reserved = allocated × (1 + ratio); `nil` keeps the analytic default.
     public var allocatorReserveRatio: Double?
@@ -54,6 +56,29 @@ public struct CalibrationFactors: Hashable, Codable, Sendable {
     public var runsUsed: Int
     /// When these factors were fitted; `nil` for the analytic model.
     public var fittedAt: Date?
+    /// Whether the leave-one-run-out gate let this scope apply: its held-out error on its own runs was lower than
+    /// without it. `resolve` only ever returns applied scopes (or the analytic model).
+    public var applied: Bool = true
+    /// Mean |log(measured / predicted)| of the scope's own runs without this scope (its parent, or the analytic
+    /// model when lower), and with it fitted leave-one-run-out; `nil` when the gate did not run.
+    public var gateErrorBefore: Double?
+    public var gateErrorAfter: Double?
+    /// Why the gate skipped the scope, in words; `nil` when applied.
+    public var skipReason: String?
+    /// Distinct models among the scope's runs: a family scope fitted from one model is not carried to another.
+    public var models: Int = 0
+    /// Checkpointing modes among the scope's runs (raw values, sorted).
+    public var checkpointingModes: [String] = []
+    /// The activation scale per checkpointing mode where it differs from `activationScale`: a resolved family or
+    /// model scope lends its own scale only to the modes it saw, the others take the nearest applied ancestor's.
+    public var activationScales: [String: Double] = [:]
+
+    /// The activation scale for a plan or run with checkpointing `mode`.
+    public func activationScale(for mode: String?) -> Double {
+        mode.flatMap { activationScales[$0] } ?? activationScale
+    }
+    /// Lines for the estimate's assumptions: the scopes on the path that were skipped, and why.
+    public var notes: [String] = []
 
     public init(
         activationScale: Double = 1, modelStateScale: Double = 1, allocatorReserveRatio: Double? = nil,

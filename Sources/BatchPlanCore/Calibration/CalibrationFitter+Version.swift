@@ -4,5 +4,7 @@ extension CalibrationFitter {
     ///
     /// Bump it with any change that can move a fitted factor (the loss, the scopes, the priors, the bounds, how runs
     /// are predicted or turned into observations).
-    public static let codeVersion = 1
+    ///
+    /// 2 (issue 10): exact model states are no longer scaled, scopes pass a held-out gate, the trainer is a scope.
+    public static let codeVersion = 2
 }

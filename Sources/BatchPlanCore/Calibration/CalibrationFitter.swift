@@ -6,8 +6,12 @@ import Foundation
 /// residual log(capacity / predicted deviceUsed) that counts only when the prediction contradicts the outcome. Scopes
 /// are fitted from the top down (global, framework, architecture, GPU, family, model); each scope minimizes a Huber
 /// loss over its runs plus a penalty that pulls it toward its parent's fit with the weight of `shrinkageRuns` runs,
-/// so θ ≈ (n·θ̂ + k·θ_parent)/(n + k). Scales are fitted at every level; the allocator reserve and runtime context only
-/// down to the GPU, since they are properties of a framework on a card, not of a model.
+/// so θ ≈ (n·θ̂ + k·θ_parent)/(n + k). The activation scale is fitted at every level; the scale of the
+/// implementation-dependent model-state terms only globally and per framework (a property of the training stack);
+/// the allocator reserve and runtime context down to the GPU, since they are properties of a framework on a card.
+///
+/// Each scope then passes `ScopeGate` or is skipped: it applies only when its held-out error on its own runs is
+/// lower than without it, so calibrating cannot make a scope's runs worse.
 public enum CalibrationFitter {
     /// Knobs of the fit, each with the reason for its default.
     public struct Options: Hashable, Sendable {
@@ -28,11 +32,20 @@ public enum CalibrationFitter {
         public var tolerance: Double
         /// Stamped on every fitted factor.
         public var fittedAt: Date
+        /// Apply a scope only when, fitted without each of its runs in turn, it predicts those runs better than the
+        /// model without it (`ScopeGate`). Off reproduces the fit before issue 10, which applied every scope.
+        public var gate: Bool
+        /// Folds of the gate's cross-validation at most: leave-one-run-out up to this many runs, then this many
+        /// folds of runs (every run held out once), so a scope of 100,000 runs costs ten refits, not 100,000.
+        public var gateFolds: Int
 
         public init(
             shrinkageRuns: Double = 5, minimumRuns: Int = 3, huberDelta: Double = 0.1, minimumHuberDelta: Double = 0.02,
-            constraintWeight: Double = 1, maxIterations: Int = 30, tolerance: Double = 1e-6, fittedAt: Date = Date()
+            constraintWeight: Double = 1, maxIterations: Int = 30, tolerance: Double = 1e-6, fittedAt: Date = Date(),
+            gate: Bool = true, gateFolds: Int = 10
         ) {
+            self.gate = gate
+            self.gateFolds = gateFolds
             self.shrinkageRuns = shrinkageRuns
             self.minimumRuns = minimumRuns
             self.huberDelta = huberDelta
@@ -66,22 +79,48 @@ public enum CalibrationFitter {
         }
 
         let solver = ScopeSolver(options: options)
+        let gate = ScopeGate(solver: solver, minimumRuns: options.minimumRuns, folds: options.gateFolds)
+        let runGroups = observations.map(\.runGroup)
+        let modelGroups = observations.map { $0.path.model ?? $0.runGroup }
+        let sourceGroups = observations.map(\.source)
         var parameters: [CalibrationScope: CalibrationParameters] = [:]
+        // What a scope's children and runs fall back to: its own parameters when applied, else its parent's.
+        var effective: [CalibrationScope: CalibrationParameters] = [:]
         var factors: [CalibrationScope: CalibrationFactors] = [:]
         var spreads: [CalibrationScope: Double] = [:]
         for (depth, scopes) in order.enumerated() {
             let level = CalibrationScopeLevel.allCases[depth]
             let runtimeFree = level <= .gpu
-            let free = [true, true, runtimeFree, runtimeFree]
+            // The temporaries (optimizer step, autocast and bucket copies) are a property of the training stack, not
+            // of a card or a model: fitted per framework only, so that one model's correction never reaches another
+            // model whose step is the peak.
+            let free = [true, level <= .framework, runtimeFree, runtimeFree]
             for scope in scopes {
                 let indices = members[scope]!
-                let parent = parentOf[scope].flatMap { parameters[$0] } ?? .analytic
+                let parent = parentOf[scope].flatMap { effective[$0] } ?? .analytic
                 let result = solver.solve(rows: rows, indices: indices, parent: parent, free: free)
                 parameters[scope] = result.parameters
                 let spread = result.logSpread ?? parentOf[scope].flatMap { spreads[$0] } ?? 0
                 spreads[scope] = spread
-                factors[scope] = makeFactors(
+                var f = makeFactors(
                     result.parameters, scope: scope, rows: rows, indices: indices, spread: spread, options: options)
+                let models = Set(indices.compactMap { observations[$0].path.model })
+                f.models = models.count
+                f.checkpointingModes = Set(indices.compactMap { observations[$0].path.checkpointing }).sorted()
+                if options.gate {
+                    let sources = Set(indices.map { observations[$0].source }).count
+                    let (groups, unit) =
+                        level <= .gpu && sources >= 2 ? (sourceGroups, "source")
+                        : level == .family && models.count >= 2 ? (modelGroups, "model") : (runGroups, "run")
+                    let verdict = gate.check(
+                        rows: rows, indices: indices, runs: groups, unit: unit, parent: parent, free: free)
+                    f.applied = verdict.applied
+                    f.gateErrorBefore = verdict.errorBefore
+                    f.gateErrorAfter = verdict.errorAfter
+                    f.skipReason = verdict.reason
+                }
+                effective[scope] = f.applied ? result.parameters : parent
+                factors[scope] = f
             }
         }
         return CalibrationModel(

@@ -13,12 +13,17 @@ public enum CalibrationCounter: String, CaseIterable, Codable, Sendable {
 /// allocated = modelStateScale·modelStates + activationScale·activations + other;
 /// reserved = allocated·(1 + reserveRatio); deviceUsed = reserved + runtimeContext. All sizes in bytes.
 public struct CalibrationDecomposition: Hashable, Codable, Sendable {
-    /// Weights, gradients, optimizer state and master weights, in bytes.
+    /// The model-state terms calibration may scale: the optimizer step's temporaries, autocast weight copies, DDP
+    /// bucket copies, gather and dequantization buffers, in bytes (weights, gradients, optimizer state and master
+    /// weights are exact, in `other`).
     public var modelStates: Double
     /// Saved activations and activation gradients (the part that scales with batch), in bytes.
     public var activations: Double
-    /// Inputs, workspaces and anything else not scaled by calibration, in bytes.
+    /// Exact model states, inputs, workspaces and anything else not scaled by calibration, in bytes.
     public var other: Double
+    /// The exact model states inside `other`, bytes: kept so that `scalingExactStates()` can reproduce the earlier
+    /// fit, which scaled them.
+    public var exactStates: Double = 0
     /// The planner's default allocator reserve ratio for this run's architecture (reserved/allocated − 1).
     public var defaultReserveRatio: Double
     /// The planner's default runtime context (CUDA context, kernels, libraries) for this architecture, in bytes.
@@ -32,6 +37,15 @@ public struct CalibrationDecomposition: Hashable, Codable, Sendable {
         self.other = other
         self.defaultReserveRatio = defaultReserveRatio
         self.defaultContextBytes = defaultContextBytes
+    }
+
+    /// The same peak as the fit before issue 10 saw it: the exact model states moved into the scaled part.
+    public func scalingExactStates() -> CalibrationDecomposition {
+        var d = self
+        d.modelStates += exactStates
+        d.other -= exactStates
+        d.exactStates = 0
+        return d
     }
 
     /// The reading `counter` would show if the factors held, in bytes; runtime terms left `nil` use the defaults.
@@ -67,13 +81,22 @@ public struct CalibrationScopePath: Hashable, Codable, Sendable {
     public var family: String?
     /// The model name; `nil` stops the path at the family.
     public var model: String?
+    /// The activation checkpointing of the run or plan (`Checkpointing` raw value); not part of any scope's key.
+    ///
+    /// A family or model scope's activation scale applies only to the checkpointing modes among its runs: a
+    /// correction fitted where every activation is kept does not carry to a layout that keeps block inputs only.
+    public var checkpointing: String?
 
-    public init(framework: String, architecture: String, gpu: String, family: String? = nil, model: String? = nil) {
+    public init(
+        framework: String, architecture: String, gpu: String, family: String? = nil, model: String? = nil,
+        checkpointing: String? = nil
+    ) {
         self.framework = framework
         self.architecture = architecture
         self.gpu = gpu
         self.family = family
         self.model = model
+        self.checkpointing = checkpointing
     }
 
     /// The scopes on the path, from global to the most specific one named.

@@ -1,8 +1,8 @@
 /// Bytes per memory component at the peak phase of a training step.
 ///
-/// The ten components sum to `MemoryEstimate.deviceUsedBytes`. Names map to the JSON contract keys `weights`,
+/// The eleven components sum to `MemoryEstimate.deviceUsedBytes`. Names map to the JSON contract keys `weights`,
 /// `gradients`, `optimizer_state`, `master_weights`, `activations`, `activation_gradients`, `inputs`, `workspace`,
-/// `runtime_context`, `allocator_reserve`.
+/// `runtime_context`, `allocator_reserve`, `calibration_adjustment` (last, so that CSV columns only grow).
 public struct MemoryComponents: Hashable, Codable, Sendable {
     /// Stored weights (trainable and frozen, by storage dtype) plus autocast/fp8 weight copies alive at the peak.
     public var weights: Int
@@ -24,11 +24,15 @@ public struct MemoryComponents: Hashable, Codable, Sendable {
     public var runtimeContext: Int
     /// Reserved minus allocated: the caching allocator's rounding and fragmentation.
     public var allocatorReserve: Int
+    /// What calibration adds to (or, negative, takes from) the analytic allocation at the peak, bytes: its
+    /// activation scale on the activations and its scale on the implementation-dependent model-state terms. The
+    /// other components are the analytic model's, never scaled.
+    public var calibrationAdjustment: Int
 
     public init(
         weights: Int = 0, gradients: Int = 0, optimizerState: Int = 0, masterWeights: Int = 0, activations: Int = 0,
         activationGradients: Int = 0, inputs: Int = 0, workspace: Int = 0, runtimeContext: Int = 0,
-        allocatorReserve: Int = 0
+        allocatorReserve: Int = 0, calibrationAdjustment: Int = 0
     ) {
         self.weights = weights
         self.gradients = gradients
@@ -40,6 +44,7 @@ public struct MemoryComponents: Hashable, Codable, Sendable {
         self.workspace = workspace
         self.runtimeContext = runtimeContext
         self.allocatorReserve = allocatorReserve
+        self.calibrationAdjustment = calibrationAdjustment
     }
 
     /// The components in contract order with their JSON keys.
@@ -49,32 +54,42 @@ public struct MemoryComponents: Hashable, Codable, Sendable {
             ("master_weights", masterWeights), ("activations", activations),
             ("activation_gradients", activationGradients), ("inputs", inputs), ("workspace", workspace),
             ("runtime_context", runtimeContext), ("allocator_reserve", allocatorReserve),
+            ("calibration_adjustment", calibrationAdjustment),
         ]
     }
 
     /// What the framework's allocator holds: everything but the context and the reserve.
     public var allocated: Int {
         weights + gradients + optimizerState + masterWeights + activations + activationGradients + inputs + workspace
+            + calibrationAdjustment
     }
 
-    /// Sum of all ten components (equals the device-used prediction).
+    /// Sum of all eleven components (equals the device-used prediction).
     public var total: Int { allocated + runtimeContext + allocatorReserve }
 }
 
 /// The peak allocated bytes split the way calibration scales them, so a fitter can linearize the prediction:
 /// `allocated = modelStates × modelStateScale + activations × activationScale + other`.
+///
+/// `modelStates` holds only the implementation-dependent model-state terms (optimizer step temporaries, autocast
+/// weight copies, DDP bucket copies, gather and dequantization buffers); the exact states are in `exactStates`,
+/// which `other` includes.
 public struct PeakDecomposition: Hashable, Codable, Sendable {
-    /// Weights, gradients, optimizer state and master weights at the peak, before calibration scaling.
+    /// Implementation-dependent model-state bytes at the peak, before calibration scaling.
     public var modelStates: Int
     /// Saved activations and activation gradients at the peak, before calibration scaling.
     public var activations: Int
-    /// Inputs and workspace (not scaled).
+    /// Exact model states, inputs and workspace (never scaled).
     public var other: Int
+    /// Weights, gradients, optimizer state and master weights computed from parameter counts and precisions (in
+    /// `other`); kept apart so that a comparison can reproduce the earlier fit that scaled them.
+    public var exactStates: Int
 
-    public init(modelStates: Int, activations: Int, other: Int) {
+    public init(modelStates: Int, activations: Int, other: Int, exactStates: Int = 0) {
         self.modelStates = modelStates
         self.activations = activations
         self.other = other
+        self.exactStates = exactStates
     }
 }
 

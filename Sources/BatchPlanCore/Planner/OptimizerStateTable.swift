@@ -48,7 +48,7 @@ public struct OptimizerStateRule: Hashable, Sendable {
             OptimizerStateRule(
                 fullSlots: 1, stepTemporarySlots: 0, stepTemporaryLargestLayerSlots: 1,
                 kind: optimizer)
-        case .adamw8bit:
+        case .adamw8bit, .adam8bit:
             OptimizerStateRule(
                 fullSlots: 2, fixedSlotBytes: 1, blockStatisticsBytesPerParameter: 2.0 * 4.0 / 256.0,
                 stepTemporarySlots: 0, kind: optimizer)
@@ -106,6 +106,8 @@ public struct OptimizerStateRule: Hashable, Sendable {
             "Adafactor with beta1 set: factored second moment plus a full exp_avg slot"
         case .lion:
             "Lion (Chen et al. 2023; lion-pytorch): one exp_avg slot, per-parameter update temporary"
+        case .adam8bit:
+            "bitsandbytes Adam8bit: two uint8 states + fp32 absmax per 256-element block (BLOCKSIZE_2STATE = 256), fused step"
         case .adamw8bit:
             "bitsandbytes AdamW8bit: two uint8 states + fp32 absmax per 256-element block "
                     + "(BLOCKSIZE_2STATE = 256), fused step"

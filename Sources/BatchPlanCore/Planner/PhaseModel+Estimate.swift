@@ -32,13 +32,13 @@ extension PhaseModel {
                 name: "optimizer-step",
                 allocatedBytes: self.components(batch: batch, phase: profile.backward.count).allocated))
 
-        func unscaled(_ bytes: Int, _ scale: Double) -> Int { scale > 0 ? Int((Double(bytes) / scale).rounded()) : bytes }
-        let states = components.weights + components.gradients + components.optimizerState + components.masterWeights
-        let activations = components.activations + components.activationGradients
+        let parts = parts(peak.phase)
+        let b = Double(batch)
         let decomposition = PeakDecomposition(
-            modelStates: unscaled(states, calibration.modelStateScale),
-            activations: unscaled(activations, calibration.activationScale),
-            other: components.inputs + components.workspace)
+            modelStates: Int(parts.temporaries.rounded()),
+            activations: Int((parts.activationsPerSample * b).rounded()),
+            other: Int((parts.exact + parts.other + parts.inputsPerSample * b).rounded()),
+            exactStates: Int(parts.exact.rounded()))
 
         var configuration = self.configuration
         configuration.batchSize = batch
@@ -48,7 +48,7 @@ extension PhaseModel {
             peakReservedBytes: reservedBytes, deviceUsedBytes: deviceUsed,
             uncertaintyBytes: uncertainty(deviceUsed: deviceUsed), peakPhase: phaseName(peak.phase), phases: phases,
             activationBytesPerSample: Int(
-                (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * calibration.activationScale)
+                (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * activationScale)
                     .rounded()),
             parameters: profile.parameters, trainableParameters: profile.trainable, decomposition: decomposition,
             calibrationScope: calibration.scope, assumptions: withAssumptions ? assumptions(model: model, gpu: gpu) : [])
@@ -75,9 +75,8 @@ extension PhaseModel {
         var notes = ["framework: \(configuration.framework)", "attention: \(model.attention.rawValue)"]
         notes.append(storage.note)
         notes.append("optimizer \(configuration.optimizer.rawValue): \(optimizer.source)")
-        if optimizer.paged {
-            notes.append("paged optimizer state counted as resident on the device (it is evicted only under pressure)")
-        }
+        notes.append(contentsOf: stack.notes)
+
         if optimizer.fixedSlotBytes == 1 {
             notes.append("8-bit states assumed for every tensor (bitsandbytes keeps 32-bit states below min_8bit_size = 4096 elements)")
         }
@@ -104,7 +103,8 @@ extension PhaseModel {
             let stage = configuration.zeroStage
             notes.append(
                 stage == 0
-                    ? "DDP over \(configuration.gpus) GPUs: bucket copies of all gradients (gradient_as_bucket_view=False, the default)"
+                    ? "DDP over \(configuration.gpus) GPUs"
+                        + (stack.gradientAsBucketView ? ": gradients are bucket views" : ": bucket copies of all gradients (gradient_as_bucket_view=False, the default)")
                     : "ZeRO stage \(stage) over \(configuration.gpus) GPUs: optimizer state and master weights sharded"
                         + (stage >= 2 ? ", gradients sharded (+ one layer unsharded before reduce-scatter)" : "")
                         + (stage >= 3 ? ", weights sharded (+ a gather buffer of the largest layer)" : ""))
@@ -122,11 +122,14 @@ extension PhaseModel {
         } else {
             // Rounded for people (three decimals); JSON's `calibration` object keeps the full values.
             notes.append(
-                "calibration \(calibration.scope) from \(calibration.runsUsed) runs: "
-                    + String(
-                        format: "activations ×%.3f, model states ×%.3f, log spread %.3f", calibration.activationScale,
-                        calibration.modelStateScale, calibration.logSpread))
+                "calibration \(calibration.scope) from \(calibration.runsUsed) runs: activations ×"
+                    + String(format: "%.3f", activationScale) + ", optimizer-step and cast temporaries ×"
+                    + String(format: "%.3f", calibration.modelStateScale) + ", log spread "
+                    + String(format: "%.3f", calibration.logSpread)
+                    + "; weights, gradients, optimizer state and master weights are exact and never scaled: what the "
+                    + "scales add is the calibration adjustment line")
         }
+        notes.append(contentsOf: calibration.notes)
         return notes
     }
 }

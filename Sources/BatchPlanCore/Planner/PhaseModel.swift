@@ -13,9 +13,14 @@ struct PhaseModel: Sendable {
     let storage: PrecisionStorage
     let optimizer: OptimizerStateRule
     let runtime: RuntimeDefaults
+    /// The trainer's structural choices (optimizer implementation, step in backward, zeroing, buckets, caches).
+    let stack: TrainingStack
     let calibration: CalibrationFactors
 
-    // Bytes, calibrated.
+    // Bytes, analytic. Exact model states (weights, gradients, optimizer slots, masters) are never scaled; the
+    // implementation-dependent terms (autocast copies, DDP bucket copies, ZeRO-3 gather buffer, NF4 dequantization
+    // buffer, the optimizer step's temporaries) take `stateScale`, activations take `activationScale`, and what the
+    // scales add is the estimate's `calibrationAdjustment`, not a change to any component.
     let storedWeights: Double
     let castCopies: Double
     let gradientsFull: Double
@@ -28,6 +33,10 @@ struct PhaseModel: Sendable {
     let workspace: Double
     let gatherBuffer: Double
     let dequantBuffer: Double
+    /// Calibration's multiplier of the implementation-dependent model-state terms.
+    let stateScale: Double
+    /// Calibration's multiplier of activations (saved and transient).
+    let activationScale: Double
     let activationBytes: Int
     let accumulating: Bool
     // Allocator and context.
@@ -62,8 +71,11 @@ struct PhaseModel: Sendable {
         self.storage = storage
         self.optimizer = optimizer
         self.runtime = runtime
+        let stack = TrainingStack.resolve(configuration)
+        self.stack = stack
 
-        let stateScale = calibration.modelStateScale
+        stateScale = calibration.modelStateScale
+        activationScale = calibration.activationScale(for: configuration.checkpointing.rawValue)
         let n = Double(configuration.gpus)
         let stage = configuration.gpus > 1 ? configuration.zeroStage : 0
         let shardStates = stage >= 1 ? n : 1
@@ -76,24 +88,36 @@ struct PhaseModel: Sendable {
             + Double(profile.frozenAtComputeDtype) * Double(storage.frozenBaseBytes)
             + Double(profile.frozenAtFP32) * 4
             + Double(profile.quantized) * NF4.bytesPerParameter
-        storedWeights = weights / shardWeights * stateScale
-        castCopies = Double(profile.trainableCastable) * Double(storage.castCopyBytes) / shardWeights * stateScale
-        gatherBuffer = stage >= 3 ? Double(profile.largestLayer) * Double(storage.weightBytes) * stateScale : 0
-        dequantBuffer = Double(profile.largestQuantizedLayer) * Double(storage.activationBytes) * stateScale
+        storedWeights = weights / shardWeights
+        // Without the autocast cache each layer's cast is made and freed as it runs: one layer's worth at a time.
+        let castable = stack.autocastWeightCache
+            ? Double(profile.trainableCastable) : Double(min(profile.trainableCastable, profile.largestTrainableLayer))
+        castCopies = castable * Double(storage.castCopyBytes) / shardWeights
+        gatherBuffer = stage >= 3 ? Double(profile.largestLayer) * Double(storage.weightBytes) : 0
+        dequantBuffer = Double(profile.largestQuantizedLayer) * Double(storage.activationBytes)
 
-        gradientsPerTrainable = Double(storage.gradientBytes) / shardGradients * stateScale
+        gradientsPerTrainable = Double(storage.gradientBytes) / shardGradients
         gradientsFull = trainable * gradientsPerTrainable
-        gradientTransient = stage >= 2 ? Double(profile.largestTrainableLayer * storage.gradientBytes) * stateScale : 0
-        bucketCopies = configuration.gpus > 1 && stage == 0 ? trainable * Double(storage.gradientBytes) * stateScale : 0
+        gradientTransient = stage >= 2 ? Double(profile.largestTrainableLayer * storage.gradientBytes) : 0
+        bucketCopies = configuration.gpus > 1 && stage == 0 && !stack.gradientAsBucketView
+            ? trainable * Double(storage.gradientBytes) : 0
 
         let factoredPerParameter = Double(profile.adafactorStatisticElements) / max(trainable, 1)
         let statePerParameter = optimizer.stateBytesPerParameter(
             slotBytes: storage.optimizerSlotBytes, factoredElementsPerParameter: factoredPerParameter)
-        optimizerState = trainable * statePerParameter / shardStates * stateScale
+        optimizerState = trainable * statePerParameter / shardStates
+        // foreach: parameter-sized lists over every parameter; for-loop: one parameter's worth (the largest);
+        // fused: none. Per-parameter optimizers (Adafactor, Lion) keep their largest-layer temporaries regardless.
+        let slotTemporaries: Double
+        switch stack.optimizerImplementation {
+        case .foreach: slotTemporaries = trainable / shardStates
+        case .forLoop: slotTemporaries = Double(profile.largestTrainableLayer)
+        case .fused: slotTemporaries = 0
+        }
         stepTemporaries =
-            (trainable * Double(optimizer.stepTemporarySlots * storage.optimizerSlotBytes) / shardStates
-                + Double(profile.largestTrainableLayer * optimizer.stepTemporaryLargestLayerSlots * 4)) * stateScale
-        masterWeights = trainable * Double(storage.masterBytes) / shardStates * stateScale
+            slotTemporaries * Double(optimizer.stepTemporarySlots * storage.optimizerSlotBytes)
+            + Double(profile.largestTrainableLayer * optimizer.stepTemporaryLargestLayerSlots * 4)
+        masterWeights = trainable * Double(storage.masterBytes) / shardStates
 
         workspace = Double(runtime.blasWorkspaceBytes + (profile.hasConvolution ? runtime.convolutionWorkspaceBytes : 0))
         activationBytes = storage.activationBytes
@@ -114,6 +138,7 @@ struct PhaseModel: Sendable {
         let same = other.precision == configuration.precision && other.gpus == configuration.gpus
             && other.zeroStage == configuration.zeroStage && (other.gradAccumSteps > 1) == accumulating
             && other.mode == configuration.mode && other.checkpointing == configuration.checkpointing
+            && TrainingStack.resolve(other) == stack
         return PhaseModel(
             profile: profile, configuration: other, gpu: gpu, calibration: calibration,
             backwardScan: same ? backwardScan : nil)
@@ -169,50 +194,87 @@ struct PhaseModel: Sendable {
 
     // MARK: Phase lines
 
-    /// Model states held while forward and backward run (gradients excluded).
-    private var residentStates: Double {
-        storedWeights + castCopies + gatherBuffer + dequantBuffer + optimizerState + masterWeights + bucketCopies
+    /// Exact model states held while forward and backward run (gradients excluded), bytes; paged state that the
+    /// stack lets the host take while activations need the room is left out.
+    private var exactResidentStates: Double {
+        storedWeights + (optimizer.paged && stack.pagedStateEvictable ? 0 : optimizerState) + masterWeights
+    }
+
+    /// Gradients held at the end of forward: all of them when accumulating or when zero_grad keeps them.
+    private var forwardGradients: Double { accumulating || !stack.gradientsSetToNone ? gradientsFull : 0 }
+
+    /// The step temporaries of the largest parameter alone (a per-parameter step), bytes.
+    private var stepTemporariesOfOneLayer: Double {
+        let trainable = Double(profile.trainable)
+        guard trainable > 0, stack.optimizerImplementation == .foreach else { return stepTemporaries }
+        return stepTemporaries * min(1, Double(profile.largestTrainableLayer) / trainable)
+    }
+
+    /// One parameter's gradient, what stepping inside backward keeps at a time.
+    private var inBackwardStep: Double {
+        Double(profile.largestTrainableLayer) * gradientsPerTrainable
+    }
+
+    /// Implementation-dependent model states held while forward and backward run, analytic bytes.
+    private var residentTemporaries: Double { castCopies + gatherBuffer + dequantBuffer + bucketCopies }
+
+    /// Saved and transient activation bytes per sample at each phase, analytic (−1 forward, backward entries, step).
+    func activationsPerSample(_ phase: Int) -> (saved: Double, transient: Double) {
+        if phase < 0 { return (Double(profile.forwardSaved.bytes(activationBytes: activationBytes)), 0) }
+        if phase >= profile.backward.count { return (0, 0) }
+        let point = profile.backward[phase]
+        return (Double(point.savedSoFar.bytes(activationBytes: activationBytes)),
+                Double(point.transient.bytes(activationBytes: activationBytes)))
+    }
+
+    /// Analytic bytes at a phase split the way calibration sees them: exact states (never scaled), the
+    /// implementation-dependent temporaries (× `stateScale`), activations per sample (× `activationScale`), and the
+    /// rest (inputs per sample, workspace; not scaled).
+    func parts(_ phase: Int) -> (exact: Double, temporaries: Double, activationsPerSample: Double, other: Double, inputsPerSample: Double) {
+        let inputs = Double(profile.inputBytesPerSample)
+        let activations = activationsPerSample(phase)
+        if phase < 0 {
+            return (exactResidentStates + forwardGradients, residentTemporaries, activations.saved, workspace, inputs)
+        }
+        if phase >= profile.backward.count {
+            // Stepping in backward leaves no step phase: the states and weights alone.
+            if stack.optimizerInBackward {
+                return (storedWeights + optimizerState + masterWeights, 0, 0, workspace, inputs)
+            }
+            return (storedWeights + optimizerState + masterWeights + gradientsFull, stepTemporaries + bucketCopies, 0,
+                    workspace, inputs)
+        }
+        let point = profile.backward[phase]
+        if stack.optimizerInBackward {
+            // Each gradient is stepped and freed as soon as it is ready: one parameter's gradient and step
+            // temporaries at a time, and the full optimizer state on the device.
+            return (storedWeights + optimizerState + masterWeights + inBackwardStep + gradientTransient,
+                    residentTemporaries + stepTemporariesOfOneLayer, activations.saved + activations.transient,
+                    workspace, inputs)
+        }
+        let gradients = accumulating || !stack.gradientsSetToNone
+            ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
+        return (exactResidentStates + gradients + gradientTransient, residentTemporaries,
+                activations.saved + activations.transient, workspace, inputs)
+    }
+
+    /// Calibrated allocated bytes at `phase`: constant and per-sample parts.
+    func line(_ phase: Int) -> (constant: Double, perSample: Double) {
+        let p = parts(phase)
+        return (p.exact + stateScale * p.temporaries + p.other, activationScale * p.activationsPerSample + p.inputsPerSample)
     }
 
     /// Allocated bytes at the end of forward: constant and per-sample parts.
-    var forwardLine: (constant: Double, perSample: Double) {
-        let gradients = accumulating ? gradientsFull : 0
-        return (
-            residentStates + gradients + workspace,
-            Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * calibration.activationScale
-                + Double(profile.inputBytesPerSample)
-        )
-    }
+    var forwardLine: (constant: Double, perSample: Double) { line(-1) }
 
     /// Allocated bytes during backward at gradient-path entry `index`.
-    func backwardLine(_ index: Int) -> (constant: Double, perSample: Double) {
-        let point = profile.backward[index]
-        let gradients = accumulating
-            ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
-        let activations = point.savedSoFar.bytes(activationBytes: activationBytes)
-            + point.transient.bytes(activationBytes: activationBytes)
-        return (
-            residentStates + gradients + gradientTransient + workspace,
-            Double(activations) * calibration.activationScale + Double(profile.inputBytesPerSample)
-        )
-    }
+    func backwardLine(_ index: Int) -> (constant: Double, perSample: Double) { line(index) }
 
     /// Allocated bytes during the optimizer step.
-    var stepLine: (constant: Double, perSample: Double) {
-        (
-            storedWeights + optimizerState + stepTemporaries + masterWeights + bucketCopies + gradientsFull + workspace,
-            Double(profile.inputBytesPerSample)
-        )
-    }
+    var stepLine: (constant: Double, perSample: Double) { line(profile.backward.count) }
 
     /// Phase lines: -1 is forward, 0..<backward.count the backward entries, backward.count the step.
     var phaseCount: Int { profile.backward.count + 2 }
-
-    func line(_ phase: Int) -> (constant: Double, perSample: Double) {
-        if phase < 0 { return forwardLine }
-        if phase >= profile.backward.count { return stepLine }
-        return backwardLine(phase)
-    }
 
     /// The phase with the largest allocation at `batch`, and that allocation (unrounded).
     func peak(batch: Int) -> (phase: Int, bytes: Double) {
@@ -256,33 +318,49 @@ struct PhaseModel: Sendable {
     }
 
     /// Components at `phase` for `batch`, each rounded up to whole bytes; context and reserve filled in.
+    ///
+    /// Every component is the analytic model's; what calibration's scales add (or take away) at this phase is
+    /// `calibrationAdjustment`, so that the exact ones (weights, gradients, optimizer state, master weights) read
+    /// exactly what the parameter counts and precisions give.
     func components(batch: Int, phase: Int) -> MemoryComponents {
         let b = Double(batch)
         func whole(_ value: Double) -> Int { Int(value.rounded(.up)) }
         var c = MemoryComponents()
-        let inputs = Double(profile.inputBytesPerSample) * b
-        let scale = calibration.activationScale
+        let activations = activationsPerSample(phase)
+        let residentState = optimizer.paged && stack.pagedStateEvictable ? 0 : optimizerState
         if phase < 0 {
             c.weights = whole(storedWeights + castCopies + gatherBuffer + dequantBuffer)
-            c.gradients = whole((accumulating ? gradientsFull : 0) + bucketCopies)
-            c.optimizerState = whole(optimizerState)
-            c.activations = whole(Double(profile.forwardSaved.bytes(activationBytes: activationBytes)) * scale * b)
+            c.gradients = whole(forwardGradients + bucketCopies)
+            c.optimizerState = whole(residentState)
+            c.activations = whole(activations.saved * b)
         } else if phase < profile.backward.count {
             let point = profile.backward[phase]
             c.weights = whole(storedWeights + castCopies + gatherBuffer + dequantBuffer)
-            let gradients = accumulating ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
-            c.gradients = whole(gradients + gradientTransient + bucketCopies)
+            if stack.optimizerInBackward {
+                c.gradients = whole(inBackwardStep + gradientTransient + bucketCopies)
+                c.optimizerState = whole(optimizerState + stepTemporariesOfOneLayer)
+            } else {
+                let gradients = accumulating || !stack.gradientsSetToNone
+                    ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable
+                c.gradients = whole(gradients + gradientTransient + bucketCopies)
+                c.optimizerState = whole(residentState)
+            }
+            c.activations = whole(activations.saved * b)
+            c.activationGradients = whole(activations.transient * b)
+        } else if stack.optimizerInBackward {
+            c.weights = whole(storedWeights)
             c.optimizerState = whole(optimizerState)
-            c.activations = whole(Double(point.savedSoFar.bytes(activationBytes: activationBytes)) * scale * b)
-            c.activationGradients = whole(Double(point.transient.bytes(activationBytes: activationBytes)) * scale * b)
         } else {
             c.weights = whole(storedWeights)
             c.gradients = whole(gradientsFull + bucketCopies)
             c.optimizerState = whole(optimizerState + stepTemporaries)
         }
         c.masterWeights = whole(masterWeights)
-        c.inputs = whole(inputs)
+        c.inputs = whole(Double(profile.inputBytesPerSample) * b)
         c.workspace = whole(workspace)
+        let p = parts(phase)
+        let adjustment = (stateScale - 1) * p.temporaries + (activationScale - 1) * p.activationsPerSample * b
+        c.calibrationAdjustment = Int(adjustment.rounded())
         let reservedBytes = reserved(allocated: c.allocated)
         c.allocatorReserve = reservedBytes - c.allocated
         c.runtimeContext = contextBytes

@@ -26,12 +26,19 @@ public struct TrainingConfiguration: Hashable, Codable, Sendable {
     /// ZeRO stage 0–3 (FSDP `NO_SHARD`, —, `SHARD_GRAD_OP`, `FULL_SHARD`); 0 with `gpus > 1` is plain DDP.
     public var zeroStage: Int
     public var framework: Framework
+    /// What runs the loop; `nil` is a plain PyTorch loop.
+    public var trainer: Trainer?
+    /// Structural choices stated explicitly, over the trainer's defaults (`TrainingStack.resolve`).
+    public var stack: TrainingStackOverrides?
 
     public init(
         precision: Precision = .fp32, optimizer: OptimizerKind = .adamw, checkpointing: Checkpointing = .none,
         mode: TrainingMode = .full, loraRank: Int = 8, loraTargets: [String]? = nil, loraDropout: Double = 0, batchSize: Int = 1,
-        gradAccumSteps: Int = 1, gpus: Int = 1, zeroStage: Int = 0, framework: Framework = .pytorch
+        gradAccumSteps: Int = 1, gpus: Int = 1, zeroStage: Int = 0, framework: Framework = .pytorch,
+        trainer: Trainer? = nil, stack: TrainingStackOverrides? = nil
     ) {
+        self.trainer = trainer
+        self.stack = stack
         self.precision = precision
         self.optimizer = optimizer
         self.checkpointing = checkpointing
@@ -62,6 +69,11 @@ public struct TrainingConfiguration: Hashable, Codable, Sendable {
         }
         guard (0...3).contains(zeroStage) else {
             throw .invalidValue(what: "ZeRO stage", value: "\(zeroStage)", fix: "use a stage from 0 to 3")
+        }
+        if stack?.optimizerInBackward == true, gradAccumSteps > 1 {
+            throw .invalidValue(
+                what: "optimizer in backward", value: "with \(gradAccumSteps) accumulation steps",
+                fix: "stepping in backward frees each gradient at once, so it cannot accumulate: use --grad-accum 1 or --no-optimizer-in-backward")
         }
         if mode == .lora || mode == .qlora {
             guard loraRank >= 1, loraRank <= 1 << 14 else {

@@ -26,6 +26,10 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
     /// A cap on what the allocator may reserve (`set_per_process_memory_fraction`), emulating a smaller card.
     public var memoryCapBytes: Int?
     public var framework: String
+    /// What ran the loop, as `--trainer` names it (`hf-trainer-4.31`); `nil` is a plain PyTorch loop.
+    public var trainer: String?
+    /// Structural choices the run states over its trainer's defaults (optimizer implementation, step in backward, …).
+    public var stack: TrainingStackOverrides?
     public var cudaVersion: String?
     public var driverVersion: String?
     public var precision: Precision?
@@ -33,6 +37,10 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
     public var checkpointing: Checkpointing
     public var trainingMode: TrainingMode?
     public var loraRank: Int?
+    /// Adapter target modules (short names) as the run states them; `nil` reads its notes, else the family's.
+    public var loraTargets: [String]?
+    /// Adapter dropout as the run states it; `nil` reads its notes, else the trainer's default.
+    public var loraDropout: Double?
     public var attention: AttentionImplementation?
     public var task: TrainingTask?
     public var batchSize: Int?
@@ -73,9 +81,11 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
 
     public init(
         key: String, kind: Kind, model: String, gpu: String?, gpuMemoryBytes: Int? = nil, memoryCapBytes: Int? = nil,
-        framework: String = "pytorch", cudaVersion: String? = nil, driverVersion: String? = nil,
+        framework: String = "pytorch", trainer: String? = nil, stack: TrainingStackOverrides? = nil,
+        cudaVersion: String? = nil, driverVersion: String? = nil,
         precision: Precision? = nil, optimizer: OptimizerKind? = nil, checkpointing: Checkpointing = .none,
-        trainingMode: TrainingMode? = .full, loraRank: Int? = nil, attention: AttentionImplementation? = nil,
+        trainingMode: TrainingMode? = .full, loraRank: Int? = nil, loraTargets: [String]? = nil,
+        loraDropout: Double? = nil, attention: AttentionImplementation? = nil,
         task: TrainingTask? = nil, batchSize: Int? = nil, bracketNext: Int? = nil, gradAccumSteps: Int = 1,
         seqLen: Int? = nil, imageSize: Int? = nil, gpus: Int = 1, zeroStage: Int = 0, outcome: Outcome = .ok,
         peakAllocatedBytes: Int? = nil, peakReservedBytes: Int? = nil, deviceUsedBytes: Int? = nil,
@@ -90,6 +100,8 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
         self.gpuMemoryBytes = gpuMemoryBytes
         self.memoryCapBytes = memoryCapBytes
         self.framework = framework
+        self.trainer = trainer
+        self.stack = stack
         self.cudaVersion = cudaVersion
         self.driverVersion = driverVersion
         self.precision = precision
@@ -97,6 +109,8 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
         self.checkpointing = checkpointing
         self.trainingMode = trainingMode
         self.loraRank = loraRank
+        self.loraTargets = loraTargets
+        self.loraDropout = loraDropout
         self.attention = attention
         self.task = task
         self.batchSize = batchSize
@@ -135,6 +149,7 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
             if let value, value <= 0 || value > 1 << 30 { throw fail("\(name) must be a positive integer, got \(value)") }
         }
         guard gradAccumSteps > 0, gradAccumSteps < 1 << 20 else { throw fail("grad_accum_steps must be positive") }
+        if let loraDropout, !(loraDropout >= 0 && loraDropout < 1) { throw fail("lora_dropout must be from 0 to below 1") }
         guard gpus > 0, gpus <= 1 << 16 else { throw fail("gpus must be positive") }
         guard (0...3).contains(zeroStage) else { throw fail("zero_stage must be 0, 1, 2 or 3") }
         for (name, value) in [("peak_allocated_bytes", peakAllocatedBytes), ("peak_reserved_bytes", peakReservedBytes),

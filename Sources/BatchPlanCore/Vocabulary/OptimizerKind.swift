@@ -12,8 +12,10 @@ public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
     /// Adafactor with β1 set: adds a full first-moment slot.
     case adafactorMomentum = "adafactor-momentum"
     case lion
-    /// bitsandbytes 8-bit Adam/AdamW: two one-byte slots plus block statistics.
+    /// bitsandbytes 8-bit AdamW: two one-byte slots plus block statistics.
     case adamw8bit = "adamw-8bit"
+    /// bitsandbytes 8-bit Adam (`bnb.optim.Adam8bit`): the same state as AdamW8bit, L2 decay instead of decoupled.
+    case adam8bit = "adam-8bit"
     /// bitsandbytes paged AdamW (fp32 states in unified memory that can be evicted to the host).
     case pagedAdamw = "paged-adamw"
     /// bitsandbytes paged 8-bit AdamW, the QLoRA default.

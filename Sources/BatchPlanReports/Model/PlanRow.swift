@@ -85,7 +85,7 @@ public struct MemoryComponent: Hashable, Sendable {
     /// batch, then what the runtime adds.
     public static let standardKeys = [
         "weights", "gradients", "optimizer_state", "master_weights", "activations", "activation_gradients",
-        "inputs", "workspace", "runtime_context", "allocator_reserve",
+        "inputs", "workspace", "runtime_context", "allocator_reserve", "calibration_adjustment",
     ]
 
     /// A reader's name for a key: "optimizer_state" → "optimizer state".

@@ -41,7 +41,8 @@ enum HTMLReportCharts {
             rows: card.models.map { plans in
                 .init(
                     label: plans.best.fits ? plans.model : "\(plans.model) (does not fit)",
-                    segments: plans.best.components.map {
+                    // A calibration adjustment below zero takes from the other slices; a bar draws only positive ones.
+                    segments: plans.best.components.filter { $0.bytes > 0 }.map {
                         .init(
                             name: MemoryComponent.displayName(of: $0.key), bytes: $0.bytes, series: series(ofComponent: $0.key))
                     },

@@ -78,6 +78,7 @@ public struct JSONReportRenderer: ReportRenderer {
             "headroom_bytes": .int(row.headroomBytes),
             "components": .object(
                 Dictionary(row.components.map { ($0.key, $0.bytes) }, uniquingKeysWith: +).mapValues(JSONValue.int)),
+            "calibration_adjustment_bytes": .int(row.components.first { $0.key == "calibration_adjustment" }?.bytes ?? 0),
         ]
         members["step_time_ms"] = .optional(row.stepTimeMs.map { Self.rounded($0, 3) }, JSONValue.double)
         members["samples_per_second"] = .optional(row.samplesPerSecond.map { Self.rounded($0, 2) }, JSONValue.double)

@@ -12,10 +12,16 @@ extension BatchPlan {
                 (max_memory_reserved) and device used (what nvidia-smi shows), and the components behind them. With \
                 --gpu it also estimates the step time and samples/s (tokens/s for sequences) on that card, as fit does.
 
+                --trainer names what runs the loop (plain PyTorch by default, hf-trainer, accelerate, lightning, torchtune, litgpt, deepspeed, timm, each with an optional version such as hf-trainer-4.31). It sets the structural defaults that decide the peak: the optimizer step's implementation and its temporaries, whether the step runs inside backward, how gradients are zeroed, DDP's bucket copy, the loss dtype, the autocast weight cache and paged optimizer state. The assumptions list each one with its source; each has its own flag to override it.
+
+                Components are the analytic model's: weights, gradients, optimizer state and master weights are exact. What calibration adds is its own line, calibration adjustment, with the scope it came from.
+
                 Examples:
                   batchplan estimate --model resnet50 --batch 64 --precision bf16-amp --gpu "RTX 3090"
                   batchplan estimate --model llama-3.2-1b --batch 4 --seq 2048 --mode lora --lora-rank 16 --gpu L4
                   batchplan estimate --params 19072984 --activations 532752 --input 180x50x1 --batch 128 --optimizer sgd-momentum
+                  batchplan estimate --model llama-3.2-1b --batch 2 --seq 2048 --precision bf16 --trainer torchtune --optimizer PagedAdamW --gpu "RTX 4090"
+                  batchplan estimate --model bert-base-uncased --batch 32 --seq 128 --precision fp16-amp --optimizer adamw_hf --trainer hf-trainer-4.31 --gpu V100-16GB
                 """
         )
 
@@ -24,22 +30,14 @@ extension BatchPlan {
         @Option(help: "Raw parameter count (instead of --model).") var params: Int?
         @Option(help: "Raw forward activation values per sample (with --params; kept once for backward).") var activations: Int?
         @Option(help: "Micro-batch size per GPU.") var batch: Int
-        @OptionGroup var accounting: AccountingFlags
-        @Option(help: "Precision: \(Precision.allCases.map(\.rawValue).joined(separator: ", ")).") var precision: Precision = .fp32
-        @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).") var optimizer: OptimizerKind = .adamw
-        @Option(help: "Activation checkpointing: none, selective, block.") var checkpointing: Checkpointing = .none
-        @Option(help: "Training mode: full, frozen, lora, qlora.") var mode: TrainingMode = .full
-        @Option(help: "Gradient accumulation steps.") var gradAccum: Int = 1
-        @OptionGroup var training: TrainingFlags
+        @OptionGroup var setup: ConfigurationFlags
+        @OptionGroup var calibrationFlags: CalibrationFlags
         @Option(help: "Card to plan for (picks runtime defaults and checks the precision is supported).") var gpu: String?
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
 
         func run() throws {
-            guard batch >= 1, batch <= 1 << 24 else { throw Usage.error("--batch must be a positive micro-batch size, got \(batch)") }
-            guard gradAccum >= 1 else { throw Usage.error("--grad-accum must be at least 1") }
-            let configuration = try training.base(
-                precision: precision, optimizer: optimizer, checkpointing: checkpointing, mode: mode, batch: batch,
-                gradAccum: gradAccum)
+            let configuration = try setup.configuration(batch: batch)
+            let accounting = setup.accounting
             let opened = try catalog.open()
             let card = try gpu.map { try opened.gpu(named: $0) }
             let options = try accounting.options()
@@ -58,12 +56,12 @@ extension BatchPlan {
             default:
                 throw Usage.error("give --model NAME, or --params N --activations N --input CxHxW")
             }
-            let modelAccounting = try ModelLoading.account(catalogModel, options)
+            let modelAccounting = try ModelLoading.account(catalogModel, options).asTrained(by: configuration)
             var factors = CalibrationFactors.analytic
-            if !training.noCalibration {
+            if !calibrationFlags.noCalibration {
                 let calibration = try opened.currentCalibration()
-                factors = card.map { calibration.factors(for: catalogModel, gpu: $0, framework: configuration.framework) }
-                    ?? calibration.factors[.global] ?? .analytic
+                factors = card.map { calibration.factors(for: catalogModel, gpu: $0, framework: configuration.framework, trainer: configuration.trainer) }
+                    ?? calibration.globalFactors
             }
             let estimate: MemoryEstimate
             do {
@@ -76,7 +74,7 @@ extension BatchPlan {
             // Step time needs the card's rates; calibrated from runs' step times like `fit`.
             var stepTime: Result<StepTimeEstimate, MissingRate>?
             if let card {
-                let throughput = training.noCalibration
+                let throughput = calibrationFlags.noCalibration
                     ? ThroughputFactors.defaults : try opened.throughputCalibration().factors(for: catalogModel, gpu: card)
                 stepTime = Planner.stepTime(model: modelAccounting, gpu: card, configuration: configuration, factors: throughput)
             }

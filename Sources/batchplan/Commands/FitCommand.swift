@@ -31,6 +31,8 @@ extension BatchPlan {
                 only the head). Without --model, every model in the catalog. Exits 2 when nothing fits anywhere, saying \
                 by how much and what would make it fit.
 
+                --trainer (hf-trainer, torchtune, litgpt, …, with an optional version) plans with that stack's structural defaults, which the assumptions list with their sources; --optimizer takes Hugging Face optim values and bitsandbytes class names too (paged_adamw_8bit, Adam8bit).
+
                 Examples:
                   batchplan fit --memory 12GB
                   batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024
@@ -39,6 +41,7 @@ extension BatchPlan {
                   batchplan fit --gpu A100-80GB-SXM --model resnet50 --dataset-size 1281167
                   batchplan fit --memory 12GB --model resnet50 --prefer batch
                   batchplan fit --gpu "RTX 3060" --model llama-3.2-1b --seq 1024 --save rtx3060-llama
+                  batchplan fit --gpu A10G --model llama-3.2-3b --seq 1024 --mode lora --trainer litgpt
                 """
         )
 
