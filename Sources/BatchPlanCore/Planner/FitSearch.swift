@@ -25,34 +25,30 @@ struct FitSearch {
         let factors = models.map { model in gpus.map { calibration(model, $0) } }
         let speeds = models.map { model in gpus.map { throughput(model, $0) } }
 
-        // Profiles do not depend on the card, precision or optimizer: build each (checkpointing, mode) once per
-        // model, models in parallel.
-        let profiles = ParallelMap.map(models.count, concurrency: concurrency) { index in
+        // Profiles and step-time work do not depend on the card, precision or optimizer: build each (checkpointing,
+        // mode) once per model from one set of layer traits, models in parallel.
+        let built = ParallelMap.map(models.count, concurrency: concurrency) { index in
             let traits = ModelProfile.LayerTraits(models[index])
-            var byKey: [ProfileKey: Result<ModelProfile, CoreError>] = [:]
+            var profiles: [ProfileKey: Result<ModelProfile, CoreError>] = [:]
+            var works: [ProfileKey: StepWork] = [:]
             for checkpointing in checkpointings {
                 for mode in modes {
-                    byKey[ProfileKey(checkpointing: checkpointing, mode: mode)] = Result { () throws(CoreError) in
+                    let key = ProfileKey(checkpointing: checkpointing, mode: mode)
+                    profiles[key] = Result { () throws(CoreError) in
                         try ModelProfile(
                             model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
                             loraTargets: base.loraTargets, loraDropout: base.loraDropout > 0, traits: traits)
                     }
-                }
-            }
-            return byKey
-        }
-        // The step-time work of each (checkpointing, mode), once per model, models in parallel.
-        let works = ParallelMap.map(models.count, concurrency: concurrency) { index in
-            var byKey: [ProfileKey: StepWork] = [:]
-            for checkpointing in checkpointings {
-                for mode in modes {
-                    byKey[ProfileKey(checkpointing: checkpointing, mode: mode)] = StepWork(
+                    // The step-time work of the same (checkpointing, mode), from the same traits.
+                    works[key] = StepWork(
                         model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
-                        loraTargets: base.loraTargets)
+                        loraTargets: base.loraTargets, traits: traits)
                 }
             }
-            return byKey
+            return (profiles: profiles, works: works)
         }
+        let profiles = built.map(\.profiles)
+        let works = built.map(\.works)
         // Then every card × model on every core, in the order asked (model-major, as before).
         return ParallelMap.map(models.count * gpus.count, concurrency: concurrency) { pair in
             let (modelIndex, gpuIndex) = pair.quotientAndRemainder(dividingBy: gpus.count)

@@ -9,6 +9,8 @@ extension ModelProfile {
         let shortNames: [String]
         /// Whether each layer's weights feed a matmul (`ModelProfile.isMatmul`).
         let castable: [Bool]
+        /// Whether each layer's FLOPs run on tensor cores (`StepWork.isTensorCore`).
+        let tensorCore: [Bool]
         /// Whether any layer is a convolution (convolution workspaces apply).
         let hasConvolution: Bool
         /// PEFT's default LoRA targets for this model, chosen among its linear layers' short names.
@@ -21,6 +23,7 @@ extension ModelProfile {
             names = layers.map(\.name)
             shortNames = names.map(ModelProfile.shortName)
             castable = layers.map(ModelProfile.isMatmul)
+            tensorCore = zip(layers, castable).map { layer, matmul in matmul || StepWork.isAttentionKernel(layer) }
             hasConvolution = layers.contains { TypeName.contains($0.type, "conv") }
             // Only linear layers can carry adapters, so only their names choose the defaults.
             let linearNames = zip(layers, shortNames).filter { $0.0.linearShape != nil }.map(\.1)

@@ -48,17 +48,26 @@ public struct StepWork: Sendable {
     public var recomputes: Bool
 
     /// The work of `model` under a checkpointing and training mode.
+    ///
+    /// `traits` are `ModelProfile.LayerTraits(model)`, passed in when several works (or profiles) of one model are
+    /// built: the per-layer string work is most of what building one costs.
     public init(
         model: ModelAccounting, checkpointing: Checkpointing, mode: TrainingMode, loraRank: Int = 8,
         loraTargets: [String]? = nil
     ) {
+        self.init(
+            model: model, checkpointing: checkpointing, mode: mode, loraRank: loraRank, loraTargets: loraTargets,
+            traits: ModelProfile.LayerTraits(model))
+    }
+
+    init(
+        model: ModelAccounting, checkpointing: Checkpointing, mode: TrainingMode, loraRank: Int, loraTargets: [String]?,
+        traits: ModelProfile.LayerTraits
+    ) {
         let accounted = model.layers
-        let shortNames = accounted.map { ModelProfile.shortName($0.name) }
+        let shortNames = traits.shortNames
         var targets = Set<String>()
-        if mode == .lora || mode == .qlora {
-            let linearNames = zip(accounted, shortNames).filter { $0.0.linearShape != nil }.map(\.1)
-            targets = Set(loraTargets ?? LoRATargets.defaults(for: Set(linearNames)))
-        }
+        if mode == .lora || mode == .qlora { targets = Set(loraTargets ?? traits.defaultLoRATargets) }
         var trainableWeights = [Bool](repeating: false, count: accounted.count)
         var adapterFlops = [Double](repeating: 0, count: accounted.count)
         var trainable = 0
@@ -69,12 +78,12 @@ public struct StepWork: Sendable {
             case .full:
                 trainableWeights[index] = layer.parameters > 0
                 trainable += layer.parameters
-                if ModelProfile.isMatmul(layer) { castable += layer.parameters }
+                if traits.castable[index] { castable += layer.parameters }
             case .frozen:
                 if layer.role == .head {
                     trainableWeights[index] = layer.parameters > 0
                     trainable += layer.parameters
-                    if ModelProfile.isMatmul(layer) { castable += layer.parameters }
+                    if traits.castable[index] { castable += layer.parameters }
                 }
             case .lora, .qlora:
                 if let shape = layer.linearShape, targets.contains(shortNames[index]) {
@@ -108,7 +117,7 @@ public struct StepWork: Sendable {
             let output = Double(layer.outputElements)
             let activations = 2 * output * (1 + recompute) + (inGradPath ? 3 * output : 0)
             let weightPasses = 1 + recompute + (inGradPath ? 1 : 0) + (trainableWeights[index] ? 1 : 0)
-            let tensorCore = Self.isTensorCore(layer)
+            let tensorCore = traits.tensorCore[index]
             work.append(
                 LayerWork(
                     tensorCore: tensorCore, linear: layer.linearShape != nil, flops: flops,
@@ -127,9 +136,12 @@ public struct StepWork: Sendable {
     /// Layers whose FLOPs run on tensor cores: matmul layers and scaled-dot-product attention (flash/memory-efficient
     /// kernels are tensor-core GEMMs).
     static func isTensorCore(_ layer: LayerAccount) -> Bool {
-        if ModelProfile.isMatmul(layer) { return true }
-        let type = layer.type.lowercased()
-        return type.contains("dotproductattention") || type == "attention"
+        ModelProfile.isMatmul(layer) || isAttentionKernel(layer)
+    }
+
+    /// Scaled-dot-product attention without weights ("ScaledDotProductAttention", "attention").
+    static func isAttentionKernel(_ layer: LayerAccount) -> Bool {
+        TypeName.contains(layer.type, "dotproductattention") || TypeName.equals(layer.type, "attention")
     }
 
     /// Forward FLOPs per sample summed over layers, all passes included (for reports).
