@@ -57,10 +57,9 @@ struct FitRunner {
                 Output.warning("skipped \(model.name): \(error.description)")
             }
         }
-        let calibration = query.noCalibration
-            ? CalibrationModel.analytic
-            : try Progress.during("calibrating from the catalog's runs") { try catalog.currentCalibration() }
-        let throughput = query.noCalibration ? ThroughputCalibration.analytic : try catalog.throughputCalibration()
+        let (calibration, throughput) = query.noCalibration
+            ? (CalibrationModel.analytic, ThroughputCalibration.analytic)
+            : try Progress.during("calibrating from the catalog's runs") { try catalog.currentCalibrations() }
         let byName = Dictionary(accounted.map { ($0.accounting.name, $0.catalog) }, uniquingKeysWith: { a, _ in a })
         let framework = base.framework
         let results: [FitResult]

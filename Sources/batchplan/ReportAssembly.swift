@@ -63,7 +63,8 @@ struct ReportAssembly {
         }
     }
 
-    /// The scopes the chosen plans used, the runs behind the fit and its leave-one-source-out error.
+    /// The scopes the chosen plans used, the runs behind the fit and its leave-one-source-out error (stored with the
+    /// fit, `Catalog.calibrationAccuracy()`).
     func calibrationSummary(_ outcome: FitOutcome) throws -> CalibrationSummary {
         guard !outcome.query.noCalibration else { return CalibrationSummary(scope: "analytic (--no-calibration)", runsUsed: 0) }
         var scopes: [String] = []
@@ -71,14 +72,10 @@ struct ReportAssembly {
             let scope = (result.best ?? result.alternatives.first)?.estimate.calibrationScope.description ?? "global"
             if !scopes.contains(scope) { scopes.append(scope) }
         }
-        let fit = try catalog.fitCalibration()
-        let report = CrossValidation.leaveOneSourceOut(fit.observations)
-        let all = report.rows.first { $0.dimension == .all }?.measuredAfter
-        let tested = (all?.count ?? 0) > 0 && report.folds.count > 1
+        let accuracy = try catalog.calibrationAccuracy()
         return CalibrationSummary(
-            scope: scopes.joined(separator: "; "), runsUsed: Set(fit.predictions.map(\.run.key)).count,
-            crossValidatedMedianError: tested ? all?.medianRelativeError : nil,
-            crossValidatedP90Error: tested ? all?.p90RelativeError : nil)
+            scope: scopes.joined(separator: "; "), runsUsed: accuracy.runsUsed,
+            crossValidatedMedianError: accuracy.medianRelativeError, crossValidatedP90Error: accuracy.p90RelativeError)
     }
 
     /// Runs with a memory reading of the planned models, each next to the (calibrated) prediction of the same

@@ -6,6 +6,8 @@ extension Catalog {
     /// A fit over the catalog's usable runs.
     public struct CalibrationRun: Sendable {
         public var model: CalibrationModel
+        /// The step-time calibration fitted from the same predictions (the runs with a step time).
+        public var throughput: ThroughputCalibration
         public var observations: [CalibrationObservation]
         public var predictions: [RunEvidence.Prediction]
         /// Usable runs the planner could not predict, with the reason.
@@ -13,46 +15,64 @@ extension Catalog {
         public var seconds: Double
     }
 
-    /// Whether runs changed since the last fit, or what it read (`calibrationStamp`: code version, runs, models,
-    /// GPUs, seed) differs now, or there never was one.
+    /// Whether runs changed since the last fit, or what it read (`calibrationStamp`: code versions, runs, models,
+    /// GPUs, seed) differs now, or there never was one (of either calibration).
     public func calibrationIsStale() throws(CatalogError) -> Bool {
         try read("reading the calibration state") { db in
             let stale = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_stale'")
             let stored = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_model'")
+            let throughput = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'throughput_calibration'")
             let stamp = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_stamp'")
-            return try stale != "0" || stored == nil || stamp != Self.calibrationStamp(db)
+            return try stale != "0" || stored == nil || throughput == nil || stamp != Self.calibrationStamp(db)
         }
     }
 
     /// The last fitted calibration, if any.
     public func storedCalibration() throws(CatalogError) -> CalibrationModel? {
+        try storedJSON("calibration_model")
+    }
+
+    /// The last fitted step-time calibration, if any.
+    public func storedThroughputCalibration() throws(CatalogError) -> ThroughputCalibration? {
+        try storedJSON("throughput_calibration")
+    }
+
+    /// A value stored as JSON under `key` in `catalog_meta`; `nil` when absent or written by an incompatible
+    /// version (which the stamp then also marks stale).
+    private func storedJSON<T: Decodable>(_ key: String) throws(CatalogError) -> T? {
         try read("reading the calibration") { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_model'")
+            guard let text = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = ?", arguments: [key])
             else { return nil }
-            return try? JSONDecoder().decode(CalibrationModel.self, from: Data(text.utf8))
+            return try? JSONDecoder().decode(T.self, from: Data(text.utf8))
         }
     }
 
-    /// Fits calibration from every usable run (no storing).
+    /// Fits both calibrations from every usable run (no storing): the memory calibration from every run's
+    /// counters and outcomes, the step-time calibration from the runs with a step time, both from one prediction
+    /// of each run.
     public func fitCalibration(options: CalibrationFitter.Options = .init()) throws(CatalogError) -> CalibrationRun {
         let start = Date()
         let (predictions, skipped) = RunEvidence.predictions(try runsWithUsability())
         let observations = RunEvidence.observations(predictions)
         let model = CalibrationFitter.fit(observations, options: options)
+        let throughput = ThroughputFitter().fit(ThroughputEvidence.observations(predictions))
         return CalibrationRun(
-            model: model, observations: observations, predictions: predictions, skipped: skipped,
-            seconds: Date().timeIntervalSince(start))
+            model: model, throughput: throughput, observations: observations, predictions: predictions,
+            skipped: skipped, seconds: Date().timeIntervalSince(start))
     }
 
-    /// Stores a fit: the whole model (for resolving), one row per scope (for inspection) and the stamp of what it
-    /// was fitted from, and clears the stale flag — all in one transaction.
+    /// Stores a fit: the whole memory model (for resolving), one row per scope (for inspection), the step-time
+    /// calibration and the stamp of what they were fitted from, and clears the stale flag — all in one transaction.
     ///
     /// - Parameter stamp: `calibrationStamp()` read before the fit; `nil` reads it now (right when nothing can have
     ///   changed in between).
-    public func saveCalibration(_ model: CalibrationModel, stamp: String? = nil) throws(CatalogError) {
+    public func saveCalibration(
+        _ model: CalibrationModel, throughput: ThroughputCalibration, stamp: String? = nil
+    ) throws(CatalogError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: (try? encoder.encode(model)) ?? Data(), as: UTF8.self)
+        let throughputJSON = String(decoding: (try? encoder.encode(throughput)) ?? Data(), as: UTF8.self)
         let fittedAt = Self.timestamp(model.fittedAt ?? Date())
         try write("storing the calibration") { db in
             try db.execute(sql: "DELETE FROM calibration_factor")
@@ -68,7 +88,11 @@ extension Catalog {
                                 factors.runsUsed, fittedAt])
             }
             let stamp = try stamp ?? Self.calibrationStamp(db)
-            for (key, value) in [("calibration_model", json), ("calibration_stale", "0"), ("calibration_stamp", stamp)] {
+            let values = [
+                ("calibration_model", json), ("throughput_calibration", throughputJSON), ("calibration_stale", "0"),
+                ("calibration_stamp", stamp),
+            ]
+            for (key, value) in values {
                 try db.execute(
                     sql: "INSERT INTO catalog_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     arguments: [key, value])
@@ -76,13 +100,27 @@ extension Catalog {
         }
     }
 
-    /// The calibration plans use: the stored fit, refitted (and stored) first only when it is stale.
+    /// The memory calibration plans use: the stored fit, refitted (and stored) first only when it is stale.
     public func currentCalibration() throws(CatalogError) -> CalibrationModel {
-        if try !calibrationIsStale(), let stored = try storedCalibration() { return stored }
+        try currentCalibrations().memory
+    }
+
+    /// The step-time calibration plans use: stored with the memory calibration, under the same stamp.
+    public func currentThroughputCalibration() throws(CatalogError) -> ThroughputCalibration {
+        try currentCalibrations().throughput
+    }
+
+    /// Both calibrations plans use: the stored fits, refitted together (one prediction pass over the runs) and
+    /// stored first only when they are stale, so no plan pays for fitting unless the runs, the models, the cards,
+    /// the seed or the fitting code changed.
+    public func currentCalibrations() throws(CatalogError) -> (memory: CalibrationModel, throughput: ThroughputCalibration) {
+        if try !calibrationIsStale(), let memory = try storedCalibration(), let throughput = try storedThroughputCalibration() {
+            return (memory, throughput)
+        }
         let stamp = try calibrationStamp()
-        let fitted = try fitCalibration().model
-        try saveCalibration(fitted, stamp: stamp)
-        return fitted
+        let fitted = try fitCalibration()
+        try saveCalibration(fitted.model, throughput: fitted.throughput, stamp: stamp)
+        return (fitted.model, fitted.throughput)
     }
 }
 

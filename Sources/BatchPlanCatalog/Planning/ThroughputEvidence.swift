@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Uses runs that trained (`mem_at_batch`, outcome ok) with a `step_time_ms`, not under a memory cap (a capped
 /// allocator that frees and retries cached blocks near its limit is slower than the card) and not search probes
-/// (a single measured step). Fitted on demand from the catalog's runs; nothing is stored.
+/// (a single measured step). Fitted with the memory calibration, from the same predictions, and stored with it
+/// (`Catalog.currentCalibrations()`).
 public enum ThroughputEvidence {
     /// Whether a run's step time is evidence for the (training) step-time model: an inference run's time is a
     /// forward pass, not a training step.
@@ -49,7 +50,8 @@ extension Catalog {
         return ThroughputEvidence.observations(RunEvidence.predictions(runs).predictions)
     }
 
-    /// The step-time calibration fitted from every usable run with a step time.
+    /// The step-time calibration fitted now from every usable run with a step time (no storing; plans use
+    /// `currentThroughputCalibration()`).
     public func throughputCalibration() throws(CatalogError) -> ThroughputCalibration {
         ThroughputFitter().fit(try throughputObservations())
     }

@@ -2,7 +2,7 @@ import BatchPlanCore
 import GRDB
 
 extension Catalog {
-    /// What a calibration is fitted from, as one comparable string: the calibration code version, the runs (count
+    /// What a calibration is fitted from, as one comparable string: the two fitters' code versions, the runs (count
     /// and newest row), the models and GPUs the runs are predicted with (count and newest row: a replaced model gets
     /// a new row) and the embedded seed.
     ///
@@ -15,7 +15,7 @@ extension Catalog {
             return "\(row?[0] as Int? ?? 0)/\(row?[1] as Int64? ?? 0)"
         }
         let seed = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'seed_version'") ?? "-"
-        return "code \(CalibrationFitter.codeVersion); runs \(try rows("run")); models \(try rows("model")); "
+        return "code \(CalibrationFitter.codeVersion); step-time code \(ThroughputFitter.codeVersion); runs \(try rows("run")); models \(try rows("model")); "
             + "gpus \(try rows("gpu")); seed \(seed)"
     }
 

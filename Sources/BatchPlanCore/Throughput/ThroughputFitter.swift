@@ -59,6 +59,10 @@ public struct ThroughputObservation: Hashable, Codable, Sendable {
 /// defaults), and
 /// the overhead to 0 … 1 ms per pass.
 public struct ThroughputFitter: Sendable {
+    /// Bumped whenever a change to the step-time model's uncalibrated parts or to this fitter changes fitted
+    /// factors: part of the calibration stamp, so a step-time calibration stored by older code is refitted.
+    public static let codeVersion = 1
+
     public var priorWeight: Double = 5
     public var huber: Double = 0.3
 

@@ -28,7 +28,7 @@ extension BatchPlan {
         func run() throws {
             let opened = try catalog.open()
             let fit = try opened.fitCalibration()
-            try opened.saveCalibration(fit.model)
+            try opened.saveCalibration(fit.model, throughput: fit.throughput)
             let usable = fit.predictions.count + fit.skipped.count  // every usable run was predicted or skipped with a reason
             Output.note(String(format: "fitted %d observations from %d usable runs in %.2f s", fit.observations.count, usable, fit.seconds))
             for (stored, reason) in fit.skipped { Output.warning("run \(stored.id) (\(stored.run.model)) not predicted: \(reason)") }

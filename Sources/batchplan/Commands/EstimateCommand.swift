@@ -75,7 +75,7 @@ extension BatchPlan {
             var stepTime: Result<StepTimeEstimate, MissingRate>?
             if let card {
                 let throughput = calibrationFlags.noCalibration
-                    ? ThroughputFactors.defaults : try opened.throughputCalibration().factors(for: catalogModel, gpu: card)
+                    ? ThroughputFactors.defaults : try opened.currentThroughputCalibration().factors(for: catalogModel, gpu: card)
                 stepTime = Planner.stepTime(model: modelAccounting, gpu: card, configuration: configuration, factors: throughput)
             }
             switch format {
