@@ -1,3 +1,4 @@
+import BatchPlanReports
 import Foundation
 
 /// Writing to stdout (data) and stderr (errors, warnings, progress).
@@ -26,8 +27,14 @@ enum Output {
     static func json(_ object: [String: Any]) throws -> String {
         var document = object
         document["schema_version"] = JSONContract.schemaVersion
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: try jsonData(document), as: UTF8.self)
+    }
+
+    /// The bytes `JSONSerialization` writes with `.prettyPrinted`, `.sortedKeys` and `.withoutEscapingSlashes`:
+    /// `PrettyJSON` when it knows every value (it is far faster), else `JSONSerialization` itself.
+    static func jsonData(_ document: [String: Any]) throws -> Data {
+        if let data = try? PrettyJSON.data(document) { return data }
+        return try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 }
 
