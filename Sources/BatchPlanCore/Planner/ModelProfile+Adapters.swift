@@ -13,7 +13,7 @@ extension ModelProfile {
     ///   - saved: per-layer saved tensors, edited in place.
     ///   - trainable: adapter parameters per layer (> 0: the layer has an adapter).
     static func dropFrozenLinearInputs(
-        _ saved: inout [SampleSize], layers: [LayerAccount], trainable: [Int], mode: TrainingMode, loraDropout: Bool
+        _ saved: inout [SampleSize], layers: [LayerFacts], trainable: [Int], mode: TrainingMode, loraDropout: Bool
     ) {
         guard mode == .lora || mode == .qlora else { return }
         let count = layers.count

@@ -17,10 +17,24 @@ extension ModelProfile {
         let defaultLoRATargets: [String]
         /// Every layer's full module path, as phases are named.
         let names: [String]
+        /// Each layer's numbers, without its strings: what the profile and step-work loops read.
+        let facts: [LayerFacts]
 
         init(_ model: ModelAccounting) {
             let layers = model.layers
             names = layers.map(\.name)
+            var blocks: [String: Int] = [:]
+            facts = layers.map { layer in
+                LayerFacts(
+                    parameters: layer.parameters, outputElements: layer.outputElements, saved: layer.saved,
+                    flops: layer.flops,
+                    block: layer.block.map { name in
+                        if let id = blocks[name] { return id }
+                        blocks[name] = blocks.count
+                        return blocks.count - 1
+                    },
+                    role: layer.role, linearShape: layer.linearShape)
+            }
             shortNames = names.map(ModelProfile.shortName)
             castable = layers.map(ModelProfile.isMatmul)
             tensorCore = zip(layers, castable).map { layer, matmul in matmul || StepWork.isAttentionKernel(layer) }
@@ -30,6 +44,19 @@ extension ModelProfile {
             defaultLoRATargets = LoRATargets.defaults(for: Set(linearNames))
         }
     }
+}
+
+/// One layer's numbers (`LayerAccount` less its name, type and shape): a plain value, so the loops that build
+/// 9 profiles and 9 step works per model copy no strings or arrays, and `outputElements` is multiplied out once.
+struct LayerFacts: Sendable {
+    var parameters: Int
+    var outputElements: Int
+    var saved: SavedTensors
+    var flops: Int
+    /// The checkpointable block, numbered in order of first appearance within the model; `nil` outside blocks.
+    var block: Int?
+    var role: LayerRole
+    var linearShape: LayerAccount.LinearShape?
 }
 
 /// Case-insensitive matching of layer type names ("Conv2d" contains "conv"), without Foundation.

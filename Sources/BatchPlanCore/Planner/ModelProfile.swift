@@ -81,9 +81,9 @@ struct ModelProfile: Sendable {
         loraDropout: Bool = false, traits: LayerTraits? = nil
     ) throws(CoreError)
     {
-        let layers = model.layers
-        let count = layers.count
         let traits = traits ?? LayerTraits(model)
+        let layers = traits.facts
+        let count = layers.count
         var trainablePerLayer = [Int](repeating: 0, count: count)
         var inGradPath = [Bool](repeating: true, count: count)
         let shortNames = traits.shortNames

@@ -64,7 +64,7 @@ public struct StepWork: Sendable {
         model: ModelAccounting, checkpointing: Checkpointing, mode: TrainingMode, loraRank: Int, loraTargets: [String]?,
         traits: ModelProfile.LayerTraits
     ) {
-        let accounted = model.layers
+        let accounted = traits.facts
         let shortNames = traits.shortNames
         var targets = Set<String>()
         if mode == .lora || mode == .qlora { targets = Set(loraTargets ?? traits.defaultLoRATargets) }
