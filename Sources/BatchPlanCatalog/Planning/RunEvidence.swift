@@ -77,26 +77,36 @@ public struct RunEvidence: Sendable {
     }
 
     /// Predictions for every usable run; runs whose configuration the planner rejects are skipped with the reason.
+    ///
+    /// Each distinct model × input × trainer adjustment is accounted once, and each distinct configuration's phase
+    /// model built once (`EstimateCache`): runs that differ only in their batch cost one evaluation each.
     public static func predictions(_ runs: [Catalog.RunWithUsability]) -> (predictions: [Prediction], skipped: [(StoredRun, String)]) {
-        var cache: [String: ModelAccounting] = [:]
+        var accountings: [String: ModelAccounting] = [:]
+        var estimates = EstimateCache()
         var predictions: [Prediction] = []
         var skipped: [(StoredRun, String)] = []
         for entry in runs where entry.unusableReason == nil {
             guard let gpu = entry.gpu, let model = entry.model else { continue }
             let run = entry.stored.run
             let options = accountingOptions(for: run, family: model.family)
-            let key = "\(model.name)|\(options.input.map(String.init(describing:)) ?? "-")|\(options.task?.rawValue ?? "-")|\(options.attention.rawValue)"
+            let base = "\(model.name)|\(options.input.map(String.init(describing:)) ?? "-")|\(options.task?.rawValue ?? "-")|\(options.attention.rawValue)"
+            let trainedBy = configuration(for: run)
+            let key = base + "|" + ModelAccounting.trainedVariant(trainedBy)
             do throws(CoreError) {
-                var accounting: ModelAccounting
-                if let cached = cache[key] {
+                let accounting: ModelAccounting
+                if let cached = accountings[key] {
                     accounting = cached
+                } else if let untrained = accountings[base] {
+                    accounting = untrained.asTrained(by: trainedBy)
+                    accountings[key] = accounting
                 } else {
-                    accounting = try model.definition.account(options)
-                    cache[key] = accounting
+                    let untrained = try model.definition.account(options)
+                    accountings[base] = untrained
+                    accounting = untrained.asTrained(by: trainedBy)
+                    accountings[key] = accounting
                 }
-                accounting = accounting.asTrained(by: configuration(for: run))
                 let configuration = configuration(for: run, accounting: accounting)
-                let estimate = try Planner.estimate(model: accounting, gpu: gpu, configuration: configuration)
+                let estimate = try estimates.estimate(model: accounting, key: key, gpu: gpu, configuration: configuration)
                 predictions.append(Prediction(
                     run: run, gpu: gpu, model: model, accounting: accounting, configuration: configuration, estimate: estimate))
             } catch {

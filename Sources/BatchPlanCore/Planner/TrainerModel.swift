@@ -13,8 +13,7 @@ extension ModelAccounting {
     /// `litgpt/utils.py` calls `F.cross_entropy` on the bf16 logit chunks without the fp32 upcast transformers
     /// applies) saves 2-byte log-probabilities and keeps the compute-dtype logits instead of an fp32 copy.
     public func asTrained(by configuration: TrainingConfiguration) -> ModelAccounting {
-        let litgpt = configuration.trainer?.kind == .litgpt
-        let lossInCompute = TrainingStack.resolve(configuration).lossInComputeDtype
+        let (litgpt, lossInCompute) = Self.trainerChanges(configuration)
         guard litgpt || lossInCompute else { return self }
         var model = self
         for index in model.layers.indices {
@@ -35,5 +34,16 @@ extension ModelAccounting {
             }
         }
         return model
+    }
+
+    /// What `asTrained(by:)` changes under `configuration`, as a key: two configurations with the same key turn the
+    /// same accounting into the same trained one (what a cache of trained accountings is keyed by).
+    public static func trainedVariant(_ configuration: TrainingConfiguration) -> String {
+        let (litgpt, lossInCompute) = trainerChanges(configuration)
+        return (litgpt ? "litgpt" : "") + (lossInCompute ? "+loss-in-compute" : "")
+    }
+
+    private static func trainerChanges(_ configuration: TrainingConfiguration) -> (litgpt: Bool, lossInCompute: Bool) {
+        (configuration.trainer?.kind == .litgpt, TrainingStack.resolve(configuration).lossInComputeDtype)
     }
 }
