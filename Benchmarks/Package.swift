@@ -15,6 +15,13 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "refit-bench",
+            dependencies: [
+                .product(name: "BatchPlanCore", package: "batchplan"),
+                .product(name: "BatchPlanCatalog", package: "batchplan"),
+            ]
+        ),
+        .executableTarget(
             name: "steptime-bench",
             dependencies: [
                 .product(name: "BatchPlanCore", package: "batchplan"),

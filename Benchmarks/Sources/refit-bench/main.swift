@@ -1,0 +1,68 @@
+// A whole calibration refit over 100,000 stored runs, as the first plan after the runs changed pays it: read the
+// runs from the catalog, predict each at its configuration, fit the memory and step-time calibrations.
+//
+//   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS]
+//
+// The runs are the built-in usable runs as batch-size sweeps: copy i of a run is measured at a batch of its own
+// (distinct run keys and batches, the configuration otherwise the run's), its readings scaled by the batch the way
+// the analytic model scales them, so the fit sees consistent evidence. Prints each stage's median.
+import BatchPlanCatalog
+import BatchPlanCore
+import Foundation
+
+let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
+let repetitions = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5
+let path = NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
+defer { try? FileManager.default.removeItem(atPath: path) }
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = Date()
+    try body()
+    return Date().timeIntervalSince(start)
+}
+
+let catalog = try Catalog(path: path)
+let base = try catalog.runsWithUsability().filter { $0.unusableReason == nil }.map(\.stored.run)
+var runs: [(line: Int, run: MeasuredRun)] = []
+runs.reserveCapacity(count)
+for index in 0..<count {
+    var run = base[index % base.count]
+    let copy = index / base.count
+    let batch = max(1, (run.batchSize ?? 1) + copy)
+    let scale = Double(batch) / Double(max(1, run.batchSize ?? 1))
+    func scaled(_ bytes: Int?) -> Int? { bytes.map { Int(Double($0) * scale) } }
+    run.key = "\(run.key)-sweep\(copy)"
+    run.batchSize = batch
+    if run.kind == .memAtBatch {
+        run.peakAllocatedBytes = scaled(run.peakAllocatedBytes)
+        run.peakReservedBytes = scaled(run.peakReservedBytes)
+        run.deviceUsedBytes = scaled(run.deviceUsedBytes)
+    }
+    if copy > 0 { runs.append((index + 1, run)) }
+}
+let setup = try seconds {
+    _ = try catalog.importRuns(RunFile.Parsed(runs: runs), file: "refit-bench", skipInvalid: true)
+}
+let stored = try catalog.runs().count
+print(String(format: "catalog: %d runs stored (%d built-in usable runs as batch sweeps), set up in %.1f s", stored, base.count, setup))
+
+var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], wholes: [Double] = []
+var predicted = 0
+for _ in 0..<repetitions {
+    var entries: [Catalog.RunWithUsability] = []
+    reads.append(try seconds { entries = try catalog.runsWithUsability() })
+    var made: [RunEvidence.Prediction] = []
+    predictions.append(seconds { made = RunEvidence.predictions(entries).predictions })
+    predicted = made.count
+    fits.append(seconds {
+        _ = CalibrationFitter.fit(RunEvidence.observations(made))
+        _ = ThroughputFitter().fit(ThroughputEvidence.observations(made))
+    })
+    wholes.append(try seconds { _ = try catalog.fitCalibration() })
+}
+print(String(format: "read %d runs: median %.3f s", stored, median(reads)))
+print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions)))
+print(String(format: "fit both calibrations: median %.3f s", median(fits)))
+print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
+             median(wholes), wholes.min()!, wholes.max()!, repetitions))
