@@ -129,4 +129,80 @@ struct CalibrationFitTests {
         #expect(abs(f.activationScale / 1.3 - 1) < 0.02)
         #expect(abs(f.modelStateScale / 1.05 - 1) < 0.02)
     }
+
+    /// One scope of a fit as the straightforward solver and gate (before the one-sweep solver, the shared scope rows
+    /// and the parallel refits) fitted it: `Fixtures/calibration_fit_reference.json`, captured from that code.
+    struct ReferenceScope: Codable {
+        var scope: String
+        var parameters: [Double]
+        var applied: Bool
+        var errorBefore: Double?
+        var errorAfter: Double?
+        var skipReason: String?
+        var logSpread: Double
+        var runsUsed: Int
+        var models: Int
+        var allocatorReserveRatio: Double?
+        var runtimeContextBytes: Int?
+    }
+
+    /// The reference's workloads: a slice of the benchmark (every level, most scopes skipped by the gate, some
+    /// applied) and three paths under two frameworks with more noise and outcomes, one path stopping at the family.
+    static func referenceWorkloads() -> [String: [CalibrationObservation]] {
+        let truth = CalibrationParameters(
+            logActivationScale: log(0.85), logModelStateScale: log(1.1), reserveRatioDelta: 0.06, contextDeltaGiB: -0.2)
+        let paths = [
+            F.path(family: "llama", model: "llama-2-7b"), F.path(family: "llama", model: "llama-2-13b"),
+            CalibrationScopePath(framework: "jax-0.4", architecture: "hopper", gpu: "H100 SXM", family: "gpt2"),
+        ]
+        return [
+            "benchmark-2400": CalibrationSynthesis.benchmarkObservations(count: 2_400, seed: 3),
+            "three-paths-900": CalibrationSynthesis.observations(
+                count: 900, seed: 5, truth: truth, paths: paths, noiseLogSD: 0.05, outcomeShare: 0.3),
+        ]
+    }
+
+    @Test("the fit gives every scope the factors, spread and gate verdict the straightforward fit gave")
+    func matchesTheReferenceFit() throws {
+        let url = try #require(
+            Bundle.module.url(forResource: "calibration_fit_reference", withExtension: "json", subdirectory: "Fixtures"))
+        let reference = try JSONDecoder().decode([String: [ReferenceScope]].self, from: Data(contentsOf: url))
+        let workloads = Self.referenceWorkloads()
+        #expect(Set(reference.keys) == Set(workloads.keys))
+        // The same sums in the same order give the same bits here; the tolerance is for another platform's libm.
+        func close(_ a: Double?, _ b: Double?) -> Bool {
+            guard let a, let b else { return a == nil && b == nil }
+            return abs(a - b) <= 1e-9 * max(1, abs(b))
+        }
+        for (name, runs) in workloads {
+            let model = CalibrationFitter.fit(runs, options: F.options)
+            let expected = try #require(reference[name])
+            #expect(model.factors.count == expected.count, "\(name)")
+            for want in expected {
+                let (scope, f) = try #require(model.factors.first { "\($0.key)" == want.scope }, "\(name) \(want.scope)")
+                let p = try #require(model.parameters[scope])
+                let got = [p.logActivationScale, p.logModelStateScale, p.reserveRatioDelta, p.contextDeltaGiB]
+                #expect(zip(got, want.parameters).allSatisfy { close($0, $1) }, "\(name) \(want.scope): \(got)")
+                #expect(f.applied == want.applied && f.skipReason == want.skipReason, "\(name) \(want.scope)")
+                #expect(close(f.gateErrorBefore, want.errorBefore) && close(f.gateErrorAfter, want.errorAfter))
+                #expect(close(f.logSpread, want.logSpread) && close(f.allocatorReserveRatio, want.allocatorReserveRatio))
+                #expect(f.runsUsed == want.runsUsed && f.models == want.models)
+                #expect(f.runtimeContextBytes == want.runtimeContextBytes, "\(name) \(want.scope)")
+            }
+        }
+    }
+
+    @Test("the median by selection is the median by sorting, with ties and even counts")
+    func medianBySelection() {
+        var random = SplitMix64(state: 9)
+        for count in [1, 2, 3, 4, 5, 10, 11, 64, 999, 2_000] {
+            for ties in [false, true] {
+                var values = (0..<count).map { _ in ties ? Double(random.next() % 7) : Double.random(in: -0.5..<0.5, using: &random) }
+                let sorted = values.sorted()
+                let mid = count / 2
+                let expected = count % 2 == 1 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid])
+                #expect(ScopeSolver.median(&values) == expected, "\(count) values, ties: \(ties)")
+            }
+        }
+    }
 }

@@ -69,8 +69,9 @@ public struct ErrorSummary: Hashable, Codable, Sendable {
         count = pairs.count
         var errors = pairs.map { abs($0.predicted - $0.measured) / $0.measured }
         errors.sort()
-        medianRelativeError = errors.isEmpty ? 0 : ScopeSolver.median(&errors)
         p90RelativeError = errors.isEmpty ? 0 : errors[max(0, Int((0.9 * Double(errors.count)).rounded(.up)) - 1)]
+        // After the percentile: the median reorders the errors.
+        medianRelativeError = errors.isEmpty ? 0 : ScopeSolver.median(&errors)
         underPredictionRate = pairs.isEmpty ? 0 : Double(pairs.count { $0.predicted < $0.measured }) / Double(pairs.count)
     }
 }

@@ -11,9 +11,10 @@ import Foundation
 ///
 /// A family scope exists to carry a correction to the family's other models, so when it holds several models it
 /// is checked leave-one-model-out: fitted on the other models, does it predict this one better?
+///
+/// The gate deals the folds and judges their refits; the fitter runs the refits (`Folds.split`), with every other
+/// solve of the level, on every core.
 struct ScopeGate {
-    var solver: ScopeSolver
-    var minimumRuns: Int
     var folds: Int
 
     struct Verdict {
@@ -25,55 +26,95 @@ struct ScopeGate {
         var reason: String?
     }
 
-    /// - Parameters:
-    ///   - runs: the group each observation is held out with (indexed like `rows`): its run, or its model.
-    ///   - unit: what a group is, for the verdict's wording ("run", "model").
-    func check(
-        rows: [SolverRow], indices: [Int], runs: [String], unit: String = "run", parent: CalibrationParameters,
-        free: [Bool]
-    ) -> Verdict {
-        var order: [String] = []
-        var byRun: [String: [Int]] = [:]
-        for index in indices {
-            if byRun[runs[index]] == nil { order.append(runs[index]) }
-            byRun[runs[index], default: []].append(index)
+    /// A scope's observations ordered by group, groups numbered by first appearance in the scope (stable within a
+    /// group): every fold's training and held-out runs are then runs of this order, in the order the refits have
+    /// always summed them.
+    struct Folds: Sendable {
+        /// Folds (k).
+        var count: Int
+        var groupCount: Int
+        /// The scope's observation indices, by group.
+        var ordered: [Int]
+        /// Group g is `ordered[bounds[g]..<bounds[g + 1]]`.
+        var bounds: [Int]
+
+        /// The observations to refit on without fold `fold`, and those it holds out.
+        func split(_ fold: Int) -> (training: [Int], held: [Int]) {
+            var training: [Int] = []
+            var held: [Int] = []
+            training.reserveCapacity(ordered.count - ordered.count / count)
+            for group in 0..<groupCount {
+                let members = ordered[bounds[group]..<bounds[group + 1]]
+                if group % count == fold { held += members } else { training += members }
+            }
+            return (training, held)
         }
-        guard order.count >= 2 else {
+    }
+
+    /// The folds of the observations at `indices`; `nil` when they form one group, which nothing can be held out of.
+    ///
+    /// - Parameter groups: the group each observation is held out with (indexed like the rows): its run, its
+    ///   source, or its model, as `Labels` ids.
+    func folds(indices: [Int], groups: [Int]) -> Folds? {
+        var numberOf: [Int: Int] = [:]
+        var numbers: [Int] = []
+        numbers.reserveCapacity(indices.count)
+        for index in indices {
+            let number = numberOf[groups[index], default: numberOf.count]
+            numberOf[groups[index]] = number
+            numbers.append(number)
+        }
+        let groupCount = numberOf.count
+        guard groupCount >= 2 else { return nil }
+        var bounds = [Int](repeating: 0, count: groupCount + 1)
+        for number in numbers { bounds[number + 1] += 1 }
+        for number in 0..<groupCount { bounds[number + 1] += bounds[number] }
+        var next = bounds
+        var ordered = [Int](repeating: 0, count: indices.count)
+        for (slot, index) in indices.enumerated() {
+            ordered[next[numbers[slot]]] = index
+            next[numbers[slot]] += 1
+        }
+        return Folds(count: min(groupCount, max(2, folds)), groupCount: groupCount, ordered: ordered, bounds: bounds)
+    }
+
+    /// - Parameters:
+    ///   - heldOut: per fold, in fold order, the total |log error| of its held-out observations under the refit
+    ///     without them (`totalError`); `nil` folds means one group.
+    ///   - unit: what a group is, for the verdict's wording ("run", "source", "model").
+    func verdict(
+        rows: [SolverRow], indices: [Int], folds: Folds?, heldOut: [Double], unit: String,
+        parent: CalibrationParameters
+    ) -> Verdict {
+        guard let folds else {
             return Verdict(
                 applied: false, errorBefore: nil, errorAfter: nil,
                 reason: "one \(unit): nothing to check it against (leave-one-\(unit)-out needs two)")
         }
-        let k = min(order.count, max(2, folds))
         var heldOutError = 0.0
-        for fold in 0..<k {
-            var training: [Int] = []
-            var held: [Int] = []
-            for (position, run) in order.enumerated() {
-                if position % k == fold { held += byRun[run]! } else { training += byRun[run]! }
-            }
-            let fitted = solver.solve(rows: rows, indices: training, parent: parent, free: free).parameters
-            heldOutError += held.reduce(0) { $0 + Self.error(rows[$1], fitted) }
-        }
+        for error in heldOut { heldOutError += error }
         let count = Double(indices.count)
         let after = heldOutError / count
-        let withParent = indices.reduce(0) { $0 + Self.error(rows[$1], parent) } / count
-        let analytic = indices.reduce(0) { $0 + Self.error(rows[$1], .analytic) } / count
+        let withParent = Self.totalError(rows, indices, parent) / count
+        let analytic = Self.totalError(rows, indices, .analytic) / count
         let before = min(withParent, analytic)
         if after < before {
             return Verdict(applied: true, errorBefore: before, errorAfter: after, reason: nil)
         }
-        let method = order.count <= folds ? "leave-one-\(unit)-out" : "\(k)-fold by \(unit)"
+        let method = folds.groupCount <= self.folds ? "leave-one-\(unit)-out" : "\(folds.count)-fold by \(unit)"
         return Verdict(
             applied: false, errorBefore: before, errorAfter: after,
             reason: String(
                 format: "%@ error %.1f%% is not below %.1f%% without it (%d %@s)", method, Self.percent(after),
-                Self.percent(before), order.count, unit))
+                Self.percent(before), folds.groupCount, unit))
     }
 
-    /// |log residual| of one observation under `p`; 0 for an outcome on the right side.
-    static func error(_ row: SolverRow, _ p: CalibrationParameters) -> Double {
-        var j = (0.0, 0.0, 0.0, 0.0)
-        return abs(row.residual(p, jacobian: &j))
+    /// The sum of |log residual| over the observations at `indices` under `p`; an outcome on the right side adds 0.
+    static func totalError(_ rows: [SolverRow], _ indices: [Int], _ p: CalibrationParameters) -> Double {
+        let point = SolverPoint(p)
+        var total = 0.0
+        for i in indices { total += abs(rows[i].evaluate(point).residual) }
+        return total
     }
 
     /// A mean |log error| as the relative error it corresponds to, in percent.
