@@ -41,13 +41,17 @@ for index in 0..<count {
     }
     if copy > 0 { runs.append((index + 1, run)) }
 }
+var summary: Catalog.ImportSummary?
 let setup = try seconds {
-    _ = try catalog.importRuns(RunFile.Parsed(runs: runs), file: "refit-bench", skipInvalid: true)
+    summary = try catalog.importRuns(RunFile.Parsed(runs: runs), file: "refit-bench", skipInvalid: true)
 }
 let stored = try catalog.runs().count
 print(String(format: "catalog: %d runs stored (%d built-in usable runs as batch sweeps), set up in %.1f s", stored, base.count, setup))
+if let summary, !summary.rejected.isEmpty || summary.duplicates > 0 {
+    print("  import: \(summary.added) added, \(summary.duplicates) duplicates, \(summary.rejected.count) rejected, e.g. \(summary.rejected.first ?? "-")")
+}
 
-var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], wholes: [Double] = []
+var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], throughputFits: [Double] = [], wholes: [Double] = []
 var predicted = 0
 for _ in 0..<repetitions {
     var entries: [Catalog.RunWithUsability] = []
@@ -55,14 +59,13 @@ for _ in 0..<repetitions {
     var made: [RunEvidence.Prediction] = []
     predictions.append(seconds { made = RunEvidence.predictions(entries).predictions })
     predicted = made.count
-    fits.append(seconds {
-        _ = CalibrationFitter.fit(RunEvidence.observations(made))
-        _ = ThroughputFitter().fit(ThroughputEvidence.observations(made))
-    })
+    fits.append(seconds { _ = CalibrationFitter.fit(RunEvidence.observations(made)) })
+    throughputFits.append(seconds { _ = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
     wholes.append(try seconds { _ = try catalog.fitCalibration() })
 }
 print(String(format: "read %d runs: median %.3f s", stored, median(reads)))
 print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions)))
-print(String(format: "fit both calibrations: median %.3f s", median(fits)))
+print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)))
+print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits)))
 print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
              median(wholes), wholes.min()!, wholes.max()!, repetitions))

@@ -9,6 +9,9 @@ public struct RunEvidence: Sendable {
         public var gpu: GPU
         public var model: CatalogModel
         public var accounting: ModelAccounting
+        /// Identifies `accounting` among a batch of predictions (model, input, task, attention, trainer
+        /// adjustments): equal keys, equal accountings.
+        public var accountingKey: String
         public var configuration: TrainingConfiguration
         /// The analytic (uncalibrated) estimate at the run's batch.
         public var estimate: MemoryEstimate
@@ -108,7 +111,8 @@ public struct RunEvidence: Sendable {
                 let configuration = configuration(for: run, accounting: accounting)
                 let estimate = try estimates.estimate(model: accounting, key: key, gpu: gpu, configuration: configuration)
                 predictions.append(Prediction(
-                    run: run, gpu: gpu, model: model, accounting: accounting, configuration: configuration, estimate: estimate))
+                    run: run, gpu: gpu, model: model, accounting: accounting, accountingKey: key,
+                    configuration: configuration, estimate: estimate))
             } catch {
                 skipped.append((entry.stored, error.description))
             }

@@ -22,15 +22,15 @@ public enum ThroughputEvidence {
 
     /// One observation per usable run, with the step-time model's uncalibrated parts at its configuration.
     public static func observations(_ predictions: [RunEvidence.Prediction]) -> [ThroughputObservation] {
-        predictions.compactMap { prediction in
+        // Runs share models and configurations: each step work is built once (its per-layer traits once per model).
+        var works = StepWorkCache()
+        return predictions.compactMap { prediction in
             let run = prediction.run
             guard usable(run), let ms = run.stepTimeMs,
                 case let .success(rates) = DeviceRates.of(prediction.gpu, precision: prediction.configuration.precision)
             else { return nil }
             let configuration = prediction.configuration
-            let work = StepWork(
-                model: prediction.accounting, checkpointing: configuration.checkpointing, mode: configuration.mode,
-                loraRank: configuration.loraRank, loraTargets: configuration.loraTargets)
+            let work = works.work(model: prediction.accounting, key: prediction.accountingKey, configuration: configuration)
             let model = StepTimeModel(work: work, configuration: configuration, rates: rates, factors: .defaults)
             let parts = model.microStep(batch: max(1, configuration.batchSize))
             return ThroughputObservation(

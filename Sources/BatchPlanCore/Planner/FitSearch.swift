@@ -65,6 +65,13 @@ struct FitSearch {
         var mode: TrainingMode
     }
 
+    /// What `TrainingStack.resolve` varies with inside one fit (the base fixes the rest).
+    struct StackKey: Hashable {
+        var precision: Precision
+        var mode: TrainingMode
+        var optimizer: OptimizerKind
+    }
+
     /// What the backward lines' order depends on within one card × model (`PhaseModel.backwardOrder`); the base
     /// configuration fixes accumulation.
     struct OrderKey: Hashable {
@@ -87,6 +94,7 @@ struct FitSearch {
         var candidates: [Scored] = []
         // The order of the backward lines the envelope is built from, shared by precisions of one activation width.
         var orders: [OrderKey: [Int]] = [:]
+        var stacks: [StackKey: TrainingStack] = [:]
         for precision in precisions {
             guard gpu.supports(precision) else {
                 if filters.precisions != nil {
@@ -128,9 +136,13 @@ struct FitSearch {
                         configuration.mode = mode
                         configuration.checkpointing = checkpointing
                         configuration.optimizer = optimizer
+                        // The stack reads the precision, mode and optimizer, never the checkpointing.
+                        let stackKey = StackKey(precision: precision, mode: mode, optimizer: optimizer)
+                        let stack = stacks[stackKey] ?? TrainingStack.resolve(configuration)
+                        stacks[stackKey] = stack
                         let phases = PhaseModel(
                             profile: profile, configuration: configuration, gpu: gpu, calibration: calibration,
-                            backwardScan: scan, backwardOrder: orders[orderKey])
+                            backwardScan: scan, backwardOrder: orders[orderKey], stack: stack)
                         scan = phases.backwardScan
                         if orders[orderKey] == nil { orders[orderKey] = phases.backwardOrder }
                         let solution = solver.solve(phases, model: model, gpu: gpu, withAssumptions: false)

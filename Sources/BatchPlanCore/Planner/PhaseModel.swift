@@ -57,10 +57,11 @@ struct PhaseModel: Sendable {
 
     /// Builds the phases; `backwardScan` may be passed from a model with the same profile, precision, sharding,
     /// accumulation and calibration (it does not depend on the optimizer or the card), and `backwardOrder` from one
-    /// with the same profile, activation width and accumulation.
+    /// with the same profile, activation width and accumulation. `stack` is `TrainingStack.resolve(configuration)`,
+    /// passed in when the caller already has it (a fit resolves it once for every checkpointing mode).
     init(
         profile: ModelProfile, configuration: TrainingConfiguration, gpu: GPU?, calibration: CalibrationFactors,
-        backwardScan: [Int]? = nil, backwardOrder: [Int]? = nil
+        backwardScan: [Int]? = nil, backwardOrder: [Int]? = nil, stack: TrainingStack? = nil
     ) {
         self.profile = profile
         self.configuration = configuration
@@ -71,7 +72,7 @@ struct PhaseModel: Sendable {
         self.storage = storage
         self.optimizer = optimizer
         self.runtime = runtime
-        let stack = TrainingStack.resolve(configuration)
+        let stack = stack ?? TrainingStack.resolve(configuration)
         self.stack = stack
 
         stateScale = calibration.modelStateScale

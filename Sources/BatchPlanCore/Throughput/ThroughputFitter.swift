@@ -72,10 +72,17 @@ public struct ThroughputFitter: Sendable {
         var scopes: [String: ThroughputFactors] = [:]
         let levels = 4
         // Top-down: each level's scopes shrink toward the scope one level up on the same path.
+        // Each observation's scope keys, built once (not once per level and lookup).
+        let keys = observations.map(\.path.keys)
         for level in 0..<levels {
-            let groups = Dictionary(grouping: observations) { $0.path.keys[level] }
+            var groups: [String: [ThroughputObservation]] = [:]
+            var parents: [String: String] = [:]
+            for (index, observation) in observations.enumerated() {
+                groups[keys[index][level], default: []].append(observation)
+                if level > 0 { parents[keys[index][level]] = keys[index][level - 1] }
+            }
             for (key, group) in groups {
-                let parent = level == 0 ? ThroughputFactors.defaults : scopes[group[0].path.keys[level - 1]] ?? .defaults
+                let parent = level == 0 ? ThroughputFactors.defaults : parents[key].flatMap { scopes[$0] } ?? .defaults
                 scopes[key] = fitScope(group, parent: parent, key: key, fitsUtilization: level >= 2)
             }
         }
@@ -92,14 +99,16 @@ public struct ThroughputFitter: Sendable {
         var weights = [Double](repeating: 1, count: rows.count)
         var solution = prior
         for _ in 0..<2 {
-            var ata = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-            var atb = [Double](repeating: 0, count: n)
-            var typical = [Double](repeating: 0, count: n)
-            var counts = [Double](repeating: 0, count: n)
+            // Normal equations in fixed-size values: no allocation per row (a refit reads tens of thousands).
+            var ata = [SIMD4<Double>](repeating: .zero, count: n)
+            var atb = SIMD4<Double>.zero
+            var typical = SIMD4<Double>.zero
+            var counts = SIMD4<Double>.zero
             for (row, weight) in zip(rows, weights) {
                 let micro = Double(row.microSteps)
-                var x = [row.tensorCores ? micro * row.computeSeconds : 0, row.tensorCores ? 0 : micro * row.computeSeconds,
-                         micro * row.memorySeconds, micro * row.passes].map { $0 / row.measuredSeconds }
+                var x = SIMD4<Double>(
+                    row.tensorCores ? micro * row.computeSeconds : 0, row.tensorCores ? 0 : micro * row.computeSeconds,
+                    micro * row.memorySeconds, micro * row.passes) / row.measuredSeconds
                 var y = (row.measuredSeconds - row.updateSeconds) / row.measuredSeconds
                 if !fitsUtilization {
                     // Fixed compute scales: move their contribution to the target.
@@ -107,22 +116,21 @@ public struct ThroughputFitter: Sendable {
                     x[0] = 0
                     x[1] = 0
                 }
-                for i in 0..<n {
-                    atb[i] += weight * x[i] * y
-                    for j in 0..<n { ata[i][j] += weight * x[i] * x[j] }
-                    if x[i] > 0 {
-                        typical[i] += x[i] * x[i]
-                        counts[i] += 1
-                    }
-                }
+                atb += weight * x * y
+                for i in 0..<n { ata[i] += weight * x[i] * x }
+                let present = x .> 0
+                typical.replace(with: typical + x * x, where: present)
+                counts.replace(with: counts + 1, where: present)
             }
             // Ridge toward the parent, worth `priorWeight` typical rows per parameter.
+            var system = ata.map { Array([$0[0], $0[1], $0[2], $0[3]]) }
+            var rhs = [atb[0], atb[1], atb[2], atb[3]]
             for i in 0..<n {
                 let d = counts[i] > 0 ? typical[i] / counts[i] : 1
-                ata[i][i] += priorWeight * d
-                atb[i] += priorWeight * d * prior[i]
+                system[i][i] += priorWeight * d
+                rhs[i] += priorWeight * d * prior[i]
             }
-            solution = Self.solve(ata, atb) ?? prior
+            solution = Self.solve(system, rhs) ?? prior
             // Utilisation at most 100% of the peak: a scale no lower than the default utilisation.
             solution[0] = min(max(solution[0], ThroughputFactors.Defaults.tensorCoreUtilization), 20)
             solution[1] = min(max(solution[1], ThroughputFactors.Defaults.fp32Utilization), 20)
