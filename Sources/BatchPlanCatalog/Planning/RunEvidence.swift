@@ -137,6 +137,9 @@ extension RunEvidence {
     /// OOMs, "fits" and "maximum batch" facts (which ran at B and, with `bracket_next`, failed at the next size).
     public static func observations(_ predictions: [Prediction]) -> [CalibrationObservation] {
         var observations: [CalibrationObservation] = []
+        // The failing side of a maximum-batch fact is the same configuration at the next batch: one more evaluation
+        // of a phase model the cache usually has already.
+        var estimates = EstimateCache()
         for prediction in predictions {
             let run = prediction.run
             let path = scopePath(
@@ -165,8 +168,9 @@ extension RunEvidence {
                 var oomAt: CalibrationDecomposition?
                 var nextConfiguration = prediction.configuration
                 if let next = run.bracketNext { nextConfiguration.batchSize = next }
-                if run.bracketNext != nil, let nextEstimate = try? Planner.estimate(
-                    model: prediction.accounting, gpu: prediction.gpu, configuration: nextConfiguration)
+                if run.bracketNext != nil, let nextEstimate = try? estimates.estimate(
+                    model: prediction.accounting, key: prediction.accountingKey, gpu: prediction.gpu,
+                    configuration: nextConfiguration)
                 {
                     var failing = prediction
                     failing.estimate = nextEstimate

@@ -34,15 +34,19 @@ struct FitSearch {
             for checkpointing in checkpointings {
                 for mode in modes {
                     let key = ProfileKey(checkpointing: checkpointing, mode: mode)
+                    // The step-time work of the (checkpointing, mode), from the same traits.
+                    let work = StepWork(
+                        model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
+                        loraTargets: base.loraTargets, traits: traits)
+                    works[key] = work
+                    // A checkpointing mode that recomputes nothing is not enumerated unless asked for (below): no
+                    // profile to build (selective checkpointing of a CNN, block checkpointing without blocks).
+                    if filters.checkpointing == nil, checkpointing != .none, !work.recomputes { continue }
                     profiles[key] = Result { () throws(CoreError) in
                         try ModelProfile(
                             model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
                             loraTargets: base.loraTargets, loraDropout: base.loraDropout > 0, traits: traits)
                     }
-                    // The step-time work of the same (checkpointing, mode), from the same traits.
-                    works[key] = StepWork(
-                        model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
-                        loraTargets: base.loraTargets, traits: traits)
                 }
             }
             return (profiles: profiles, works: works)
