@@ -3,9 +3,9 @@
 //
 //   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS]
 //
-// The runs are the built-in usable runs as batch-size sweeps: copy i of a run is measured at a batch of its own
-// (distinct run keys and batches, the configuration otherwise the run's), its readings scaled by the batch the way
-// the analytic model scales them, so the fit sees consistent evidence. Prints each stage's median.
+// The runs are the built-in usable runs as batch-size sweeps: copy i of a run is measured at a batch of 1 … its own
+// (distinct run keys, the configuration otherwise the run's), its readings scaled in proportion to the batch (a
+// timing workload, not evidence to learn from). Prints each stage's median.
 import BatchPlanCatalog
 import BatchPlanCore
 import Foundation
@@ -29,7 +29,9 @@ runs.reserveCapacity(count)
 for index in 0..<count {
     var run = base[index % base.count]
     let copy = index / base.count
-    let batch = max(1, (run.batchSize ?? 1) + copy)
+    // Sweeps downward from the measured batch (1 … the run's batch, round robin), so scaled readings stay
+    // within the card.
+    let batch = 1 + copy % max(1, run.batchSize ?? 1)
     let scale = Double(batch) / Double(max(1, run.batchSize ?? 1))
     func scaled(_ bytes: Int?) -> Int? { bytes.map { Int(Double($0) * scale) } }
     run.key = "\(run.key)-sweep\(copy)"

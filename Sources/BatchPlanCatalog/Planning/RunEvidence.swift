@@ -46,23 +46,80 @@ public struct RunEvidence: Sendable {
     public static func configuration(
         for run: MeasuredRun, batch: Int? = nil, accounting: ModelAccounting? = nil
     ) -> TrainingConfiguration {
-        let mode = run.trainingMode ?? .full
-        var configuration = TrainingConfiguration(
-            precision: run.precision ?? .fp32, optimizer: run.optimizer ?? .sgd, checkpointing: run.checkpointing,
-            mode: mode, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
-            gradAccumSteps: run.gradAccumSteps, gpus: run.gpus, zeroStage: run.zeroStage,
-            framework: (try? Framework(parsing: run.framework)) ?? .pytorch,
-            trainer: run.trainer.flatMap { try? Trainer(parsing: $0) } ?? RunAdapterSettings.trainer(notes: run.notes),
-            stack: run.stack)
-        if mode == .lora || mode == .qlora {
-            if let targets = run.loraTargets {
-                configuration.loraTargets = targets
-            } else if let accounting {
-                configuration.loraTargets = RunAdapterSettings.targets(notes: run.notes, accounting: accounting)
+        var parser = ConfigurationParser()
+        return parser.configuration(for: run, batch: batch, accounting: accounting)
+    }
+
+    /// `configuration(for:batch:accounting:)` with what it reads from a run's strings (framework, trainer, the
+    /// adapter settings its notes state) parsed once per distinct string: a calibration's runs repeat a few of
+    /// them, and parsing them per run was a third of predicting it.
+    struct ConfigurationParser {
+        private var frameworks: [String: Framework] = [:]
+        private var trainers: [String: Trainer?] = [:]
+        private var notedTrainers: [String: Trainer?] = [:]
+        private var targets: [String: [String]?] = [:]
+        private var dropouts: [String: Double?] = [:]
+
+        /// - Parameter accountingKey: identifies `accounting` (as `Prediction.accountingKey`), so the adapter targets
+        ///   its notes resolve to are kept per model; `nil` resolves them every time.
+        mutating func configuration(
+            for run: MeasuredRun, batch: Int? = nil, accounting: ModelAccounting? = nil, accountingKey: String? = nil
+        ) -> TrainingConfiguration {
+            let mode = run.trainingMode ?? .full
+            let framework = frameworks[run.framework] ?? {
+                let parsed = (try? Framework(parsing: run.framework)) ?? .pytorch
+                frameworks[run.framework] = parsed
+                return parsed
+            }()
+            let notes = run.notes ?? ""
+            let trainer: Trainer?
+            if let stated = run.trainer {
+                if let known = trainers[stated] {
+                    trainer = known
+                } else {
+                    trainer = try? Trainer(parsing: stated)
+                    trainers[stated] = .some(trainer)
+                }
+            } else if let known = notedTrainers[notes] {
+                trainer = known
+            } else {
+                trainer = RunAdapterSettings.trainer(notes: run.notes)
+                notedTrainers[notes] = .some(trainer)
             }
-            configuration.loraDropout = run.loraDropout ?? RunAdapterSettings.dropout(notes: run.notes) ?? 0
+            var configuration = TrainingConfiguration(
+                precision: run.precision ?? .fp32, optimizer: run.optimizer ?? .sgd, checkpointing: run.checkpointing,
+                mode: mode, loraRank: run.loraRank ?? 8, batchSize: batch ?? run.batchSize ?? 1,
+                gradAccumSteps: run.gradAccumSteps, gpus: run.gpus, zeroStage: run.zeroStage,
+                framework: framework, trainer: trainer, stack: run.stack)
+            if mode == .lora || mode == .qlora {
+                if let stated = run.loraTargets {
+                    configuration.loraTargets = stated
+                } else if let accounting {
+                    if let accountingKey {
+                        let key = accountingKey + "\u{0}" + notes
+                        if let known = targets[key] {
+                            configuration.loraTargets = known
+                        } else {
+                            let resolved = RunAdapterSettings.targets(notes: run.notes, accounting: accounting)
+                            targets[key] = .some(resolved)
+                            configuration.loraTargets = resolved
+                        }
+                    } else {
+                        configuration.loraTargets = RunAdapterSettings.targets(notes: run.notes, accounting: accounting)
+                    }
+                }
+                if let stated = run.loraDropout {
+                    configuration.loraDropout = stated
+                } else if let known = dropouts[notes] {
+                    configuration.loraDropout = known ?? 0
+                } else {
+                    let parsed = RunAdapterSettings.dropout(notes: run.notes)
+                    dropouts[notes] = .some(parsed)
+                    configuration.loraDropout = parsed ?? 0
+                }
+            }
+            return configuration
         }
-        return configuration
     }
 
     /// The calibration scope path of a run: framework (name only, so versions pool their evidence), architecture,
@@ -86,6 +143,7 @@ public struct RunEvidence: Sendable {
     public static func predictions(_ runs: [Catalog.RunWithUsability]) -> (predictions: [Prediction], skipped: [(StoredRun, String)]) {
         var accountings: [String: ModelAccounting] = [:]
         var estimates = EstimateCache()
+        var parser = ConfigurationParser()
         var predictions: [Prediction] = []
         var skipped: [(StoredRun, String)] = []
         for entry in runs where entry.unusableReason == nil {
@@ -93,7 +151,7 @@ public struct RunEvidence: Sendable {
             let run = entry.stored.run
             let options = accountingOptions(for: run, family: model.family)
             let base = "\(model.name)|\(options.input.map(String.init(describing:)) ?? "-")|\(options.task?.rawValue ?? "-")|\(options.attention.rawValue)"
-            let trainedBy = configuration(for: run)
+            let trainedBy = parser.configuration(for: run)
             let key = base + "|" + ModelAccounting.trainedVariant(trainedBy)
             do throws(CoreError) {
                 let accounting: ModelAccounting
@@ -108,7 +166,7 @@ public struct RunEvidence: Sendable {
                     accounting = untrained.asTrained(by: trainedBy)
                     accountings[key] = accounting
                 }
-                let configuration = configuration(for: run, accounting: accounting)
+                let configuration = parser.configuration(for: run, accounting: accounting, accountingKey: key)
                 let estimate = try estimates.estimate(model: accounting, key: key, gpu: gpu, configuration: configuration)
                 predictions.append(Prediction(
                     run: run, gpu: gpu, model: model, accounting: accounting, accountingKey: key,
