@@ -5,8 +5,6 @@ extension ModelProfile {
     /// The string work (short module names, type matching) was most of what a profile cost: 78% of
     /// `fit --memory 12GB` (perf, release build) went to building 9 profiles per model, each redoing it.
     struct LayerTraits: Sendable {
-        /// The last component of each layer's module path (`model.layers.0.self_attn.q_proj` → `q_proj`).
-        let shortNames: [String]
         /// Whether each layer's weights feed a matmul (`ModelProfile.isMatmul`).
         let castable: [Bool]
         /// Whether each layer's FLOPs run on tensor cores (`StepWork.isTensorCore`).
@@ -19,29 +17,105 @@ extension ModelProfile {
         let names: [String]
         /// Each layer's numbers, without its strings: what the profile and step-work loops read.
         let facts: [LayerFacts]
+        /// The distinct short names (`ModelProfile.shortName`) of the linear layers, the only ones adapters target.
+        let linearShortNames: [String]
+        /// For each layer, its short name's index in `linearShortNames`; -1 for a layer that is not linear.
+        let linearShortNameIndex: [Int32]
 
         init(_ model: ModelAccounting) {
-            let layers = model.layers
-            names = layers.map(\.name)
+            let count = model.layers.count
+            var names: [String] = [], facts: [LayerFacts] = [], castable: [Bool] = [], tensorCore: [Bool] = []
+            var linearShortNameIndex: [Int32] = []
+            names.reserveCapacity(count)
+            facts.reserveCapacity(count)
+            castable.reserveCapacity(count)
+            tensorCore.reserveCapacity(count)
+            linearShortNameIndex.reserveCapacity(count)
             var blocks: [String: Int] = [:]
-            facts = layers.map { layer in
-                LayerFacts(
-                    parameters: layer.parameters, outputElements: layer.outputElements, saved: layer.saved,
-                    flops: layer.flops,
-                    block: layer.block.map { name in
-                        if let id = blocks[name] { return id }
-                        blocks[name] = blocks.count
-                        return blocks.count - 1
-                    },
-                    role: layer.role, linearShape: layer.linearShape)
+            var lastBlock: (name: String, id: Int)?
+            var kinds: [String: TypeKind] = [:]
+            var shortNames: [String: Int32] = [:]
+            var linearShortNames: [String] = []
+            var hasConvolution = false
+            model.layers.withUnsafeBufferPointer { layers in
+                for layer in layers {
+                    names.append(layer.name)
+                    var block: Int?
+                    if let name = layer.block {
+                        // Consecutive layers mostly share a block: compare with the last before hashing.
+                        if let last = lastBlock, last.name == name {
+                            block = last.id
+                        } else {
+                            let id = blocks[name] ?? blocks.count
+                            blocks[name] = id
+                            lastBlock = (name, id)
+                            block = id
+                        }
+                    }
+                    facts.append(LayerFacts(
+                        parameters: layer.parameters, outputElements: layer.outputElements, saved: layer.saved,
+                        flops: layer.flops, block: block, role: layer.role, linearShape: layer.linearShape))
+                    // A few type names repeat over every layer: match each one's strings once.
+                    let kind = kinds[layer.type] ?? {
+                        let kind = TypeKind(layer.type)
+                        kinds[layer.type] = kind
+                        return kind
+                    }()
+                    let matmul = kind.isMatmul(linear: layer.linearShape != nil, parameters: layer.parameters)
+                    castable.append(matmul)
+                    tensorCore.append(matmul || kind.isAttentionKernel)
+                    hasConvolution = hasConvolution || kind.convolution
+                    if layer.linearShape != nil {
+                        let short = ModelProfile.shortName(layer.name)
+                        let id = shortNames[short] ?? {
+                            let id = Int32(linearShortNames.count)
+                            shortNames[short] = id
+                            linearShortNames.append(short)
+                            return id
+                        }()
+                        linearShortNameIndex.append(id)
+                    } else {
+                        linearShortNameIndex.append(-1)
+                    }
+                }
             }
-            shortNames = names.map(ModelProfile.shortName)
-            castable = layers.map(ModelProfile.isMatmul)
-            tensorCore = zip(layers, castable).map { layer, matmul in matmul || StepWork.isAttentionKernel(layer) }
-            hasConvolution = layers.contains { TypeName.contains($0.type, "conv") }
+            self.names = names
+            self.facts = facts
+            self.castable = castable
+            self.tensorCore = tensorCore
+            self.hasConvolution = hasConvolution
+            self.linearShortNames = linearShortNames
+            self.linearShortNameIndex = linearShortNameIndex
             // Only linear layers can carry adapters, so only their names choose the defaults.
-            let linearNames = zip(layers, shortNames).filter { $0.0.linearShape != nil }.map(\.1)
-            defaultLoRATargets = LoRATargets.defaults(for: Set(linearNames))
+            defaultLoRATargets = LoRATargets.defaults(for: Set(linearShortNames))
+        }
+
+        /// Which layers LoRA adapts: linear layers whose short name is one of `targets`.
+        func adapted(by targets: Set<String>) -> [Bool] {
+            let chosen = linearShortNames.map(targets.contains)
+            return linearShortNameIndex.map { $0 >= 0 && chosen[Int($0)] }
+        }
+
+        /// What a layer type name says, matched once per distinct type name (`ModelProfile.isMatmul`,
+        /// `StepWork.isAttentionKernel`).
+        private struct TypeKind {
+            let convolution: Bool
+            let linear: Bool
+            let rawCounts: Bool
+            let attention: Bool
+            let isAttentionKernel: Bool
+
+            init(_ type: String) {
+                convolution = TypeName.contains(type, "conv")
+                linear = TypeName.contains(type, "linear")
+                rawCounts = TypeName.equals(type, "rawcounts")
+                attention = TypeName.contains(type, "attention")
+                isAttentionKernel = TypeName.contains(type, "dotproductattention") || TypeName.equals(type, "attention")
+            }
+
+            func isMatmul(linear hasShape: Bool, parameters: Int) -> Bool {
+                hasShape || convolution || linear || rawCounts || (attention && parameters > 0)
+            }
         }
     }
 }

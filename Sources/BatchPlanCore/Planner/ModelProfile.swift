@@ -86,10 +86,11 @@ struct ModelProfile: Sendable {
         let count = layers.count
         var trainablePerLayer = [Int](repeating: 0, count: count)
         var inGradPath = [Bool](repeating: true, count: count)
-        let shortNames = traits.shortNames
         var targets = Set<String>()
+        var adapted: [Bool] = []
         if mode == .lora || mode == .qlora {
             targets = Set(loraTargets ?? traits.defaultLoRATargets)
+            adapted = traits.adapted(by: targets)
         }
         hasConvolution = traits.hasConvolution
 
@@ -108,7 +109,7 @@ struct ModelProfile: Sendable {
                     frozenAtWeightDtype += layer.parameters
                 }
             case .lora, .qlora:
-                if let shape = layer.linearShape, targets.contains(shortNames[index]) {
+                if let shape = layer.linearShape, adapted[index] {
                     let adapter = loraRank * (shape.inFeatures + shape.outFeatures)
                     trainablePerLayer[index] = adapter
                     trainableCastable += adapter
@@ -256,17 +257,21 @@ struct ModelProfile: Sendable {
 
     /// The module's short name: the last component of its dotted path (`model.layers.0.self_attn.q_proj` → `q_proj`).
     ///
-    /// ASCII names (all of ours) are cut on their bytes; splitting by `Character` walks grapheme clusters and was
-    /// most of what a profile cost. Other names take the `Character` path, which the byte cut equals for ASCII.
+    /// ASCII names (all of ours) are cut on their contiguous bytes; splitting by `Character` walks grapheme clusters
+    /// and was most of what a profile cost. Other names take the `Character` path, which the byte cut equals for
+    /// ASCII.
     static func shortName(_ name: String) -> String {
-        let utf8 = name.utf8
-        if utf8.allSatisfy({ $0 < 0x80 }) {
+        let cut = name.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
             let dot = UInt8(ascii: ".")
-            guard let last = utf8.lastIndex(where: { $0 != dot }) else { return name }  // "" or only dots
-            let start = utf8[..<last].lastIndex(of: dot).map(utf8.index(after:)) ?? utf8.startIndex
-            return String(name[start...last])
+            var end = bytes.count
+            while end > 0, bytes[end - 1] == dot { end -= 1 }
+            guard end > 0 else { return name }  // "" or only dots
+            var start = end - 1
+            while start > 0, bytes[start - 1] != dot { start -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
-        return name.split(separator: ".").last.map(String.init) ?? name
+        return (cut ?? nil) ?? name.split(separator: ".").last.map(String.init) ?? name
     }
 
     /// Layers whose weights feed a matmul (autocast casts them): linear, convolution, attention projections,

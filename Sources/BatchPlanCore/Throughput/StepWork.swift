@@ -65,9 +65,8 @@ public struct StepWork: Sendable {
         traits: ModelProfile.LayerTraits
     ) {
         let accounted = traits.facts
-        let shortNames = traits.shortNames
-        var targets = Set<String>()
-        if mode == .lora || mode == .qlora { targets = Set(loraTargets ?? traits.defaultLoRATargets) }
+        let adapted = mode == .lora || mode == .qlora
+            ? traits.adapted(by: Set(loraTargets ?? traits.defaultLoRATargets)) : []
         var trainableWeights = [Bool](repeating: false, count: accounted.count)
         var adapterFlops = [Double](repeating: 0, count: accounted.count)
         var trainable = 0
@@ -86,7 +85,7 @@ public struct StepWork: Sendable {
                     if traits.castable[index] { castable += layer.parameters }
                 }
             case .lora, .qlora:
-                if let shape = layer.linearShape, targets.contains(shortNames[index]) {
+                if let shape = layer.linearShape, adapted[index] {
                     let tokens = Double(max(1, layer.outputElements / max(1, shape.outFeatures)))
                     adapterFlops[index] = 3 * 2 * Double(loraRank * (shape.inFeatures + shape.outFeatures)) * tokens
                     trainable += loraRank * (shape.inFeatures + shape.outFeatures)
