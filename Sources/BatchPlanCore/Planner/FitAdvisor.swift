@@ -6,6 +6,11 @@ struct FitAdvisor {
     let gpu: GPU
     let calibration: CalibrationFactors
     let options: SolverOptions
+    /// Profiles already built for this model, by checkpointing and mode (a fit's, built with the LoRA settings of
+    /// the configurations advised on); the others are built here.
+    var profiles: [FitSearch.ProfileKey: Result<ModelProfile, CoreError>] = [:]
+    /// The model's layer traits, when the caller has them (building a profile without them redoes the string work).
+    var traits: ModelProfile.LayerTraits? = nil
 
     /// GPU counts tried for the "more GPUs with ZeRO-3" suggestion.
     static let gpuCounts = [2, 4, 8, 16, 32, 64]
@@ -114,12 +119,25 @@ struct FitAdvisor {
 
     /// The largest micro-batch of a changed configuration on this card, if at least one sample fits.
     private func largestBatch(_ configuration: TrainingConfiguration) -> Int? {
-        guard
-            let phases = try? Planner.phaseModel(
-                model: model, gpu: gpu, configuration: configuration, calibration: calibration)
-        else { return nil }
+        guard let phases = try? phaseModel(configuration) else { return nil }
         let solver = BatchSolver(memory: gpu.memoryBytes, options: options)
         let batch = solver.rounded(solver.largestFitting(phases, headroom: options.headroom.bytes(ofCard: gpu.memoryBytes)))
         return batch >= 1 ? batch : nil
+    }
+
+    /// `Planner.phaseModel`, with the profile taken from `profiles` when there is one, else built from `traits`.
+    private func phaseModel(_ configuration: TrainingConfiguration) throws(CoreError) -> PhaseModel {
+        let configuration = try configuration.validated()
+        try Planner.checkSupport(configuration.precision, on: gpu)
+        let profile: ModelProfile
+        if case let .success(built)? = profiles[FitSearch.ProfileKey(checkpointing: configuration.checkpointing, mode: configuration.mode)] {
+            profile = built
+        } else {
+            profile = try ModelProfile(
+                model: model, checkpointing: configuration.checkpointing, mode: configuration.mode,
+                loraRank: configuration.loraRank, loraTargets: configuration.loraTargets,
+                loraDropout: configuration.loraDropout > 0, traits: traits)
+        }
+        return PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
     }
 }

@@ -49,7 +49,7 @@ struct FitSearch {
                     }
                 }
             }
-            return (profiles: profiles, works: works)
+            return (profiles: profiles, works: works, traits: traits)
         }
         let profiles = built.map(\.profiles)
         let works = built.map(\.works)
@@ -60,7 +60,7 @@ struct FitSearch {
                 model: models[modelIndex], gpu: gpus[gpuIndex], base: base, precisions: precisions,
                 optimizers: optimizers, checkpointings: checkpointings, modes: modes, profiles: profiles[modelIndex],
                 calibration: factors[modelIndex][gpuIndex], works: works[modelIndex],
-                throughput: speeds[modelIndex][gpuIndex])
+                throughput: speeds[modelIndex][gpuIndex], traits: built[modelIndex].traits)
         }
     }
 
@@ -88,7 +88,7 @@ struct FitSearch {
         model: ModelAccounting, gpu: GPU, base: TrainingConfiguration, precisions: [Precision],
         optimizers: [OptimizerKind], checkpointings: [Checkpointing], modes: [TrainingMode],
         profiles: [ProfileKey: Result<ModelProfile, CoreError>], calibration: CalibrationFactors,
-        works: [ProfileKey: StepWork], throughput: ThroughputFactors
+        works: [ProfileKey: StepWork], throughput: ThroughputFactors, traits: ModelProfile.LayerTraits
     ) -> FitResult {
         let policy = PrecisionPolicy(gpu: gpu, requested: filters.precisions)
         var missingRates: [String] = []
@@ -209,8 +209,9 @@ struct FitSearch {
             let phases = phaseModel(closest.candidate.configuration, model: model, gpu: gpu, profiles: profiles,
                 calibration: calibration)
         {
-            nothingFits = FitAdvisor(model: model, gpu: gpu, calibration: calibration, options: options)
-                .advise(failing: phases)
+            nothingFits = FitAdvisor(
+                model: model, gpu: gpu, calibration: calibration, options: options, profiles: profiles, traits: traits
+            ).advise(failing: phases)
         }
         var assumptions = [
             "headroom \(options.headroom) of \(gpu.name) (\(ByteSize.format(headroom)))",
