@@ -8,18 +8,18 @@ enum StepTimeFormatting {
 
     /// "45 s", "14 min", "2 h 14 min", "3.2 days".
     static func duration(seconds s: Double) -> String {
-        if s < 90 { return String(format: "%.0f s", s) }
-        if s < 3600 { return String(format: "%.0f min", s / 60) }
+        if s < 90 { return NumberFormat.string("%.0f s", s) }
+        if s < 3600 { return NumberFormat.string("%.0f min", s / 60) }
         if s < 86_400 * 2 { return "\(Int(s / 3600)) h \(Int(s.truncatingRemainder(dividingBy: 3600) / 60)) min" }
-        return String(format: "%.1f days", s / 86_400)
+        return NumberFormat.string("%.1f days", s / 86_400)
     }
 
     /// "1,410", "23.4k", "1.2M": abbreviated from 10,000 up for table cells.
     static func rate(_ value: Double) -> String {
         switch value {
-        case 1e6...: String(format: "%.1fM", value / 1e6)
-        case 1e5...: String(format: "%.0fk", value / 1e3)
-        case 1e4...: String(format: "%.1fk", value / 1e3)
+        case 1e6...: NumberFormat.string("%.1fM", value / 1e6)
+        case 1e5...: NumberFormat.string("%.0fk", value / 1e3)
+        case 1e4...: NumberFormat.string("%.1fk", value / 1e3)
         default: ThroughputText.rate(value)
         }
     }

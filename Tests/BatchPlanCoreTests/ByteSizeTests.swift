@@ -1,4 +1,5 @@
-import BatchPlanCore
+@testable import BatchPlanCore
+import Foundation
 import Testing
 
 @Suite("Memory sizes")
@@ -34,6 +35,42 @@ struct ByteSizeTests {
             let text = ByteSize.format(bytes)
             let parsed = try ByteSize.parse(text)
             #expect(abs(Double(parsed - bytes)) / Double(bytes) < 0.05, "\(bytes) → \(text) → \(parsed)")
+        }
+    }
+
+    @Test("the number check accepts exactly what the regular expression it replaced accepted", arguments: [
+        "12", "11.5", ".5", "+3", "+.5", "0", "007", "1.", ".", "+", "", "1.2.3", "12..5", "-3", "1e3", "+-1", "1+",
+        "١٢", "½", "1.5.", "++1", "3.14159",
+    ])
+    func plainDecimal(text: String) {
+        let expression = #"^\+?[0-9]+(\.[0-9]+)?$|^\+?\.[0-9]+$"#
+        #expect(ByteSize.isPlainDecimal(text) == (text.range(of: expression, options: .regularExpression) != nil))
+    }
+
+    @Test("sizes print as Foundation's %.1f formatting printed them, at unit and rounding boundaries too")
+    func formatsAsBefore() {
+        func foundation(_ bytes: Int) -> String {
+            let magnitude = Double(bytes.magnitude)
+            let sign = bytes < 0 ? "-" : ""
+            for (name, size) in [("TiB", 1_099_511_627_776.0), ("GiB", 1_073_741_824.0), ("MiB", 1_048_576.0), ("KiB", 1024.0)]
+            where magnitude >= size {
+                return sign + String(format: "%.1f %@", magnitude / size, name)
+            }
+            return "\(bytes) B"
+        }
+        var generator = SystemRandomNumberGenerator()
+        var samples: [Int] = [0, 1, 1023, 1024, -1024, 1025, 1075, 1126, 1127, 1_048_575, 1_048_576, 1_153_433, 1_205_862,
+                       (1 << 30) - 1, 1 << 30, (1 << 30) + (1 << 30) / 20, (1 << 40) * 3 / 2, (1 << 53) - 1, 1 << 53, Int.max, Int.min + 1]
+        for shift in [10, 20, 30, 40] {
+            // Just below, at and above where the first decimal turns over (x.x5 of the unit).
+            for k in stride(from: 1, through: 99, by: 2) {
+                let turn = (1 << shift) * k / 20
+                samples += [turn - 1, turn, turn + 1, (1 << shift) + turn]
+            }
+        }
+        for _ in 0..<2000 { samples.append(Int.random(in: -(1 << 45)...(1 << 45), using: &generator)) }
+        for bytes in samples {
+            #expect(ByteSize.format(bytes) == foundation(bytes), "\(bytes)")
         }
     }
 }

@@ -50,7 +50,7 @@ public enum Headroom: Hashable, Codable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .fraction(f): String(format: "%g%%", f * 100)
+        case let .fraction(f): NumberFormat.string("%g%%", f * 100)
         case let .bytes(b): ByteSize.format(b)
         }
     }

@@ -123,9 +123,9 @@ extension PhaseModel {
             // Rounded for people (three decimals); JSON's `calibration` object keeps the full values.
             notes.append(
                 "calibration \(calibration.scope) from \(calibration.runsUsed) runs: activations ×"
-                    + String(format: "%.3f", activationScale) + ", optimizer-step and cast temporaries ×"
-                    + String(format: "%.3f", calibration.modelStateScale) + ", log spread "
-                    + String(format: "%.3f", calibration.logSpread)
+                    + NumberFormat.string("%.3f", activationScale) + ", optimizer-step and cast temporaries ×"
+                    + NumberFormat.string("%.3f", calibration.modelStateScale) + ", log spread "
+                    + NumberFormat.string("%.3f", calibration.logSpread)
                     + "; weights, gradients, optimizer state and master weights are exact and never scaled: what the "
                     + "scales add is the calibration adjustment line")
         }

@@ -167,7 +167,7 @@ public struct StepTimeModel: Sendable {
 public enum ThroughputText {
     /// "1,410" from 100 up (thousands grouped), "23.4", "0.83".
     public static func rate(_ value: Double) -> String {
-        guard value >= 100 else { return String(format: value >= 10 ? "%.1f" : "%.2f", value) }
+        guard value >= 100 else { return NumberFormat.string(value >= 10 ? "%.1f" : "%.2f", value) }
         let digits = String(Int(value.rounded()))
         var grouped = ""
         for (index, character) in digits.enumerated() {
@@ -179,8 +179,8 @@ public enum ThroughputText {
 
     /// "0.42 ms", "58.1 ms", "737 ms", "1.24 s".
     public static func milliseconds(_ ms: Double) -> String {
-        if ms < 1 { return String(format: "%.2f ms", ms) }
-        if ms < 1000 { return String(format: ms < 100 ? "%.1f ms" : "%.0f ms", ms) }
-        return String(format: "%.2f s", ms / 1000)
+        if ms < 1 { return NumberFormat.string("%.2f ms", ms) }
+        if ms < 1000 { return NumberFormat.string(ms < 100 ? "%.1f ms" : "%.0f ms", ms) }
+        return NumberFormat.string("%.2f s", ms / 1000)
     }
 }

@@ -29,8 +29,7 @@ public enum ByteSize {
         guard let unit = units.first(where: { $0.suffixes.contains(unitText) }) else {
             throw .invalidValue(what: what, value: text, fix: "unknown unit \"\(unitText)\"; \(fix)")
         }
-        guard numberText.range(of: #"^\+?[0-9]+(\.[0-9]+)?$|^\+?\.[0-9]+$"#, options: .regularExpression) != nil,
-            let number = Double(numberText)
+        guard isPlainDecimal(numberText), let number = Double(numberText)
         else {
             if numberText.hasPrefix("-") {
                 throw .invalidValue(what: what, value: text, fix: "a size cannot be negative; \(fix)")
@@ -44,13 +43,26 @@ public enum ByteSize {
         return Int(bytes)
     }
 
+    /// Whether `text` is an unsigned decimal number as people type sizes: an optional `+`, ASCII digits, and at most
+    /// one `.` followed by digits (`12`, `11.5`, `.5`, `+3`; not `1.`, `1e3`, `1.2.3` or other scripts' digits).
+    ///
+    /// Written out rather than as a regular expression: compiling one cost more than the rest of a plan's parsing.
+    static func isPlainDecimal(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")) else { return !bytes.isEmpty && bytes.allSatisfy(isDigit) }
+        let fraction = bytes[bytes.index(after: dot)...]
+        return bytes[..<dot].allSatisfy(isDigit) && !fraction.isEmpty && fraction.allSatisfy(isDigit)
+    }
+
     /// Formats bytes for people: `11.2 GiB`, `532.8 MiB`, `0 B`. Binary units, one decimal.
     public static func format(_ bytes: Int) -> String {
         let magnitude = Double(bytes.magnitude)
         let sign = bytes < 0 ? "-" : ""
         for (name, size) in [("TiB", 1_099_511_627_776.0), ("GiB", 1_073_741_824.0), ("MiB", 1_048_576.0), ("KiB", 1024.0)]
         where magnitude >= size {
-            return sign + String(format: "%.1f %@", magnitude / size, name)
+            return sign + NumberFormat.string("%.1f", magnitude / size) + " " + name
         }
         return "\(bytes) B"
     }
