@@ -132,4 +132,39 @@ struct BackwardOrderTests {
             }
         }
     }
+
+    @Test("the one-pass backward lines equal line(_:) entry by entry, to the bit",
+          arguments: ["pytorch", "torchtune", "hf-trainer-4.31", "deepspeed"], [1, 4])
+    func sweptLinesEqualLines(trainer: String, accumulation: Int) throws {
+        let gpu = PlannerFixtures.gpu(fp8: true)
+        let calibration = CalibrationFactors(
+            activationScale: 1.0137, modelStateScale: 0.93, allocatorReserveRatio: 0.07, runtimeContextBytes: 500_000_000,
+            logSpread: 0.05, runsUsed: 9)
+        let trainer = try Trainer(parsing: trainer)
+        for model in try PlannerParallelFitTests.question().models {
+            for mode in [TrainingMode.full, .lora, .qlora] {
+                for checkpointing in [Checkpointing.none, .block] {
+                    guard let profile = try? ModelProfile(
+                        model: model, checkpointing: checkpointing, mode: mode, loraRank: 8, loraTargets: nil)
+                    else { continue }
+                    for precision in [Precision.fp32, .bf16Amp, .bf16, .fp8] {
+                        for (gpus, zero) in [(1, 0), (4, 0), (4, 2), (4, 3)] {
+                            let configuration = TrainingConfiguration(
+                                precision: precision, optimizer: .adamw, checkpointing: checkpointing, mode: mode,
+                                gradAccumSteps: accumulation, gpus: gpus, zeroStage: zero, trainer: trainer)
+                            let phases = PhaseModel(
+                                profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
+                            let swept = phases.backwardLines()
+                            let differing = profile.backward.indices.filter { index in
+                                let line = phases.line(index)
+                                return swept.constants[index].bitPattern != line.constant.bitPattern
+                                    || swept.slopes[index].bitPattern != line.perSample.bitPattern
+                            }
+                            #expect(differing.isEmpty, "\(model.name) \(mode) \(checkpointing) \(precision) \(gpus)×ZeRO-\(zero)")
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -150,13 +150,7 @@ struct PhaseModel: Sendable {
     private func upperEnvelope(order given: [Int]?) -> (scan: [Int], order: [Int]) {
         let count = profile.backward.count
         guard count > 2 else { return (Array(0..<count), []) }
-        var constants = [Double](repeating: 0, count: count)
-        var slopes = [Double](repeating: 0, count: count)
-        for index in 0..<count {
-            let line = backwardLine(index)
-            constants[index] = line.constant
-            slopes[index] = line.perSample
-        }
+        let (constants, slopes) = backwardLines()
         let order: [Int]
         if let given, given.count == count {
             order = given
@@ -194,6 +188,36 @@ struct PhaseModel: Sendable {
     }
 
     // MARK: Phase lines
+
+    /// Every backward entry's `line(_:)`, in one pass: the same arithmetic, in the same order, with what is common to
+    /// all entries worked out once (the envelope reads every line of every candidate; through `line(_:)` that was
+    /// a seventh of a whole-catalog `fit`).
+    func backwardLines() -> (constants: [Double], slopes: [Double]) {
+        let inputs = Double(profile.inputBytesPerSample)
+        let width = activationBytes
+        let inBackward = stack.optimizerInBackward
+        // `parts(_:)` of a backward entry: exact states (the gradients part varies by entry unless every gradient
+        // is held), the scaled temporaries and the workspace.
+        let resident = inBackward ? storedWeights + optimizerState + masterWeights + inBackwardStep : exactResidentStates
+        let allGradients = inBackward || accumulating || !stack.gradientsSetToNone
+        let temporaries = inBackward ? residentTemporaries + stepTemporariesOfOneLayer : residentTemporaries
+        let scaledTemporaries = stateScale * temporaries
+        var constants: [Double] = []
+        var slopes: [Double] = []
+        constants.reserveCapacity(profile.backward.count)
+        slopes.reserveCapacity(profile.backward.count)
+        for point in profile.backward {
+            let exact = inBackward
+                ? resident + gradientTransient
+                : resident + (allGradients ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable)
+                    + gradientTransient
+            constants.append(exact + scaledTemporaries + workspace)
+            let activations = Double(point.savedSoFar.bytes(activationBytes: width))
+                + Double(point.transient.bytes(activationBytes: width))
+            slopes.append(activationScale * activations + inputs)
+        }
+        return (constants, slopes)
+    }
 
     /// Exact model states held while forward and backward run (gradients excluded), bytes; paged state that the
     /// stack lets the host take while activations need the room is left out.
