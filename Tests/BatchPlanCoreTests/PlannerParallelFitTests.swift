@@ -19,12 +19,15 @@ struct PlannerParallelFitTests {
         return (models, gpus)
     }
 
-    @Test("solving on every core gives the same results, in the same order, as solving serially")
+    @Test("solving on every core, model by model or card × model, gives the same results in the same order as solving serially")
     func parallelEqualsSerial() throws {
         let (models, gpus) = try Self.question()
         let filters = FitFilters(optimizers: [.adamw, .sgdMomentum], modes: [.full, .lora, .frozen])
         let serial = try Planner.fit(models: models, gpus: gpus, filters: filters, concurrency: 1)
         let parallel = try Planner.fit(models: models, gpus: gpus, filters: filters, concurrency: 4)
+        // 6 models on 2 cores go model by model (largest first), on 4 cores card × model pairs.
+        let byModel = try Planner.fit(models: models, gpus: gpus, filters: filters, concurrency: 2)
+        #expect(byModel == parallel)
         #expect(serial.count == models.count * gpus.count)
         #expect(serial.map { "\($0.model)@\($0.gpu)" } == models.flatMap { m in gpus.map { "\(m.name)@\($0.name)" } })
         #expect(serial == parallel)

@@ -4,8 +4,9 @@
 /// Cost: the per-layer string work (`ModelProfile.LayerTraits`) is done once per model; the model profile once per
 /// model × checkpointing × mode (not per card, precision or optimizer); the order of the backward lines once per
 /// card × model × checkpointing × mode × activation width, the envelope once per precision (shared by the
-/// optimizers); each candidate is then a closed-form solve over a handful of phase lines plus a few checks. Models'
-/// profiles, then card × model pairs, are worked on every core (`ParallelMap`), results in the order asked.
+/// optimizers); each candidate is then a closed-form solve over a handful of phase lines plus a few checks. Models
+/// (or, for few models on several cards, card × model pairs) are worked on every core (`ParallelMap`), results in
+/// the order asked.
 /// Measured: see the README's "Speed" (Benchmarks/cli-speed.sh, callgrind).
 struct FitSearch {
     let filters: FitFilters
@@ -26,41 +27,67 @@ struct FitSearch {
         let speeds = models.map { model in gpus.map { throughput(model, $0) } }
 
         // Profiles and step-time work do not depend on the card, precision or optimizer: build each (checkpointing,
-        // mode) once per model from one set of layer traits, models in parallel.
-        let built = ParallelMap.map(models.count, concurrency: concurrency) { index in
-            let traits = ModelProfile.LayerTraits(models[index])
-            var profiles: [ProfileKey: Result<ModelProfile, CoreError>] = [:]
-            var works: [ProfileKey: StepWork] = [:]
+        // mode) once per model from one set of layer traits.
+        let prepare = { @Sendable (index: Int) -> Prepared in
+            Prepared(model: models[index], base: base, checkpointings: checkpointings, modes: modes, filters: filters)
+        }
+        let solve = { @Sendable (modelIndex: Int, gpuIndex: Int, prepared: Prepared) -> FitResult in
+            fitOne(
+                model: models[modelIndex], gpu: gpus[gpuIndex], base: base, precisions: precisions,
+                optimizers: optimizers, checkpointings: checkpointings, modes: modes, profiles: prepared.profiles,
+                calibration: factors[modelIndex][gpuIndex], works: prepared.works,
+                throughput: speeds[modelIndex][gpuIndex], traits: prepared.traits)
+        }
+        if gpus.count == 1 || models.count >= 2 * concurrency {
+            // Each worker prepares a model, solves it on every card and lets its profiles go before the next: over a
+            // whole catalog they are tens of MB, and holding them all until the end was a third of the run's page
+            // faults. The largest models go first, so that no core is left with one at the end.
+            let largestFirst = models.indices.sorted { models[$0].layers.count > models[$1].layers.count }
+            return ParallelMap.map(models.count, concurrency: concurrency, order: largestFirst) { modelIndex in
+                let prepared = prepare(modelIndex)
+                return gpus.indices.map { solve(modelIndex, $0, prepared) }
+            }.flatMap { $0 }
+        }
+        // Few models on several cards: prepare the models, then solve every card × model on every core, in the order
+        // asked (model-major).
+        let prepared = ParallelMap.map(models.count, concurrency: concurrency, prepare)
+        return ParallelMap.map(models.count * gpus.count, concurrency: concurrency) { pair in
+            let (modelIndex, gpuIndex) = pair.quotientAndRemainder(dividingBy: gpus.count)
+            return solve(modelIndex, gpuIndex, prepared[modelIndex])
+        }
+    }
+
+    /// One model made ready for solving: a profile and a step work per (checkpointing, mode), from one set of
+    /// layer traits.
+    struct Prepared: Sendable {
+        var profiles: [ProfileKey: Result<ModelProfile, CoreError>] = [:]
+        var works: [ProfileKey: StepWork] = [:]
+        let traits: ModelProfile.LayerTraits
+
+        init(
+            model: ModelAccounting, base: TrainingConfiguration, checkpointings: [Checkpointing], modes: [TrainingMode],
+            filters: FitFilters
+        ) {
+            traits = ModelProfile.LayerTraits(model)
             for checkpointing in checkpointings {
                 for mode in modes {
                     let key = ProfileKey(checkpointing: checkpointing, mode: mode)
                     // The step-time work of the (checkpointing, mode), from the same traits.
                     let work = StepWork(
-                        model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
+                        model: model, checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
                         loraTargets: base.loraTargets, traits: traits)
                     works[key] = work
-                    // A checkpointing mode that recomputes nothing is not enumerated unless asked for (below): no
+                    // A checkpointing mode that recomputes nothing is not enumerated unless asked for (fitOne): no
                     // profile to build (selective checkpointing of a CNN, block checkpointing without blocks).
                     if filters.checkpointing == nil, checkpointing != .none, !work.recomputes { continue }
+                    let traits = traits
                     profiles[key] = Result { () throws(CoreError) in
                         try ModelProfile(
-                            model: models[index], checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
+                            model: model, checkpointing: checkpointing, mode: mode, loraRank: base.loraRank,
                             loraTargets: base.loraTargets, loraDropout: base.loraDropout > 0, traits: traits)
                     }
                 }
             }
-            return (profiles: profiles, works: works, traits: traits)
-        }
-        let profiles = built.map(\.profiles)
-        let works = built.map(\.works)
-        // Then every card × model on every core, in the order asked (model-major, as before).
-        return ParallelMap.map(models.count * gpus.count, concurrency: concurrency) { pair in
-            let (modelIndex, gpuIndex) = pair.quotientAndRemainder(dividingBy: gpus.count)
-            return fitOne(
-                model: models[modelIndex], gpu: gpus[gpuIndex], base: base, precisions: precisions,
-                optimizers: optimizers, checkpointings: checkpointings, modes: modes, profiles: profiles[modelIndex],
-                calibration: factors[modelIndex][gpuIndex], works: works[modelIndex],
-                throughput: speeds[modelIndex][gpuIndex], traits: built[modelIndex].traits)
         }
     }
 

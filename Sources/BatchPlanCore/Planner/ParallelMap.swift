@@ -9,8 +9,10 @@ enum ParallelMap {
     /// Cores to use by default: every active processor.
     static var defaultConcurrency: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
+    /// - Parameter order: the order indices are handed out in (a permutation of `0..<count`; default ascending), so
+    ///   the costliest can start first. Results are in index order whatever it is.
     static func map<T: Sendable>(
-        _ count: Int, concurrency: Int = defaultConcurrency, _ body: @Sendable (Int) -> T
+        _ count: Int, concurrency: Int = defaultConcurrency, order: [Int]? = nil, _ body: @Sendable (Int) -> T
     ) -> [T] {
         guard count > 1, concurrency > 1 else { return (0..<count).map(body) }
         let slots = Slots<T>(count: count)
@@ -19,8 +21,9 @@ enum ParallelMap {
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: min(concurrency, count)) { _ in
             while true {
-                let index = next.take()
-                guard index < count else { return }
+                let position = next.take()
+                guard position < count else { return }
+                let index = order?[position] ?? position
                 slots.store(body(index), at: index)
             }
         }
