@@ -17,6 +17,9 @@ var source = """
         static let files: [String: String] = [
 
     """
+// FNV-1a 64-bit over every data file's path and text, in path order: the seed's fingerprint (SeedVersion), worked
+// out here once rather than over the whole seed at every start of the program.
+var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
 for relative in arguments.dropFirst(3).sorted() {
     let text: String
     do {
@@ -26,8 +29,19 @@ for relative in arguments.dropFirst(3).sorted() {
         exit(1)
     }
     source += "        \(String(reflecting: relative)): \(String(reflecting: text)),\n"
+    if relative.hasPrefix("data/") {
+        for byte in relative.utf8 { fingerprint = (fingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        for byte in text.utf8 { fingerprint = (fingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    }
 }
-source += arguments.count == 3 ? "        :\n    ]\n}\n" : "    ]\n}\n"
+source += arguments.count == 3 ? "        :\n    ]\n" : "    ]\n"
+source += """
+
+        /// FNV-1a 64-bit over every `data/` file's path and text, in path order (hexadecimal).
+        static let seedFingerprint = \(String(reflecting: String(fingerprint, radix: 16)))
+    }
+
+    """
 do {
     try source.write(to: output, atomically: true, encoding: .utf8)
 } catch {

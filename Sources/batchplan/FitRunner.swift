@@ -31,8 +31,10 @@ struct FitOutcome {
 struct FitRunner {
     var catalog: Catalog
 
-    func run(_ query: FitQuery) throws -> FitOutcome {
-        let flags = try FitFlags(query)
+    /// - Parameter flags: the parsed flags `query` was made from, when the caller has them (`fit`, `report`);
+    ///   without them (a saved plan asked again) they are rebuilt from the query, which parses them afresh.
+    func run(_ query: FitQuery, flags: FitFlags? = nil) throws -> FitOutcome {
+        let flags = try flags ?? FitFlags(query)
         let gpus = try flags.cards.cards(in: catalog)
         let options = try flags.accounting.options()
         let selected = query.models.isEmpty ? try catalog.models() : try query.models.map { try catalog.model(named: $0) }

@@ -13,6 +13,12 @@ func temporaryCatalogPath(_ name: String = "catalog.sqlite") -> String {
 
 @Suite("Migrations")
 struct MigrationTests {
+    @Test("the seed fingerprint the build plugin embedded is the one the embedded files give")
+    func seedFingerprintMatchesTheFiles() {
+        #expect(SeedVersion.current == SeedVersion.computed())
+        #expect(SeedVersion.current.count >= 8)
+    }
+
     @Test("a new catalog applies every embedded migration in order")
     func migratesFromEmpty() throws {
         let catalog = try Catalog(path: temporaryCatalogPath())

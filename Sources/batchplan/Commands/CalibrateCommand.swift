@@ -6,6 +6,7 @@ import Foundation
 extension BatchPlan {
     struct Calibrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "calibrate",
             abstract: "Fit calibration factors from every usable measured run; --report scores them honestly.",
             discussion: """
                 Fits, per scope (global → framework and trainer → architecture → GPU → family → model), an activation scale at every level, a scale of the implementation-dependent model-state terms (optimizer step temporaries, autocast and bucket copies) per framework and trainer, and the allocator reserve ratio and runtime context per architecture and GPU, each scope shrunk toward its parent by its evidence. Weights, gradients, optimizer state and master weights are exact and never scaled. OOM and outcome-only runs are constraints.

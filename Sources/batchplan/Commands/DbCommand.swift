@@ -14,6 +14,7 @@ extension BatchPlan {
 extension BatchPlan.Db {
     struct Path: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "path",
             abstract: "Print the catalog's path (from --db, $BATCHPLAN_DB or the default) without opening it.",
             discussion: "Example:\n  BATCHPLAN_DB=/tmp/c.sqlite batchplan db path"
         )
@@ -29,6 +30,7 @@ extension BatchPlan.Db {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check the catalog: integrity_check, foreign_key_check and the schema version.",
             discussion: "Example:\n  batchplan db check --format json"
         )

@@ -6,6 +6,7 @@ import Foundation
 extension BatchPlan {
     struct Estimate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "estimate",
             abstract: "Predict training memory component by component for one model, batch and configuration.",
             discussion: """
                 Predicts three counters: peak allocated (torch.cuda.max_memory_allocated), peak reserved \

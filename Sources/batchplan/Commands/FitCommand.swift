@@ -8,6 +8,7 @@ extension PlanPreference: ExpressibleByArgument {}
 extension BatchPlan {
     struct Fit: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fit",
             abstract: "What fits on a card: for each card × model, the largest micro-batch and the best combination.",
             discussion: """
                 Tries the precisions a trusted recipe uses × checkpointing × training mode × optimizer, solves each for \
@@ -58,7 +59,7 @@ extension BatchPlan {
             if replace && save == nil { throw Usage.error("--replace only applies with --save NAME") }
             if let save, save.trimmingCharacters(in: .whitespaces).isEmpty { throw Usage.error("--save needs a name, e.g. --save rtx3060-llama") }
             let opened = try catalog.open()
-            let outcome = try FitRunner(catalog: opened).run(FitQuery(question))
+            let outcome = try FitRunner(catalog: opened).run(FitQuery(question), flags: question)
             let results = outcome.results
             let gpus = outcome.gpus
             let memory = Dictionary(gpus.map { ($0.name, $0.memoryBytes) }, uniquingKeysWith: { a, _ in a })

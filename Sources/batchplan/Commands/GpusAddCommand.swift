@@ -5,6 +5,7 @@ import BatchPlanCore
 extension BatchPlan.Gpus {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add your own accelerator (a cloud variant, a card the catalog lacks).",
             discussion: """
                 --memory is what plans use: give the total the driver reports if you know it (nvidia-smi's MiB, \

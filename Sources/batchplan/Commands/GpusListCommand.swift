@@ -5,6 +5,7 @@ import BatchPlanCore
 extension BatchPlan.Gpus {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List accelerators, optionally filtered by memory and vendor.",
             discussion: """
                 Cards are listed by memory (the marketed size, smallest first; then the size the driver reports), \

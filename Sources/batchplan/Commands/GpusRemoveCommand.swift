@@ -3,6 +3,7 @@ import ArgumentParser
 extension BatchPlan.Gpus {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove an accelerator you added (built-in cards cannot be removed).",
             discussion: """
                 Example:

@@ -5,6 +5,7 @@ import BatchPlanCore
 extension BatchPlan.Gpus {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one accelerator; any alias works (\"3090\", \"rtx3090\", \"GeForce RTX 3090\").",
             discussion: """
                 Examples:

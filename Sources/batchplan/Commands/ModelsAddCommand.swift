@@ -6,6 +6,7 @@ import Foundation
 extension BatchPlan.Models {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a model from raw counts: parameters and forward activation values per sample.",
             discussion: """
                 --activations is a count of forward values per sample (the sum of every layer's output sizes). \

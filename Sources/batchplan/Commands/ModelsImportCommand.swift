@@ -6,6 +6,7 @@ import Foundation
 extension BatchPlan.Models {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import a model from a Hugging Face config.json, a layer-spec JSON or a PyTorch profile.",
             discussion: """
                 The most exact path is a profile written by tools/profile_torch.py: it records what autograd really \

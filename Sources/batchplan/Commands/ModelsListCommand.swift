@@ -5,6 +5,7 @@ import BatchPlanCore
 extension BatchPlan.Models {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the models in the catalog.",
             discussion: """
                 Examples:

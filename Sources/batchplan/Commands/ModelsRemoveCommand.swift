@@ -3,6 +3,7 @@ import ArgumentParser
 extension BatchPlan.Models {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove a model you added (built-in models cannot be removed).",
             discussion: "Example:\n  batchplan models remove captcha-cnn"
         )

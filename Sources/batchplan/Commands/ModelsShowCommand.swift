@@ -6,6 +6,7 @@ import Foundation
 extension BatchPlan.Models {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a model's parameters, activations kept for backward and FLOPs, optionally layer by layer.",
             discussion: """
                 Activation bytes are per sample, at fp32, as autograd saves them for backward (loss included).

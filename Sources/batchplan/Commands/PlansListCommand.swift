@@ -5,6 +5,7 @@ import Foundation
 extension BatchPlan.Plans {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List saved plans, oldest first.",
             discussion: """
                 Examples:

@@ -3,6 +3,7 @@ import ArgumentParser
 extension BatchPlan.Plans {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove a saved plan.",
             discussion: """
                 Example:

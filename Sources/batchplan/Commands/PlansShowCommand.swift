@@ -7,6 +7,7 @@ import Foundation
 extension BatchPlan.Plans {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a saved plan: its question, the command that asks it again, and the answer per card × model.",
             discussion: """
                 Examples:

@@ -9,6 +9,7 @@ extension ReportFormat: ExpressibleByArgument {}
 extension BatchPlan {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "A planning report to keep or share: the answer, why, where the memory goes, and on what it rests.",
             discussion: """
                 Asks the same question as fit (same flags) and writes a report: a summary (the question and a \
@@ -57,7 +58,7 @@ extension BatchPlan {
             } else if let plan {
                 text = try render(SavedPlans.report(try SavedPlans.load(plan, from: opened), alternatives: alternatives))
             } else {
-                let outcome = try FitRunner(catalog: opened).run(FitQuery(question))
+                let outcome = try FitRunner(catalog: opened).run(FitQuery(question), flags: question)
                 let assembly = ReportAssembly(catalog: opened)
                 text = try render(PlanningReportBuilder.report(
                     try assembly.input(for: outcome), versions: try assembly.versions(), generatedAt: Date(),

@@ -5,6 +5,7 @@ import Foundation
 extension BatchPlan.Runs {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Export runs as CSV or JSON Lines in batchplan's own format (re-importable unchanged).",
             discussion: """
                 Examples:

@@ -6,6 +6,7 @@ import Foundation
 extension BatchPlan.Runs {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import runs from a JSON Lines or CSV file, all or nothing.",
             discussion: """
                 Reads batchplan's own format (what `runs export` and tools/measure_torch.py write) and the \

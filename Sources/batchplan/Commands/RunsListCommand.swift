@@ -6,6 +6,7 @@ import Foundation
 extension BatchPlan.Runs {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List measured runs; --unusable lists those the planner cannot express, with the reason.",
             discussion: """
                 Examples:

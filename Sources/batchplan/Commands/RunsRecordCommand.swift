@@ -6,6 +6,7 @@ import Foundation
 extension BatchPlan.Runs {
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "record",
             abstract: "Record one measured run by hand: a peak at a batch size, or an OOM.",
             discussion: """
                 Give at least one reading (--peak-allocated, --peak-reserved, --device-used) or --oom, or --fits for \

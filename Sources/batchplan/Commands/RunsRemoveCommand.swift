@@ -3,6 +3,7 @@ import ArgumentParser
 extension BatchPlan.Runs {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove a run you recorded or imported (by the ID that runs list shows).",
             discussion: "Example:\n  batchplan runs remove 181"
         )

@@ -7,6 +7,7 @@ import Foundation
 extension BatchPlan {
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Inference memory: the largest batch, longest context or most concurrent sequences that fit a card.",
             discussion: """
                 Plans prediction, not training: weights in the serving format (fp16/bf16, fp8, int8, group-wise int4 as GPTQ/AWQ store it with its scales and zeros, NF4), the peak live activations of one forward pass under torch.inference_mode() (the widest layer's working set, not a sum), the KV cache of decoders (layers × 2 × KV heads × head dim × bytes × tokens, with grouped-query and multi-query attention, sliding windows, Gemma 2's alternating layers and DeepSeek's latent attention), workspace, CUDA context and allocator reserve.
