@@ -42,6 +42,35 @@ struct GPURecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// Reads a row by column name: the `Decodable` mapping written out (GRDB's keyed decoding container per column
+    /// made reading the 91 built-in cards a sixth of `fit --memory`, which reads them for a rate donor); a value of
+    /// the wrong type still throws.
+    init(row: Row) throws {
+        id = try row.decode(forColumn: "id")
+        name = try row.decode(forColumn: "name")
+        vendor = try row.decode(forColumn: "vendor")
+        architecture = try row.decode(forColumn: "architecture")
+        segment = try row.decode(forColumn: "segment")
+        memoryBytes = try row.decode(forColumn: "memory_bytes")
+        memoryBytesSource = try row.decode(forColumn: "memory_bytes_source")
+        marketedMemory = try row.decode(forColumn: "marketed_memory")
+        marketedMemoryBytes = try row.decode(forColumn: "marketed_memory_bytes")
+        memoryType = try row.decode(forColumn: "memory_type")
+        unifiedMemory = try row.decode(forColumn: "unified_memory")
+        bandwidthGbS = try row.decode(forColumn: "bandwidth_gb_s")
+        fp32Tflops = try row.decode(forColumn: "fp32_tflops")
+        tf32Tflops = try row.decode(forColumn: "tf32_tflops")
+        fp16Tflops = try row.decode(forColumn: "fp16_tflops")
+        bf16Tflops = try row.decode(forColumn: "bf16_tflops")
+        fp8Tflops = try row.decode(forColumn: "fp8_tflops")
+        supportsBf16 = try row.decode(forColumn: "supports_bf16")
+        supportsFp8 = try row.decode(forColumn: "supports_fp8")
+        computeCapability = try row.decode(forColumn: "compute_capability")
+        releaseYear = try row.decode(forColumn: "release_year")
+        sourceUrl = try row.decode(forColumn: "source_url")
+        origin = try row.decode(forColumn: "origin")
+    }
+
     init(_ gpu: GPU) {
         name = gpu.name
         vendor = gpu.vendor.rawValue
