@@ -75,7 +75,7 @@ extension PhaseModel {
         var notes = ["framework: \(configuration.framework)", "attention: \(model.attention.rawValue)"]
         notes.append(storage.note)
         notes.append("optimizer \(configuration.optimizer.rawValue): \(optimizer.source)")
-        notes.append(contentsOf: stack.notes)
+        notes.append(contentsOf: TrainingStack.notes(for: configuration))
 
         if optimizer.fixedSlotBytes == 1 {
             notes.append("8-bit states assumed for every tensor (bitsandbytes keeps 32-bit states below min_8bit_size = 4096 elements)")

@@ -54,24 +54,41 @@ public struct TrainingStack: Hashable, Sendable {
     public var lossInComputeDtype: Bool
     public var autocastWeightCache: Bool
     public var pagedStateEvictable: Bool
-    /// One line per choice: its value and its source (or "set explicitly").
-    public var notes: [String]
 
     /// The trainer's defaults for `configuration`, then its overrides.
     public static func resolve(_ configuration: TrainingConfiguration) -> TrainingStack {
+        var unused: [String]?
+        return resolve(configuration, notes: &unused)
+    }
+
+    /// One line per choice that can matter for `configuration`: its value and its source (or "set explicitly"),
+    /// as the assumptions list them.
+    ///
+    /// Worked out apart from `resolve`, which a fit calls for every precision × mode × optimizer: writing the lines
+    /// (about seven interpolated sentences) was most of what resolving cost, and only a winning plan shows them.
+    public static func notes(for configuration: TrainingConfiguration) -> [String] {
+        var notes: [String]? = []
+        _ = resolve(configuration, notes: &notes)
+        return notes ?? []
+    }
+
+    /// `resolve`, writing the notes into `lines` when it is not `nil`.
+    private static func resolve(_ configuration: TrainingConfiguration, notes lines: inout [String]?) -> TrainingStack {
         let trainer = configuration.trainer ?? .pytorch
         let overrides = configuration.stack ?? TrainingStackOverrides()
         let torch = configuration.framework.name == .pytorch ? configuration.framework : nil
         let torchMajor = torch?.version.flatMap { Int($0.prefix { $0.isNumber }) }
         let torchVersion = Trainer(kind: .pytorch, version: torch?.version)
         let optimizer = configuration.optimizer
+        let writing = lines != nil
         var notes: [String] = []
-        func pick<T>(_ name: String, _ override: T?, _ value: T, _ source: String, show: (T) -> String) -> T {
+        // `source` is an autoclosure: its interpolations are only made when the notes are written.
+        func pick<T>(_ name: String, _ override: T?, _ value: T, _ source: @autoclosure () -> String, show: (T) -> String) -> T {
             if let override {
-                notes.append("\(name): \(show(override)) (set explicitly)")
+                if writing { notes.append("\(name): \(show(override)) (set explicitly)") }
                 return override
             }
-            notes.append("\(name): \(show(value)) (\(trainer) default: \(source))")
+            if writing { notes.append("\(name): \(show(value)) (\(trainer) default: \(source()))") }
             return value
         }
 
@@ -151,18 +168,21 @@ public struct TrainingStack: Hashable, Sendable {
             "counted as resident: bitsandbytes pages it to the host only under pressure (bitsandbytes/optim/optimizer.py)",
             show: { $0 ? "evicted to the host during forward and backward, on the device for the step" : "resident on the device" })
 
-        // Only the lines that can matter for this configuration.
-        let relevant = notes.enumerated().filter { index, _ in
-            switch index {
-            case 3: configuration.gpus > 1 && configuration.zeroStage == 0
-            case 5: configuration.precision == .fp16Amp || configuration.precision == .bf16Amp
-            case 6: OptimizerStateRule.of(optimizer).paged
-            default: true
-            }
-        }.map(\.element)
+        if writing {
+            // Only the lines that can matter for this configuration.
+            let relevant = notes.enumerated().filter { index, _ in
+                switch index {
+                case 3: configuration.gpus > 1 && configuration.zeroStage == 0
+                case 5: configuration.precision == .fp16Amp || configuration.precision == .bf16Amp
+                case 6: OptimizerStateRule.of(optimizer).paged
+                default: true
+                }
+            }.map(\.element)
+            lines = relevant.map { "training stack \(trainer): " + $0 }
+        }
         return TrainingStack(
             optimizerImplementation: impl, optimizerInBackward: inBackward, gradientsSetToNone: setToNone,
             gradientAsBucketView: bucketView, lossInComputeDtype: lossCompute, autocastWeightCache: cache,
-            pagedStateEvictable: evictable, notes: relevant.map { "training stack \(trainer): " + $0 })
+            pagedStateEvictable: evictable)
     }
 }
