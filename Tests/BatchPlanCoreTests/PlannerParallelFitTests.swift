@@ -105,35 +105,70 @@ struct ShortNameTests {
     }
 }
 
-@Suite("Backward envelope sharing")
-struct BackwardOrderTests {
-    @Test("an envelope built from another precision's line order equals one sorted afresh",
-          arguments: [Checkpointing.none, .block], [TrainingMode.full, .lora])
-    func sharedOrderChangesNothing(checkpointing: Checkpointing, mode: TrainingMode) throws {
+@Suite("Backward envelope")
+struct BackwardEnvelopeTests {
+    /// The envelope as it was built before the one-pass version: every line sorted by (slope, constant, index), the
+    /// same hull over them, the lines leading only at negative batches dropped, indices sorted.
+    static func sortedHull(_ phases: PhaseModel) -> [Int] {
+        let count = phases.profile.backward.count
+        guard count > 2 else { return Array(0..<count) }
+        let (constants, slopes) = phases.backwardLines()
+        let order = (0..<count).sorted { a, b in
+            slopes[a] != slopes[b]
+                ? slopes[a] < slopes[b] : constants[a] != constants[b] ? constants[a] < constants[b] : a < b
+        }
+        var hull: [Int] = []
+        for index in order {
+            if let top = hull.last, slopes[top] == slopes[index] { hull.removeLast() }
+            while hull.count >= 2 {
+                let a = hull[hull.count - 2]
+                let b = hull[hull.count - 1]
+                let left = (constants[a] - constants[index]) * (slopes[b] - slopes[a])
+                let right = (constants[a] - constants[b]) * (slopes[index] - slopes[a])
+                if left < right { hull.removeLast() } else { break }
+            }
+            hull.append(index)
+        }
+        var start = 0
+        while hull.count - start >= 2, constants[hull[start + 1]] >= constants[hull[start]] { start += 1 }
+        return Array(hull[start...]).sorted()
+    }
+
+    @Test("the one-pass envelope keeps the lines a sort-based hull keeps, for every precision, mode and stack",
+          arguments: [Checkpointing.none, .selective, .block], [TrainingMode.full, .lora, .qlora])
+    func onePassEqualsSortedHull(checkpointing: Checkpointing, mode: TrainingMode) throws {
         let gpu = PlannerFixtures.gpu(fp8: true)
-        let calibration = CalibrationFactors(
-            activationScale: 1.0137, modelStateScale: 0.93, allocatorReserveRatio: 0.07, runtimeContextBytes: 500_000_000,
-            logSpread: 0.05, runsUsed: 9)
-        for model in try PlannerParallelFitTests.question().models {
+        let calibrations = [
+            CalibrationFactors.analytic,
+            CalibrationFactors(
+                activationScale: 1.0137, modelStateScale: 0.93, allocatorReserveRatio: 0.07,
+                runtimeContextBytes: 500_000_000, logSpread: 0.05, runsUsed: 9),
+        ]
+        let models = try PlannerParallelFitTests.question().models
+            + ["densenet121", "vgg16", "efficientnet_b0"].map { try VisionZoo.account($0) }
+            + ["llama-3.2-1b", "gpt2", "bert-base-uncased", "t5-small", "gemma-2-2b"].map {
+                try HFZoo.definition($0).account()
+            }
+        var compared = 0
+        for model in models {
             guard let profile = try? ModelProfile(
                 model: model, checkpointing: checkpointing, mode: mode, loraRank: 8, loraTargets: nil)
             else { continue }
-            var orders: [Int: [Int]] = [:]
             for precision in Precision.allCases {
-                let width = PrecisionStorage.of(precision).activationBytes
-                let configuration = TrainingConfiguration(precision: precision, checkpointing: checkpointing, mode: mode)
-                let fresh = PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
-                if let order = orders[width] {
-                    let shared = PhaseModel(
-                        profile: profile, configuration: configuration, gpu: gpu, calibration: calibration,
-                        backwardOrder: order)
-                    #expect(shared.backwardScan == fresh.backwardScan, "\(model.name) \(precision)")
-                    #expect(shared.backwardOrder == fresh.backwardOrder, "\(model.name) \(precision)")
-                } else {
-                    orders[width] = fresh.backwardOrder
+                for (trainer, accumulation) in [(nil, 1), (Trainer?.some(try Trainer(parsing: "torchtune")), 1), (nil, 4)] {
+                    for calibration in calibrations {
+                        let configuration = TrainingConfiguration(
+                            precision: precision, checkpointing: checkpointing, mode: mode,
+                            gradAccumSteps: accumulation, trainer: trainer)
+                        let phases = PhaseModel(
+                            profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
+                        #expect(phases.backwardScan == Self.sortedHull(phases), "\(model.name) \(precision)")
+                        compared += 1
+                    }
                 }
             }
         }
+        #expect(compared > 100)
     }
 
     @Test("the one-pass backward lines equal line(_:) entry by entry, to the bit",

@@ -2,11 +2,10 @@
 /// ranks them.
 ///
 /// Cost: the per-layer string work (`ModelProfile.LayerTraits`) is done once per model; the model profile once per
-/// model × checkpointing × mode (not per card, precision or optimizer); the order of the backward lines once per
-/// card × model × checkpointing × mode × activation width, the envelope once per precision (shared by the
-/// optimizers); each candidate is then a closed-form solve over a handful of phase lines plus a few checks. Models
-/// (or, for few models on several cards, card × model pairs) are worked on every core (`ParallelMap`), results in
-/// the order asked.
+/// model × checkpointing × mode (not per card, precision or optimizer); the backward envelope, one pass over the
+/// profile's entries, once per precision (shared by the optimizers); each candidate is then a closed-form solve
+/// over a handful of phase lines plus a few checks. Models (or, for few models on several cards, card × model
+/// pairs) are worked on every core (`ParallelMap`), results in the order asked.
 /// Measured: see the README's "Speed" (Benchmarks/cli-speed.sh, callgrind).
 struct FitSearch {
     let filters: FitFilters
@@ -103,13 +102,6 @@ struct FitSearch {
         var optimizer: OptimizerKind
     }
 
-    /// What the backward lines' order depends on within one card × model (`PhaseModel.backwardOrder`); the base
-    /// configuration fixes accumulation.
-    struct OrderKey: Hashable {
-        var checkpointing: Checkpointing
-        var mode: TrainingMode
-        var activationBytes: Int
-    }
 
     private func fitOne(
         model: ModelAccounting, gpu: GPU, base: TrainingConfiguration, precisions: [Precision],
@@ -123,8 +115,6 @@ struct FitSearch {
         let headroom = options.headroom.bytes(ofCard: gpu.memoryBytes)
         var skipped: [String] = []
         var candidates: [Scored] = []
-        // The order of the backward lines the envelope is built from, shared by precisions of one activation width.
-        var orders: [OrderKey: [Int]] = [:]
         var stacks: [StackKey: TrainingStack] = [:]
         for precision in precisions {
             guard gpu.supports(precision) else {
@@ -158,9 +148,6 @@ struct FitSearch {
                     case nil: continue
                     }
                     var scan: [Int]?  // the backward envelope does not depend on the optimizer
-                    let orderKey = OrderKey(
-                        checkpointing: checkpointing, mode: mode,
-                        activationBytes: PrecisionStorage.of(precision).activationBytes)
                     for optimizer in optimizers {
                         var configuration = base
                         configuration.precision = precision
@@ -173,9 +160,8 @@ struct FitSearch {
                         stacks[stackKey] = stack
                         let phases = PhaseModel(
                             profile: profile, configuration: configuration, gpu: gpu, calibration: calibration,
-                            backwardScan: scan, backwardOrder: orders[orderKey], stack: stack)
+                            backwardScan: scan, stack: stack)
                         scan = phases.backwardScan
-                        if orders[orderKey] == nil { orders[orderKey] = phases.backwardOrder }
                         let solution = solver.solve(phases, model: model, gpu: gpu, withAssumptions: false)
                         let used = phases.deviceUsed(batch: 1)
                         var stepTime: StepTimeEstimate?

@@ -46,22 +46,13 @@ struct PhaseModel: Sendable {
     /// Backward entries that can be the backward peak at some batch ≥ 0 (the upper envelope of their lines);
     /// the others are never above them, so peak searches skip them.
     private(set) var backwardScan: [Int] = []
-    /// The backward entries ordered by (per-sample bytes, constant bytes, index), which the envelope is built from.
-    ///
-    /// Shared by every configuration with the same profile, activation width and accumulation: per-sample bytes
-    /// are `elements × width + fixed` times a positive calibration scale plus the same input bytes, constants
-    /// `trainable-from-here × gradient bytes` (all equal when accumulating) plus terms equal for every entry, and
-    /// positive scales and common offsets keep an order (the values are far below where rounding could merge two
-    /// distinct byte counts). Empty when the envelope needs no sorting (two entries or fewer).
-    private(set) var backwardOrder: [Int] = []
-
     /// Builds the phases; `backwardScan` may be passed from a model with the same profile, precision, sharding,
-    /// accumulation and calibration (it does not depend on the optimizer or the card), and `backwardOrder` from one
-    /// with the same profile, activation width and accumulation. `stack` is `TrainingStack.resolve(configuration)`,
+    /// accumulation and calibration (it does not depend on the optimizer or the card). `stack` is
+    /// `TrainingStack.resolve(configuration)`,
     /// passed in when the caller already has it (a fit resolves it once for every checkpointing mode).
     init(
         profile: ModelProfile, configuration: TrainingConfiguration, gpu: GPU?, calibration: CalibrationFactors,
-        backwardScan: [Int]? = nil, backwardOrder: [Int]? = nil, stack: TrainingStack? = nil
+        backwardScan: [Int]? = nil, stack: TrainingStack? = nil
     ) {
         self.profile = profile
         self.configuration = configuration
@@ -126,12 +117,7 @@ struct PhaseModel: Sendable {
         reserveRatio = calibration.allocatorReserveRatio ?? runtime.allocatorReserveRatio
         contextBytes = calibration.runtimeContextBytes ?? runtime.runtimeContextBytes
         uncertaintyFactor = exp(1.2816 * max(0, calibration.logSpread))
-        if let backwardScan {
-            self.backwardScan = backwardScan
-            self.backwardOrder = backwardOrder ?? []
-        } else {
-            (self.backwardScan, self.backwardOrder) = upperEnvelope(order: backwardOrder)
-        }
+        self.backwardScan = backwardScan ?? upperEnvelope()
     }
 
     /// The same model with another configuration, reusing the backward envelope when it cannot have changed.
@@ -145,28 +131,26 @@ struct PhaseModel: Sendable {
             backwardScan: same ? backwardScan : nil)
     }
 
-    /// Indices of the backward lines on the upper envelope over batch ≥ 0 (convex hull trick), and the order of
-    /// the lines it was built from (`order` when given, else sorted here).
-    private func upperEnvelope(order given: [Int]?) -> (scan: [Int], order: [Int]) {
+    /// Indices of the backward lines on the upper envelope over batch ≥ 0 (convex hull trick), in index order.
+    ///
+    /// Constants never increase along the gradient path (the gradients held are those of the layers from here on,
+    /// every other term is the same for all entries), so a line whose slope is not above the steepest earlier line
+    /// lies under that line at every batch ≥ 0 and can be passed over; the lines left have rising slopes in index
+    /// order, which is the order the hull is built in. One pass, no sort: sorting every candidate's lines was a
+    /// sixth of a whole-catalog `fit`. An entry identical to the steepest earlier one takes its place, so among
+    /// identical lines the last is kept, as a stable sort by (slope, constant) followed by the hull kept it.
+    private func upperEnvelope() -> [Int] {
         let count = profile.backward.count
-        guard count > 2 else { return (Array(0..<count), []) }
+        guard count > 2 else { return Array(0..<count) }
         let (constants, slopes) = backwardLines()
-        let order: [Int]
-        if let given, given.count == count {
-            order = given
-        } else {
-            // By slope, then constant, then index: the order a stable sort of the indices by (slope, constant)
-            // gives, sorted on the values themselves (no lookups per comparison).
-            var lines = (0..<count).map { (slope: slopes[$0], constant: constants[$0], index: $0) }
-            lines.sort { a, b in
-                a.slope != b.slope
-                    ? a.slope < b.slope : a.constant != b.constant ? a.constant < b.constant : a.index < b.index
-            }
-            order = lines.map(\.index)
-        }
         var hull: [Int] = []
-        for index in order {
-            if let top = hull.last, slopes[top] == slopes[index] { hull.removeLast() }
+        var steepest = -Double.infinity
+        var constantOfSteepest = -Double.infinity
+        for index in 0..<count {
+            let slope = slopes[index]
+            guard slope > steepest || (slope == steepest && constants[index] >= constantOfSteepest) else { continue }
+            (steepest, constantOfSteepest) = (slope, constants[index])
+            if let top = hull.last, slopes[top] == slope { hull.removeLast() }
             while hull.count >= 2 {
                 let a = hull[hull.count - 2]
                 let b = hull[hull.count - 1]
@@ -184,7 +168,7 @@ struct PhaseModel: Sendable {
             let b = hull[start + 1]
             if constants[b] >= constants[a] { start += 1 } else { break }
         }
-        return (Array(hull[start...]).sorted(), order)
+        return Array(hull[start...])
     }
 
     // MARK: Phase lines
