@@ -142,65 +142,107 @@ struct PhaseModel: Sendable {
     private func upperEnvelope() -> [Int] {
         let count = profile.backward.count
         guard count > 2 else { return Array(0..<count) }
-        let (constants, slopes) = backwardLines()
-        var hull: [Int] = []
+        let lines = BackwardLines(self)
+        // The hull's lines: their entries, constants and slopes.
+        var hull: [Int] = [], constants: [Double] = [], slopes: [Double] = []
         var steepest = -Double.infinity
         var constantOfSteepest = -Double.infinity
-        for index in 0..<count {
-            let slope = slopes[index]
-            guard slope > steepest || (slope == steepest && constants[index] >= constantOfSteepest) else { continue }
-            (steepest, constantOfSteepest) = (slope, constants[index])
-            if let top = hull.last, slopes[top] == slope { hull.removeLast() }
+        for (index, point) in profile.backward.enumerated() {
+            let (constant, slope) = lines.line(point)
+            guard slope > steepest || (slope == steepest && constant >= constantOfSteepest) else { continue }
+            (steepest, constantOfSteepest) = (slope, constant)
+            if let top = slopes.last, top == slope {
+                hull.removeLast()
+                constants.removeLast()
+                slopes.removeLast()
+            }
             while hull.count >= 2 {
-                let a = hull[hull.count - 2]
-                let b = hull[hull.count - 1]
+                let a = hull.count - 2
+                let b = hull.count - 1
                 // b is never strictly above both a and the new line: drop it.
-                let left = (constants[a] - constants[index]) * (slopes[b] - slopes[a])
-                let right = (constants[a] - constants[b]) * (slopes[index] - slopes[a])
-                if left < right { hull.removeLast() } else { break }
+                let left = (constants[a] - constant) * (slopes[b] - slopes[a])
+                let right = (constants[a] - constants[b]) * (slope - slopes[a])
+                if left < right {
+                    hull.removeLast()
+                    constants.removeLast()
+                    slopes.removeLast()
+                } else {
+                    break
+                }
             }
             hull.append(index)
+            constants.append(constant)
+            slopes.append(slope)
         }
         // Lines that lead only at negative batch sizes.
         var start = 0
-        while hull.count - start >= 2 {
-            let a = hull[start]
-            let b = hull[start + 1]
-            if constants[b] >= constants[a] { start += 1 } else { break }
-        }
+        while hull.count - start >= 2, constants[start + 1] >= constants[start] { start += 1 }
         return Array(hull[start...])
     }
 
     // MARK: Phase lines
 
-    /// Every backward entry's `line(_:)`, in one pass: the same arithmetic, in the same order, with what is common to
-    /// all entries worked out once (the envelope reads every line of every candidate; through `line(_:)` that was
-    /// a seventh of a whole-catalog `fit`).
+    /// Every backward entry's `line(_:)`, in one pass (`BackwardLines`).
     func backwardLines() -> (constants: [Double], slopes: [Double]) {
-        let inputs = Double(profile.inputBytesPerSample)
-        let width = activationBytes
-        let inBackward = stack.optimizerInBackward
-        // `parts(_:)` of a backward entry: exact states (the gradients part varies by entry unless every gradient
-        // is held), the scaled temporaries and the workspace.
-        let resident = inBackward ? storedWeights + optimizerState + masterWeights + inBackwardStep : exactResidentStates
-        let allGradients = inBackward || accumulating || !stack.gradientsSetToNone
-        let temporaries = inBackward ? residentTemporaries + stepTemporariesOfOneLayer : residentTemporaries
-        let scaledTemporaries = stateScale * temporaries
+        let lines = BackwardLines(self)
         var constants: [Double] = []
         var slopes: [Double] = []
         constants.reserveCapacity(profile.backward.count)
         slopes.reserveCapacity(profile.backward.count)
         for point in profile.backward {
+            let line = lines.line(point)
+            constants.append(line.constant)
+            slopes.append(line.perSample)
+        }
+        return (constants, slopes)
+    }
+
+    /// The backward entries' `line(_:)` with what is common to every entry worked out once: the same arithmetic, in
+    /// the same order (the envelope reads every line of every candidate; through `line(_:)` that was a seventh of a
+    /// whole-catalog `fit`).
+    struct BackwardLines {
+        let inputs: Double
+        let width: Int
+        let inBackward: Bool
+        let resident: Double
+        let allGradients: Bool
+        let gradientsFull: Double
+        let gradientsPerTrainable: Double
+        let gradientTransient: Double
+        let scaledTemporaries: Double
+        let workspace: Double
+        let activationScale: Double
+
+        init(_ phases: PhaseModel) {
+            inputs = Double(phases.profile.inputBytesPerSample)
+            width = phases.activationBytes
+            inBackward = phases.stack.optimizerInBackward
+            // `parts(_:)` of a backward entry: exact states (the gradients part varies by entry unless every gradient
+            // is held), the scaled temporaries and the workspace.
+            resident = inBackward
+                ? phases.storedWeights + phases.optimizerState + phases.masterWeights + phases.inBackwardStep
+                : phases.exactResidentStates
+            allGradients = inBackward || phases.accumulating || !phases.stack.gradientsSetToNone
+            gradientsFull = phases.gradientsFull
+            gradientsPerTrainable = phases.gradientsPerTrainable
+            gradientTransient = phases.gradientTransient
+            let temporaries = inBackward
+                ? phases.residentTemporaries + phases.stepTemporariesOfOneLayer : phases.residentTemporaries
+            scaledTemporaries = phases.stateScale * temporaries
+            workspace = phases.workspace
+            activationScale = phases.activationScale
+        }
+
+        @inline(__always)
+        func line(_ point: ModelProfile.BackwardPoint) -> (constant: Double, perSample: Double) {
             let exact = inBackward
                 ? resident + gradientTransient
                 : resident + (allGradients ? gradientsFull : Double(point.trainableFromHere) * gradientsPerTrainable)
                     + gradientTransient
-            constants.append(exact + scaledTemporaries + workspace)
             let activations = Double(point.savedSoFar.bytes(activationBytes: width))
                 + Double(point.transient.bytes(activationBytes: width))
-            slopes.append(activationScale * activations + inputs)
+            return (exact + scaledTemporaries + workspace, activationScale * activations + inputs)
         }
-        return (constants, slopes)
     }
 
     /// Exact model states held while forward and backward run (gradients excluded), bytes; paged state that the
