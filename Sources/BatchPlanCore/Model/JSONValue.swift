@@ -10,16 +10,18 @@ public enum JSONValue: Decodable, Hashable, Sendable {
     case object([String: JSONValue])
     case null
 
+    /// Tries numbers, then text, then booleans: each failed attempt builds a decoding error, so the commonest kinds
+    /// go first. A JSON value decodes as exactly one of them, so the order does not change the result.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {

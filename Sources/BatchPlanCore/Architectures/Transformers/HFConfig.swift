@@ -20,16 +20,19 @@ struct HFConfig: Sendable {
         /// Arrays: not read by the accounting.
         case other
 
+        /// Tries the commonest kinds first (a config is mostly numbers): each failed attempt builds a decoding
+        /// error, and trying Bool first made every number and string pay for one or two. A JSON value decodes as
+        /// exactly one of these, so the order does not change the result.
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if container.decodeNil() {
                 self = .null
-            } else if let flag = try? container.decode(Bool.self) {
-                self = .bool(flag)
             } else if let number = try? container.decode(Double.self) {
                 self = .number(number)
             } else if let text = try? container.decode(String.self) {
                 self = .string(text)
+            } else if let flag = try? container.decode(Bool.self) {
+                self = .bool(flag)
             } else if let object = try? container.decode([String: JSONValue].self) {
                 self = .object(count: object.count)
             } else {
