@@ -113,9 +113,10 @@ struct BackwardEnvelopeTests {
         let count = phases.profile.backward.count
         guard count > 2 else { return Array(0..<count) }
         let (constants, slopes) = phases.backwardLines()
-        let order = (0..<count).sorted { a, b in
-            slopes[a] != slopes[b]
-                ? slopes[a] < slopes[b] : constants[a] != constants[b] ? constants[a] < constants[b] : a < b
+        let order = (0..<count).sorted { (a: Int, b: Int) -> Bool in
+            if slopes[a] != slopes[b] { return slopes[a] < slopes[b] }
+            if constants[a] != constants[b] { return constants[a] < constants[b] }
+            return a < b
         }
         var hull: [Int] = []
         for index in order {
