@@ -10,4 +10,16 @@ struct TextTrimmingTests {
     func trimsAsFoundation(text: String) {
         #expect(text.trimmingSpaces() == text.trimmingCharacters(in: .whitespaces))
     }
+
+    @Test("every scalar of the basic plane counts as a space exactly when Foundation's whitespace set holds it")
+    func sameSetAsFoundation() {
+        var differing: [String] = []
+        for value in 0..<0x1_0000 {  // the basic plane: the set holds nothing beyond U+3000
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = "x" + String(Character(scalar))
+            let trimmed = text.trimmingSpaces() == "x"
+            if trimmed != CharacterSet.whitespaces.contains(scalar) { differing.append(String(value, radix: 16)) }
+        }
+        #expect(differing.isEmpty, "\(differing.prefix(10))")
+    }
 }
