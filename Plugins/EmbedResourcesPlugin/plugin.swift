@@ -2,13 +2,16 @@ import Foundation
 import PackagePlugin
 
 /// Embeds `Migrations/*.sql` and every file under `data/` into a generated Swift source,
-/// so an installed `batchplan` binary needs no source tree at run time.
+/// so an installed `batchplan` binary needs no source tree at run time, with a fingerprint of BatchPlanCore's
+/// sources (what keys the catalog's accounting cache).
 @main
 struct EmbedResourcesPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let root = context.package.directoryURL
+        // BatchPlanCore's sources are read for their fingerprint only (the accounting cache's key), not embedded.
         let inputs = try Self.files(under: root.appending(path: "Migrations"), root: root)
             + Self.files(under: root.appending(path: "data"), root: root)
+            + Self.files(under: root.appending(path: "Sources/BatchPlanCore"), root: root).filter { $0.relative.hasSuffix(".swift") }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedResources.swift")
         return [
             .buildCommand(

@@ -1,7 +1,8 @@
 import Foundation
 
 // Usage: EmbedResources OUTPUT ROOT RELATIVE_PATH...
-// Writes a Swift file holding each file's text as a string literal, keyed by its path relative to ROOT.
+// Writes a Swift file holding each file's text as a string literal, keyed by its path relative to ROOT; files under
+// Sources/ are not embedded but fingerprinted (`coreFingerprint`: FNV-1a 64 over their paths and text, in path order).
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
     FileHandle.standardError.write(Data("usage: EmbedResources OUTPUT ROOT FILE...\n".utf8))
@@ -20,6 +21,8 @@ var source = """
 // FNV-1a 64-bit over every data file's path and text, in path order: the seed's fingerprint (SeedVersion), worked
 // out here once rather than over the whole seed at every start of the program.
 var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
+var codeFingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
+var embedded = 0
 for relative in arguments.dropFirst(3).sorted() {
     let text: String
     do {
@@ -28,17 +31,27 @@ for relative in arguments.dropFirst(3).sorted() {
         FileHandle.standardError.write(Data("EmbedResources: \(relative) is not UTF-8 text: \(error)\n".utf8))
         exit(1)
     }
+    if relative.hasPrefix("Sources/") {
+        for byte in relative.utf8 { codeFingerprint = (codeFingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        for byte in text.utf8 { codeFingerprint = (codeFingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        continue
+    }
+    embedded += 1
     source += "        \(String(reflecting: relative)): \(String(reflecting: text)),\n"
     if relative.hasPrefix("data/") {
         for byte in relative.utf8 { fingerprint = (fingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
         for byte in text.utf8 { fingerprint = (fingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
     }
 }
-source += arguments.count == 3 ? "        :\n    ]\n" : "    ]\n"
+source += embedded == 0 ? "        :\n    ]\n" : "    ]\n"
 source += """
 
         /// FNV-1a 64-bit over every `data/` file's path and text, in path order (hexadecimal).
         static let seedFingerprint = \(String(reflecting: String(fingerprint, radix: 16)))
+
+        /// FNV-1a 64-bit over BatchPlanCore's source files' paths and text, in path order (hexadecimal): the code
+        /// that accounts models, which keys the accounting cache.
+        static let coreFingerprint = \(String(reflecting: String(codeFingerprint, radix: 16)))
     }
 
     """

@@ -48,7 +48,7 @@ struct FitRunner {
             modes: query.modes.isEmpty ? [.full, .lora, .qlora] : query.modes, base: base)
         let solver = try flags.solver.options()
         var accounted: [(catalog: CatalogModel, accounting: ModelAccounting)] = []
-        let accountings = ModelLoading.account(each: selected, options)
+        let accountings = ModelLoading.account(each: selected, options, in: catalog)
         for (model, accounting) in zip(selected, accountings) {
             switch accounting {
             case let .success(value):

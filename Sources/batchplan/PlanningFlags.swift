@@ -95,9 +95,12 @@ enum ModelLoading {
         }
     }
 
-    /// `account` for several models, accounted on every core; warnings come in the models' order.
-    static func account(each models: [CatalogModel], _ options: AccountingOptions) -> [Result<ModelAccounting, CatalogError>] {
-        let results = ModelDefinition.account(each: models.map { ($0.definition, Self.options(options, for: $0)) })
+    /// `account` for several models, through the catalog's accounting cache and on every core; warnings come in the
+    /// models' order.
+    static func account(
+        each models: [CatalogModel], _ options: AccountingOptions, in catalog: Catalog
+    ) -> [Result<ModelAccounting, CatalogError>] {
+        let results = catalog.accountings(models.map { ($0.definition, Self.options(options, for: $0)) })
         return results.map { result in result.map(warned).mapError(CatalogError.core) }
     }
 

@@ -91,6 +91,7 @@ struct MigrationTests {
         "0003_plans": "12f1c9ee0a3fb3d6",
         "0004_training_stack": "c06d82e7c0fa182a",
         "0005_run_phase": "785d52305f990e82",
+        "0006_accounting_cache": "17023c45274f76d6",
     ]
 
     @Test("released migration files are never edited (checksums)")

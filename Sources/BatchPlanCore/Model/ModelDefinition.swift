@@ -90,6 +90,22 @@ extension ModelDefinition {
         }
     }
 
+    /// Accounts several definitions on every core, taking an accounting from `cached` (its `compactEncoded()`
+    /// bytes, one entry per request) where there is one that reads back, and working out the others.
+    ///
+    /// - Returns: each request's result, and whether it was worked out here (so that a cache can keep it).
+    public static func account(
+        each requests: [(definition: ModelDefinition, options: AccountingOptions)], cached: [[UInt8]?]
+    ) -> [(result: Result<ModelAccounting, CoreError>, accounted: Bool)] {
+        let requests = requests.map { Request(definition: $0.definition, options: $0.options) }
+        return ParallelMap.map(requests.count) { index in
+            if index < cached.count, let bytes = cached[index], let accounting = ModelAccounting(compact: bytes) {
+                return (.success(accounting), false)
+            }
+            return (Result { () throws(CoreError) in try requests[index].definition.account(requests[index].options) }, true)
+        }
+    }
+
     private struct Request: Sendable {
         var definition: ModelDefinition
         var options: AccountingOptions
