@@ -37,6 +37,37 @@ extension Catalog {
         try storedJSON("throughput_calibration")
     }
 
+    /// Both stored fits from their compact form (`CompactCalibration`), if there is one this code can read: reading
+    /// it costs a plan a fraction of decoding the two JSON documents, which stay for inspection and for catalogs
+    /// written before it.
+    func storedCompactCalibrations() throws(CatalogError) -> (memory: CalibrationModel, throughput: ThroughputCalibration)? {
+        try read("reading the calibration") { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT key, value FROM catalog_meta
+                    WHERE key IN ('calibration_compact', 'calibration_model', 'throughput_calibration')
+                    """)
+            var values: [String: String] = [:]
+            for row in rows { values[row[0]] = row[1] }
+            guard let compact = values["calibration_compact"], let memory = values["calibration_model"],
+                let throughput = values["throughput_calibration"], let colon = compact.firstIndex(of: ":"),
+                compact[..<colon] == Self.jsonFingerprint(memory, throughput),
+                let data = Data(base64Encoded: String(compact[compact.index(after: colon)...]))
+            else { return nil }
+            return CompactCalibration.decode([UInt8](data))
+        }
+    }
+
+    /// FNV-1a 64 over the two stored JSON documents (hexadecimal).
+    static func jsonFingerprint(_ memory: String, _ throughput: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in memory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        hash = (hash ^ 0) &* 0x100_0000_01b3
+        for byte in throughput.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
     /// A value stored as JSON under `key` in `catalog_meta`; `nil` when absent or written by an incompatible
     /// version (which the stamp then also marks stale).
     private func storedJSON<T: Decodable>(_ key: String) throws(CatalogError) -> T? {
@@ -74,6 +105,10 @@ extension Catalog {
         let json = String(decoding: (try? encoder.encode(model)) ?? Data(), as: UTF8.self)
         let throughputJSON = String(decoding: (try? encoder.encode(throughput)) ?? Data(), as: UTF8.self)
         let fittedAt = Self.timestamp(model.fittedAt ?? Date())
+        // What plans read: the same fits in compact form (base64, the table holds text), after a fingerprint of the
+        // JSON it stands for, so that a fit written by a build without it is never shadowed by an older compact one.
+        let compact = Self.jsonFingerprint(json, throughputJSON) + ":"
+            + Data(CompactCalibration.encode(model, throughput)).base64EncodedString()
         try write("storing the calibration") { db in
             try db.execute(sql: "DELETE FROM calibration_factor")
             for (scope, factors) in model.factors.sorted(by: { ($0.key.level, $0.key.key) < ($1.key.level, $1.key.key) }) {
@@ -90,7 +125,7 @@ extension Catalog {
             let stamp = try stamp ?? Self.calibrationStamp(db)
             let values = [
                 ("calibration_model", json), ("throughput_calibration", throughputJSON), ("calibration_stale", "0"),
-                ("calibration_stamp", stamp),
+                ("calibration_stamp", stamp), ("calibration_compact", compact),
             ]
             for (key, value) in values {
                 try db.execute(
@@ -114,8 +149,11 @@ extension Catalog {
     /// stored first only when they are stale, so no plan pays for fitting unless the runs, the models, the cards,
     /// the seed or the fitting code changed.
     public func currentCalibrations() throws(CatalogError) -> (memory: CalibrationModel, throughput: ThroughputCalibration) {
-        if try !calibrationIsStale(), let memory = try storedCalibration(), let throughput = try storedThroughputCalibration() {
-            return (memory, throughput)
+        if try !calibrationIsStale() {
+            if let compact = try storedCompactCalibrations() { return compact }
+            if let memory = try storedCalibration(), let throughput = try storedThroughputCalibration() {
+                return (memory, throughput)
+            }
         }
         let stamp = try calibrationStamp()
         let fitted = try fitCalibration()
