@@ -49,7 +49,8 @@ struct CardFlags: ParsableArguments {
         if let memory {
             let bytes = try Usage.parse { () throws(CoreError) in try ByteSize.parse(memory, what: "--memory") }
             guard bytes >= 64 << 20 else { throw Usage.error("--memory \(memory) is too small to train anything; give a card size such as 12GB") }
-            return [GenericCard.make(bytes: bytes, label: memory, ratesFrom: GenericCard.rateDonor(bytes: bytes, among: try catalog.gpus()))]
+            let ampere = try catalog.gpus(vendor: .nvidia, architecture: "ampere")
+            return [GenericCard.make(bytes: bytes, label: memory, ratesFrom: GenericCard.rateDonor(bytes: bytes, among: ampere))]
         }
         guard !gpu.isEmpty else { throw Usage.error("give --memory SIZE (e.g. 12GB) or --gpu NAME") }
         return try gpu.map { try catalog.gpu(named: $0) }

@@ -7,13 +7,32 @@ extension Catalog {
         try read("listing GPUs") { db in try Self.fetchGPUs(db) }
     }
 
-    static func fetchGPUs(_ db: Database, where condition: SQLExpression? = nil) throws -> [GPU] {
-        var request = GPURecord.all()
-        if let condition { request = request.filter(condition) }
-        let records = try request.order(sql: "vendor, memory_bytes, name").fetchAll(db)
-        let aliases = try Row.fetchAll(db, sql: "SELECT alias_key, gpu_id FROM gpu_alias")
+    /// The cards of one vendor and architecture, in the catalog's order.
+    public func gpus(vendor: GPU.Vendor, architecture: String) throws(CatalogError) -> [GPU] {
+        try read("listing GPUs") { db in
+            try Self.fetchGPUs(db, where: .vendorAndArchitecture, arguments: [vendor.rawValue, architecture])
+        }
+    }
+
+    /// Which rows `fetchGPUs` reads: every card, one by id, or one vendor's architecture (fixed SQL, values bound).
+    enum GPUFilter: String {
+        case all = ""
+        case id = "WHERE id = ?"
+        case vendorAndArchitecture = "WHERE vendor = ? AND architecture = ?"
+    }
+
+    /// Cards with their aliases, in the catalog's order. Plain SQL rather than the query interface, whose request
+    /// building was most of reading one card (every command that names a card pays it).
+    static func fetchGPUs(_ db: Database, where filter: GPUFilter = .all, arguments: StatementArguments = []) throws -> [GPU] {
+        let records = try GPURecord.fetchAll(
+            db, sql: "SELECT * FROM gpu \(filter.rawValue) ORDER BY vendor, memory_bytes, name", arguments: arguments)
+        let aliases = filter == .all
+            ? try Row.fetchAll(db, sql: "SELECT alias_key, gpu_id FROM gpu_alias")
+            : try Row.fetchAll(
+                db, sql: "SELECT alias_key, gpu_id FROM gpu_alias WHERE gpu_id IN (SELECT id FROM gpu \(filter.rawValue))",
+                arguments: arguments)
         var byGPU: [Int64: [String]] = [:]
-        for row in aliases { byGPU[row["gpu_id"], default: []].append(row["alias_key"]) }
+        for row in aliases { byGPU[row[1], default: []].append(row[0]) }
         return records.map { $0.gpu(aliases: (byGPU[$0.id ?? -1] ?? []).sorted()) }
     }
 
@@ -29,7 +48,7 @@ extension Catalog {
         guard !keys.isEmpty else { throw CatalogError.unknownGPU(name: name, suggestions: []) }
         for key in keys {
             if let id = try Int64.fetchOne(db, sql: "SELECT gpu_id FROM gpu_alias WHERE alias_key = ?", arguments: [key]) {
-                return try fetchGPUs(db, where: Column("id") == id)[0]
+                return try fetchGPUs(db, where: .id, arguments: [id])[0]
             }
         }
         // A unique partial match ("a100 80" → "A100 80GB SXM" only if one card matches) resolves; several are listed.
