@@ -29,15 +29,30 @@ struct CompactCalibrationTests {
         #expect(try catalog.storedThroughputCalibration() == compact.throughput)
     }
 
-    @Test("a compact form that no longer matches the stored JSON (a fit written by another build) is not used")
-    func staleCompactIgnored() throws {
+    @Test("a compact form that no longer matches the stored JSON (a fit written by another build) is replaced from the JSON")
+    func staleCompactReplaced() throws {
         let catalog = try Catalog(path: ":memory:")
-        _ = try catalog.currentCalibrations()
-        try catalog.write("editing") { db in
-            try db.execute(sql: "UPDATE catalog_meta SET value = value || ' ' WHERE key = 'calibration_model'")
+        let fitted = try catalog.currentCalibrations()
+        var other = fitted.memory
+        other.minimumRuns += 1
+        let json = String(decoding: try JSONEncoder().encode(other), as: UTF8.self)
+        try catalog.write("writing a fit as another build would") { db in
+            try db.execute(sql: "UPDATE catalog_meta SET value = ? WHERE key = 'calibration_model'", arguments: [json])
         }
-        #expect(try catalog.storedCompactCalibrations() == nil)
-        #expect(try catalog.currentCalibrations().memory == catalog.storedCalibration())
+        func compact() throws -> String? {
+            try catalog.read("reading") { db in
+                try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'calibration_compact'")
+            }
+        }
+        let before = try compact()
+        #expect(try catalog.currentCalibrations().memory == other, "the JSON wins over a compact form of another fit")
+        #expect(try compact() != before, "and the compact form is rewritten from it")
+        #expect(try catalog.currentCalibrations().memory == other)
+        try catalog.write("dropping the compact form") { db in
+            try db.execute(sql: "DELETE FROM catalog_meta WHERE key = 'calibration_compact'")
+        }
+        #expect(try catalog.currentCalibrations().memory == other)
+        #expect(try compact() != nil, "a catalog without one gets it from the first plan")
     }
 
     @Test("cut or damaged bytes are refused or read as some calibration, never a crash")

@@ -37,11 +37,14 @@ extension Catalog {
         try storedJSON("throughput_calibration")
     }
 
-    /// Both stored fits from their compact form (`CompactCalibration`), if there is one this code can read: reading
-    /// it costs a plan a fraction of decoding the two JSON documents, which stay for inspection and for catalogs
-    /// written before it.
+    /// Both stored fits from their compact form (`CompactCalibration`), if there is one this code can read for the
+    /// JSON stored now: reading it costs a plan a fraction of decoding the two JSON documents, which stay for
+    /// inspection and for builds without it.
+    ///
+    /// A catalog whose fits were stored by such a build gets its compact form from the first plan that reads them
+    /// (best effort: a catalog that cannot be written to is read from the JSON each time).
     func storedCompactCalibrations() throws(CatalogError) -> (memory: CalibrationModel, throughput: ThroughputCalibration)? {
-        try read("reading the calibration") { db in
+        let (memoryJSON, throughputJSON, compact) = try read("reading the calibration") { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -50,13 +53,29 @@ extension Catalog {
                     """)
             var values: [String: String] = [:]
             for row in rows { values[row[0]] = row[1] }
-            guard let compact = values["calibration_compact"], let memory = values["calibration_model"],
-                let throughput = values["throughput_calibration"], let colon = compact.firstIndex(of: ":"),
-                compact[..<colon] == Self.jsonFingerprint(memory, throughput),
-                let data = Data(base64Encoded: String(compact[compact.index(after: colon)...]))
-            else { return nil }
-            return CompactCalibration.decode([UInt8](data))
+            return (values["calibration_model"], values["throughput_calibration"], values["calibration_compact"])
         }
+        guard let memoryJSON, let throughputJSON else { return nil }
+        let fingerprint = Self.jsonFingerprint(memoryJSON, throughputJSON)
+        if let compact, let colon = compact.firstIndex(of: ":"), compact[..<colon] == fingerprint,
+            let data = Data(base64Encoded: String(compact[compact.index(after: colon)...])),
+            let decoded = CompactCalibration.decode([UInt8](data))
+        {
+            return decoded
+        }
+        guard let memory = try? JSONDecoder().decode(CalibrationModel.self, from: Data(memoryJSON.utf8)),
+            let throughput = try? JSONDecoder().decode(ThroughputCalibration.self, from: Data(throughputJSON.utf8))
+        else { return nil }
+        let written = fingerprint + ":" + Data(CompactCalibration.encode(memory, throughput)).base64EncodedString()
+        try? write("storing the calibration's compact form") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO catalog_meta (key, value) VALUES ('calibration_compact', ?)
+                    ON CONFLICT(key) DO UPDATE SET value = excluded.value
+                    """,
+                arguments: [written])
+        }
+        return (memory, throughput)
     }
 
     /// FNV-1a 64 over the two stored JSON documents (hexadecimal).
@@ -149,11 +168,8 @@ extension Catalog {
     /// stored first only when they are stale, so no plan pays for fitting unless the runs, the models, the cards,
     /// the seed or the fitting code changed.
     public func currentCalibrations() throws(CatalogError) -> (memory: CalibrationModel, throughput: ThroughputCalibration) {
-        if try !calibrationIsStale() {
-            if let compact = try storedCompactCalibrations() { return compact }
-            if let memory = try storedCalibration(), let throughput = try storedThroughputCalibration() {
-                return (memory, throughput)
-            }
+        if try !calibrationIsStale(), let stored = try storedCompactCalibrations() {
+            return stored
         }
         let stamp = try calibrationStamp()
         let fitted = try fitCalibration()
