@@ -8,8 +8,10 @@
 #   2. 10× models: the built-in catalog plus 9 copies of every built-in model (raw-count copies of the vision
 #      builders, config copies of the Hugging Face models);
 #   3. 10× runs: the built-in catalog plus 9 re-keyed copies of every built-in run (5,120 runs);
-# and the first `fit` after the runs changed (the refit), by recording and removing one run before each timed fit.
-# Medians and the ratio to the floor are printed at the end. Needs hyperfine and jq.
+# and the first `fit` after the runs changed (the refit), by recording and removing one run before each timed fit,
+# the first `fit` after the accounting cache was emptied (as after an upgrade: every model accounted again), and the
+# main job on a fresh catalog (create, seed, calibrate, account, plan). Medians and the ratio to the floor are
+# printed. Needs hyperfine, jq and python3 (to empty the cache table).
 set -euo pipefail
 BIN=$(realpath "${1:-.build/release/batchplan}")
 RUNS=${2:-21}
@@ -73,10 +75,27 @@ refit() {  # $1 label, $2 catalog: the first fit after a run changed
     printf '%-12s first fit after a run changed %7.1f ms\n' "$1" "$(median_ms "$WORK/$1-refit.json" 0)"
 }
 
+uncached() {  # $1 label, $2 catalog: the first fit after the accounting cache was emptied
+    hyperfine -N --style none --runs "$(( RUNS < 7 ? RUNS : 7 ))" --export-json "$WORK/$1-uncached.json" \
+        --prepare "python3 -c \"import sqlite3; c = sqlite3.connect('$2'); c.execute('DELETE FROM accounting_cache'); c.commit()\"" \
+        "$BIN fit --memory 12GB --db $2" >/dev/null
+    printf '%-12s first fit after the accounting cache was emptied %7.1f ms\n' "$1" "$(median_ms "$WORK/$1-uncached.json" 0)"
+}
+
+fresh() {  # the README's main job on a fresh catalog
+    hyperfine -N --style none --runs "$(( RUNS < 7 ? RUNS : 7 ))" --export-json "$WORK/fresh.json" \
+        --prepare "rm -f $WORK/fresh.sqlite $WORK/fresh.sqlite-wal $WORK/fresh.sqlite-shm" \
+        "$BIN fit --memory 12GB --db $WORK/fresh.sqlite" >/dev/null
+    printf '%-12s main job on a fresh catalog %7.1f ms\n' fresh "$(median_ms "$WORK/fresh.json" 0)"
+}
+
 echo "binary: $BIN ($RUNS runs each, medians)"
 prepare_base "$WORK/base.sqlite"
 compare built-in "$WORK/base.sqlite"
 refit built-in "$WORK/base.sqlite"
+has_cache() { python3 -c "import sqlite3, sys; sys.exit(0 if sqlite3.connect('$1').execute(\"SELECT count(*) FROM sqlite_master WHERE name = 'accounting_cache'\").fetchone()[0] else 1)"; }
+if has_cache "$WORK/base.sqlite"; then uncached built-in "$WORK/base.sqlite"; fi
+fresh
 prepare_models "$WORK/models.sqlite"
 compare 10x-models "$WORK/models.sqlite"
 prepare_runs "$WORK/runs.sqlite"
