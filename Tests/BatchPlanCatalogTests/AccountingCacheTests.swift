@@ -27,6 +27,9 @@ struct AccountingCacheTests {
         #expect(first == direct)
         #expect(catalog.accountings(try Self.requests(catalog, names)).map { try? $0.get() } == direct)
         #expect(try Self.rows(catalog) == names.count)
+        let report = try catalog.check()
+        #expect(report.cachedAccountings == names.count && report.cachedAccountingsOfThisBuild == names.count)
+        #expect(report.cachedAccountingBytes > 10_000)
     }
 
     @Test("a cached row is what a later plan uses: one planted under the right key comes back")

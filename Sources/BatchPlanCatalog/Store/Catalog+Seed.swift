@@ -36,17 +36,33 @@ extension Catalog {
         public var appliedMigrations: [String]
         public var latestKnownMigration: String
         public var seedVersion: String?
+        /// Accountings in the cache (`Catalog.accountings`), and those this build's code wrote (it reads no others).
+        public var cachedAccountings = 0
+        public var cachedAccountingsOfThisBuild = 0
+        /// Bytes of the cached accountings' compact forms.
+        public var cachedAccountingBytes = 0
         public var ok: Bool { integrity == ["ok"] && foreignKeyViolations == 0 && appliedMigrations.last == latestKnownMigration }
     }
 
     public func check() throws(CatalogError) -> HealthReport {
         try read("checking the catalog") { db in
-            HealthReport(
+            var report = HealthReport(
                 integrity: try String.fetchAll(db, sql: "PRAGMA integrity_check"),
                 foreignKeyViolations: try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count,
                 appliedMigrations: try Self.migrator().completedMigrations(db),
                 latestKnownMigration: EmbeddedMigrations.latest,
                 seedVersion: try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'seed_version'"))
+            if let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*), coalesce(sum(code_fingerprint = ?), 0), coalesce(sum(length(payload)), 0)
+                    FROM accounting_cache
+                    """,
+                arguments: [AccountingCacheKey.codeFingerprint])
+            {
+                (report.cachedAccountings, report.cachedAccountingsOfThisBuild, report.cachedAccountingBytes) = (row[0], row[1], row[2])
+            }
+            return report
         }
     }
 }

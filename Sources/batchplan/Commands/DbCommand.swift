@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatchPlanCatalog
+import BatchPlanCore
 
 extension BatchPlan {
     struct Db: ParsableCommand {
@@ -31,7 +32,7 @@ extension BatchPlan.Db {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Check the catalog: integrity_check, foreign_key_check and the schema version.",
+            abstract: "Check the catalog: integrity_check, foreign_key_check, the schema version and the accounting cache.",
             discussion: "Example:\n  batchplan db check --format json"
         )
 
@@ -49,6 +50,9 @@ extension BatchPlan.Db {
                     "path": opened.path, "ok": report.ok, "integrity": report.integrity,
                     "foreign_key_violations": report.foreignKeyViolations, "applied_migrations": report.appliedMigrations,
                     "latest_known_migration": report.latestKnownMigration, "seed_version": report.seedVersion ?? "",
+                    "cached_accountings": report.cachedAccountings,
+                    "cached_accountings_of_this_build": report.cachedAccountingsOfThisBuild,
+                    "cached_accounting_bytes": report.cachedAccountingBytes,
                 ]))
             case .table, .csv:
                 Output.data("""
@@ -57,6 +61,7 @@ extension BatchPlan.Db {
                     foreign keys     \(report.foreignKeyViolations == 0 ? "ok" : "\(report.foreignKeyViolations) violations")
                     schema           \(report.appliedMigrations.last ?? "none") (this batchplan knows up to \(report.latestKnownMigration))
                     seed             \(report.seedVersion ?? "not loaded")
+                    accountings      \(report.cachedAccountings) cached (\(ByteSize.format(report.cachedAccountingBytes))), \(report.cachedAccountingsOfThisBuild) by this build
                     """)
             }
             if !report.ok { throw ExitCode.failure }
