@@ -67,41 +67,47 @@ struct PlanRanking {
         let l = loser.candidate
         let w = winner.candidate
         guard l.fits else { return "does not fit: needs \(ByteSize.format(loser.shortfall)) more at batch 1" }
-        let criteria: [String]
+        let criteria: [Criterion]
         switch preference {
-        case .speed where throughputKnown: criteria = ["mode", "tier", "speed", "recompute", "fidelity", "optimizer"]
-        case .speed: criteria = ["mode", "tier", "batch", "recompute", "fidelity", "optimizer"]
-        case .batch: criteria = ["mode", "batch", "recompute", "fidelity", "memory", "optimizer"]
-        case .fidelity: criteria = ["fidelity", "mode", "recompute", "batch", "memory", "optimizer"]
-        case .memory: criteria = ["memory", "batch", "recompute", "fidelity", "mode", "optimizer"]
+        case .speed where throughputKnown: criteria = [.mode, .tier, .speed, .recompute, .fidelity, .optimizer]
+        case .speed: criteria = [.mode, .tier, .batch, .recompute, .fidelity, .optimizer]
+        case .batch: criteria = [.mode, .batch, .recompute, .fidelity, .memory, .optimizer]
+        case .fidelity: criteria = [.fidelity, .mode, .recompute, .batch, .memory, .optimizer]
+        case .memory: criteria = [.memory, .batch, .recompute, .fidelity, .mode, .optimizer]
         }
         let lc = l.configuration
         let wc = w.configuration
-        let cost = Self.cost(l, comparedTo: w).map { "; \($0)" } ?? ""
+        let costs = Self.cost(l, comparedTo: w)
+        let cost = costs.map { "; \($0)" } ?? ""
         for criterion in criteria {
             switch criterion {
-            case "tier" where loser.tier > winner.tier:
+            case .tier where loser.tier > winner.tier:
                 return "\(lc.precision.rawValue) is a trade-off, offered only when nothing recommended fits "
                     + "(\(wc.precision.rawValue) does)\(cost)"
-            case "speed"
+            case .speed
             where Self.speedBucket(l.stepTime?.samplesPerSecond) > Self.speedBucket(w.stepTime?.samplesPerSecond):
-                return Self.cost(l, comparedTo: w) ?? "slower per sample"
-            case "batch" where l.maxBatchSize < w.maxBatchSize:
+                return costs ?? "slower per sample"
+            case .batch where l.maxBatchSize < w.maxBatchSize:
                 return "smaller micro-batch (\(l.maxBatchSize) vs \(w.maxBatchSize))\(cost)"
-            case "recompute" where lc.checkpointing.recomputeRank > wc.checkpointing.recomputeRank:
+            case .recompute where lc.checkpointing.recomputeRank > wc.checkpointing.recomputeRank:
                 return "more recomputation (checkpointing \(lc.checkpointing.rawValue) vs \(wc.checkpointing.rawValue))\(cost)"
-            case "fidelity" where lc.precision.fidelityRank < wc.precision.fidelityRank:
+            case .fidelity where lc.precision.fidelityRank < wc.precision.fidelityRank:
                 return "lower precision (\(lc.precision.rawValue) vs \(wc.precision.rawValue))\(cost)"
-            case "mode" where Self.modeRank(lc.mode) > Self.modeRank(wc.mode):
+            case .mode where Self.modeRank(lc.mode) > Self.modeRank(wc.mode):
                 return "trains less of the model (\(lc.mode.rawValue) vs \(wc.mode.rawValue))\(cost)"
-            case "memory" where loser.deviceUsedAtOne > winner.deviceUsedAtOne:
+            case .memory where loser.deviceUsedAtOne > winner.deviceUsedAtOne:
                 return "more memory at batch 1 (\(ByteSize.format(loser.deviceUsedAtOne)) vs \(ByteSize.format(winner.deviceUsedAtOne)))\(cost)"
-            case "optimizer" where lc.optimizer != wc.optimizer:
+            case .optimizer where lc.optimizer != wc.optimizer:
                 return "tie broken by optimizer order (\(lc.optimizer.rawValue) after \(wc.optimizer.rawValue))\(cost)"
             default: continue
             }
         }
         return "equivalent to the best; ranked after it\(cost)"
+    }
+
+    /// The criteria a ranking compares, in the words `whyNot` uses for them.
+    enum Criterion {
+        case mode, tier, speed, batch, recompute, fidelity, memory, optimizer
     }
 
     /// What a plan costs against another in time per sample: "~28% slower per sample (1,020 vs 1,410 samples/s)";
