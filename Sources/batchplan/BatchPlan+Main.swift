@@ -43,7 +43,7 @@ struct InvalidValueMessage {
         var values: [String]
         if list.hasPrefix("the following:") {
             values = list.split(separator: "\n").dropFirst().compactMap { line in
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                let trimmed = line.trimmingSpaces()
                 return trimmed.hasPrefix("- ") ? String(trimmed.dropFirst(2)) : nil
             }
         } else {

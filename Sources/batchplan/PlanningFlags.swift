@@ -27,7 +27,7 @@ struct TrainingFlags: ParsableArguments {
         guard (0...3).contains(zero) else { throw Usage.error("--zero must be 0, 1, 2 or 3") }
         if zero > 0 && gpus == 1 { Output.warning("--zero \(zero) with one GPU shards nothing; pass --gpus N") }
         let (trainer, overrides) = try stack.parsed()
-        let targets = loraTargets?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let targets = loraTargets?.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
         return TrainingConfiguration(
             precision: precision, optimizer: optimizer, checkpointing: checkpointing, mode: mode, loraRank: loraRank,
             loraTargets: targets, loraDropout: loraDropout, batchSize: batch, gradAccumSteps: gradAccum, gpus: gpus, zeroStage: zero,

@@ -23,7 +23,7 @@ enum SavedPlans {
             input: try assembly.input(for: outcome), catalogSchema: versions.catalogSchema, data: versions.data,
             generatedAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
         let plan = try SavedPlan(
-            name: name.trimmingCharacters(in: .whitespaces), query: outcome.query, result: result,
+            name: name.trimmingSpaces(), query: outcome.query, result: result,
             calibration: outcome.calibration, batchplanVersion: BatchPlan.version,
             createdAt: Catalog.timestamp(result.generatedAt))
         try catalog.savePlan(plan, replacing: replacing)

@@ -76,7 +76,7 @@ public enum InferenceVocabulary {
     public static func parse<E: RawRepresentable & CaseIterable>(_ text: String, as _: E.Type, option: String) throws(CoreError)
         -> E where E.RawValue == String
     {
-        let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let lowered = text.trimmingSpaces().lowercased()
         if let value = E.allCases.first(where: { $0.rawValue == lowered }) { return value }
         let names = E.allCases.map(\.rawValue)
         let hint = NameSuggestion.didYouMean(lowered, among: names).map { "\($0) " } ?? ""

@@ -53,7 +53,7 @@ public struct RawCountsModel: Codable, Hashable, Sendable {
     /// Parses `180x50x1` (also `180×50×1`, `3,224,224`).
     public static func parseShape(_ text: String) throws(CoreError) -> [Int] {
         let parts = text.lowercased().replacingOccurrences(of: "×", with: "x")
-            .split(whereSeparator: { $0 == "x" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .split(whereSeparator: { $0 == "x" || $0 == "," }).map { $0.trimmingSpaces() }
         let dims = parts.compactMap { Int($0) }
         guard !parts.isEmpty, dims.count == parts.count, dims.allSatisfy({ $0 > 0 && $0 < 1 << 20 }) else {
             throw .invalidValue(what: "input shape", value: text, fix: "write positive dimensions such as 180x50x1 or 3x224x224")

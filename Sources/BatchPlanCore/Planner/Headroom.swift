@@ -16,10 +16,10 @@ public enum Headroom: Hashable, Codable, Sendable, CustomStringConvertible {
     /// Parses `15%`, `0.15` (a fraction below 1), or a size such as `1.5GiB`; a bare number of 1 or more is refused
     /// as ambiguous.
     public init(parsing text: String) throws(CoreError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingSpaces()
         let fix = "write a percentage such as 15% or a size such as 1.5GiB"
         if trimmed.hasSuffix("%") {
-            guard let percent = Double(trimmed.dropLast().trimmingCharacters(in: .whitespaces)),
+            guard let percent = Double(trimmed.dropLast().trimmingSpaces()),
                 percent.isFinite, percent >= 0, percent < 100
             else { throw .invalidValue(what: "headroom", value: text, fix: fix + " (0% to below 100%)") }
             self = .fraction(percent / 100)

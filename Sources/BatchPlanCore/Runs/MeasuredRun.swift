@@ -143,7 +143,7 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
     /// Checks the run is self-consistent; the message says what is wrong and how to fix it.
     public func validate() throws(CoreError) {
         func fail(_ problem: String) -> CoreError { .invalidValue(what: "run", value: key, fix: problem) }
-        guard !model.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("model is required") }
+        guard !model.trimmingSpaces().isEmpty else { throw fail("model is required") }
         for (name, value) in [("batch_size", batchSize), ("bracket_next", bracketNext), ("seq_len", seqLen),
                               ("image_size", imageSize), ("lora_rank", loraRank)] {
             if let value, value <= 0 || value > 1 << 30 { throw fail("\(name) must be a positive integer, got \(value)") }

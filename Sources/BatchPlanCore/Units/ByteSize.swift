@@ -21,11 +21,11 @@ public enum ByteSize {
     /// - Throws: `CoreError.invalidValue` for an empty text, an unknown unit, a negative, non-finite or absurd value.
     public static func parse(_ text: String, what: String = "memory size") throws(CoreError) -> Int {
         let fix = "write a size such as 12GB, 12 GiB, 12288MiB or 11.5G (binary units: 1 GB = 2^30 bytes)"
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = text.trimmingSpaces().lowercased()
         guard !trimmed.isEmpty else { throw .invalidValue(what: what, value: text, fix: fix) }
         let numberEnd = trimmed.firstIndex { !($0.isNumber || $0 == "." || $0 == "-" || $0 == "+") } ?? trimmed.endIndex
         let numberText = String(trimmed[..<numberEnd])
-        let unitText = trimmed[numberEnd...].trimmingCharacters(in: .whitespaces)
+        let unitText = trimmed[numberEnd...].trimmingSpaces()
         guard let unit = units.first(where: { $0.suffixes.contains(unitText) }) else {
             throw .invalidValue(what: what, value: text, fix: "unknown unit \"\(unitText)\"; \(fix)")
         }

@@ -1,4 +1,4 @@
-extension String {
+extension StringProtocol {
     /// The text without leading and trailing spaces and tabs: what Foundation's
     /// `trimmingCharacters(in: .whitespaces)` gives, worked on the string's scalars without Foundation's bridging,
     /// which was most of rendering a table on Linux.
@@ -15,6 +15,6 @@ extension String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !isSpace($0) })!
-        return String(scalars[first...last])
+        return String(String.UnicodeScalarView(scalars[first...last]))
     }
 }

@@ -18,7 +18,7 @@ public struct Framework: Hashable, Codable, Sendable, CustomStringConvertible {
 
     /// Parses `pytorch`, `pytorch-2.4`, `tensorflow-1.11`, `jax-0.4.30` (case-insensitive).
     public init(parsing text: String) throws(CoreError) {
-        let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let lowered = text.trimmingSpaces().lowercased()
         let parts = lowered.split(separator: "-", maxSplits: 1).map(String.init)
         guard let first = parts.first, let name = Name(rawValue: first) else {
             throw .invalidValue(

@@ -52,7 +52,7 @@ public enum OptimizerNames {
     /// The optimizer a typed name stands for (case-insensitive; `torch.optim.` / `bnb.optim.` prefixes dropped), or
     /// `nil` when it names none.
     public static func meaning(of text: String) -> Meaning? {
-        var name = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var name = text.trimmingSpaces().lowercased()
         for prefix in ["torch.optim.", "bnb.optim.", "bitsandbytes.optim."] where name.hasPrefix(prefix) {
             name.removeFirst(prefix.count)
         }

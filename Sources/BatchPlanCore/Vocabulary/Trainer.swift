@@ -36,7 +36,7 @@ public struct Trainer: Hashable, Codable, Sendable, CustomStringConvertible {
     /// Parses `pytorch`, `hf-trainer`, `hf-trainer-4.31`, `torchtune-0.5` (case-insensitive): the longest known name
     /// that prefixes the text, then an optional `-VERSION`.
     public init(parsing text: String) throws(CoreError) {
-        let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let lowered = text.trimmingSpaces().lowercased()
         let names = Kind.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
         for kind in names where lowered == kind.rawValue || lowered.hasPrefix(kind.rawValue + "-") {
             let version = lowered.dropFirst(kind.rawValue.count).drop { $0 == "-" }

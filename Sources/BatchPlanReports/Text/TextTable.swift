@@ -1,4 +1,5 @@
 import Foundation
+import BatchPlanCore
 
 /// A plain-text table for terminals: aligned columns, numbers right-aligned, a rule under the header.
 ///
@@ -73,13 +74,13 @@ public struct TextTable: Sendable {
 
     /// Whether a cell reads as a number, possibly signed and followed by a unit: "256", "-3.1 %", "11.2 GiB", "×4".
     static func looksNumeric(_ cell: String) -> Bool {
-        let trimmed = cell.trimmingCharacters(in: .whitespaces)
+        let trimmed = cell.trimmingSpaces()
         if trimmed.isEmpty || trimmed == "–" || trimmed == "-" { return true }
         var rest = Substring(trimmed)
         if let first = rest.first, "+-−×~≈".contains(first) { rest = rest.dropFirst() }
         guard let first = rest.first, first.isNumber else { return false }
         let number = rest.prefix { $0.isNumber || $0 == "." || $0 == "," || $0 == "_" }
-        let unit = rest.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
+        let unit = rest.dropFirst(number.count).trimmingSpaces()
         return unit.count <= 4 && unit.allSatisfy { $0.isLetter || $0 == "%" || $0 == "/" }
     }
 }

@@ -57,7 +57,7 @@ extension BatchPlan {
 
         func run() throws {
             if replace && save == nil { throw Usage.error("--replace only applies with --save NAME") }
-            if let save, save.trimmingCharacters(in: .whitespaces).isEmpty { throw Usage.error("--save needs a name, e.g. --save rtx3060-llama") }
+            if let save, save.trimmingSpaces().isEmpty { throw Usage.error("--save needs a name, e.g. --save rtx3060-llama") }
             let opened = try catalog.open()
             let outcome = try FitRunner(catalog: opened).run(FitQuery(question), flags: question)
             let results = outcome.results

@@ -55,7 +55,7 @@ extension BatchPlan.Gpus {
             guard let vendor = GPU.Vendor(rawValue: vendor.lowercased()) else {
                 throw Usage.error("unknown vendor \"\(vendor)\"; use one of \(GPU.Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw Usage.error("the GPU name is empty") }
+            guard !name.trimmingSpaces().isEmpty else { throw Usage.error("the GPU name is empty") }
             let gpu = GPU(
                 name: name, aliases: alias, vendor: vendor, architecture: architecture.lowercased(), segment: "other",
                 memoryBytes: memoryBytes, memoryBytesSource: "user", marketedMemory: marketed ?? memory,
