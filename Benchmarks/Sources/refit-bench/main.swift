@@ -1,7 +1,12 @@
 // A whole calibration refit over 100,000 stored runs, as the first plan after the runs changed pays it: read the
 // runs from the catalog, predict each at its configuration, fit the memory and step-time calibrations.
 //
-//   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS]
+//   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS] [--digest FILE]
+//       [--catalog FILE] [--read-and-predict]
+//
+// --catalog keeps the prepared catalog in FILE (filled on the first run, reused as it is after), so repeated runs
+// skip the import; --read-and-predict times only the first two stages; --digest writes out what a refit read and
+// computed (Digest.swift), to compare two builds byte for byte.
 //
 // The runs are the built-in usable runs as batch-size sweeps: copy i of a run is measured at a batch of 1 … its own
 // (distinct run keys, the configuration otherwise the run's), its readings scaled in proportion to the batch (a
@@ -10,10 +15,22 @@ import BatchPlanCatalog
 import BatchPlanCore
 import Foundation
 
-let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
-let repetitions = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5
-let path = NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
-defer { try? FileManager.default.removeItem(atPath: path) }
+var arguments = Array(CommandLine.arguments.dropFirst())
+/// Removes `--name VALUE` from the arguments and returns VALUE.
+@MainActor func option(_ name: String) -> String? {
+    guard let flag = arguments.firstIndex(of: name), flag + 1 < arguments.count else { return nil }
+    defer { arguments.removeSubrange(flag...(flag + 1)) }
+    return arguments[flag + 1]
+}
+let digestPath = option("--digest")
+let keptPath = option("--catalog")
+let readAndPredictOnly = arguments.contains("--read-and-predict")
+arguments.removeAll { $0 == "--read-and-predict" }
+let count = arguments.count > 0 ? Int(arguments[0]) ?? 100_000 : 100_000
+let repetitions = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
+let path = keptPath ?? NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
+let prepared = keptPath.map { FileManager.default.fileExists(atPath: $0) } ?? false
+defer { if keptPath == nil { try? FileManager.default.removeItem(atPath: path) } }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -45,6 +62,7 @@ for index in 0..<count {
 }
 var summary: Catalog.ImportSummary?
 let setup = try seconds {
+    guard !prepared else { return }
     summary = try catalog.importRuns(RunFile.Parsed(runs: runs), file: "refit-bench", skipInvalid: true)
 }
 let stored = try catalog.runs().count
@@ -52,6 +70,12 @@ print(String(format: "catalog: %d runs stored (%d built-in usable runs as batch 
 if let summary, !summary.rejected.isEmpty || summary.duplicates > 0 {
     print("  import: \(summary.added) added, \(summary.duplicates) duplicates, \(summary.rejected.count) rejected, e.g. \(summary.rejected.first ?? "-")")
 }
+
+if let digestPath {
+    try writeDigest(of: catalog, to: digestPath)
+    print("digest written to \(digestPath)")
+}
+if repetitions < 1 { exit(0) }
 
 var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], throughputFits: [Double] = [], wholes: [Double] = []
 var predicted = 0
@@ -61,12 +85,14 @@ for _ in 0..<repetitions {
     var made: [RunEvidence.Prediction] = []
     predictions.append(seconds { made = RunEvidence.predictions(entries).predictions })
     predicted = made.count
+    if readAndPredictOnly { continue }
     fits.append(seconds { _ = CalibrationFitter.fit(RunEvidence.observations(made)) })
     throughputFits.append(seconds { _ = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
     wholes.append(try seconds { _ = try catalog.fitCalibration() })
 }
 print(String(format: "read %d runs: median %.3f s", stored, median(reads)))
 print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions)))
+if readAndPredictOnly { exit(0) }
 print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)))
 print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits)))
 print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
