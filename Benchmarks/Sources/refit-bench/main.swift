@@ -40,10 +40,11 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 let catalog = try Catalog(path: path)
-let base = try catalog.runsWithUsability().filter { $0.unusableReason == nil }.map(\.stored.run)
+// A kept catalog is already filled: nothing to import.
+let base = prepared ? [] : try catalog.runsWithUsability().filter { $0.unusableReason == nil }.map(\.stored.run)
 var runs: [(line: Int, run: MeasuredRun)] = []
 runs.reserveCapacity(count)
-for index in 0..<count {
+for index in 0..<(base.isEmpty ? 0 : count) {
     var run = base[index % base.count]
     let copy = index / base.count
     // Sweeps downward from the measured batch (1 … the run's batch, round robin), so scaled readings stay
@@ -66,7 +67,11 @@ let setup = try seconds {
     summary = try catalog.importRuns(RunFile.Parsed(runs: runs), file: "refit-bench", skipInvalid: true)
 }
 let stored = try catalog.runs().count
-print(String(format: "catalog: %d runs stored (%d built-in usable runs as batch sweeps), set up in %.1f s", stored, base.count, setup))
+if prepared {
+    print("catalog: \(stored) runs stored, kept from an earlier run")
+} else {
+    print(String(format: "catalog: %d runs stored (%d built-in usable runs as batch sweeps), set up in %.1f s", stored, base.count, setup))
+}
 if let summary, !summary.rejected.isEmpty || summary.duplicates > 0 {
     print("  import: \(summary.added) added, \(summary.duplicates) duplicates, \(summary.rejected.count) rejected, e.g. \(summary.rejected.first ?? "-")")
 }
