@@ -14,11 +14,24 @@ extension Catalog {
     }
 
     /// Every run (optionally filtered), each with the reason it cannot be used, if any.
+    ///
+    /// Without a GPU filter the runs are checked as they are read, in one transaction, with no list of stored runs in
+    /// between.
     public func runsWithUsability(model: String? = nil, gpu: String? = nil) throws(CatalogError) -> [RunWithUsability] {
-        let stored = try runs(model: model, gpu: gpu)
+        if gpu != nil {
+            let stored = try runs(model: model, gpu: gpu)
+            return try read("checking runs") { db in
+                var names = NameResolutions()
+                return try stored.map { stored in try Self.usability(of: stored, db, names: &names) }
+            }
+        }
         return try read("checking runs") { db in
             var names = NameResolutions()
-            return try stored.map { stored in try Self.usability(of: stored, db, names: &names) }
+            var checked: [RunWithUsability] = []
+            try Self.forEachStoredRun(db, model: model) { stored in
+                checked.append(try Self.usability(of: stored, db, names: &names))
+            }
+            return checked
         }
     }
 
@@ -27,6 +40,8 @@ extension Catalog {
     struct NameResolutions {
         var models: [String: CatalogModel?] = [:]
         var gpus: [String: GPU?] = [:]
+        /// Whether each framework string parses (`Framework(parsing:)` trims and lowercases: a fifth of reading a run).
+        var frameworks: [String: Bool] = [:]
     }
 
     static func usability(of stored: StoredRun, _ db: Database) throws -> RunWithUsability {
@@ -51,11 +66,16 @@ extension Catalog {
                 names.gpus[name] = .some(result.gpu)
             }
         }
-        result.unusableReason = reason(run, model: result.model, gpu: result.gpu)
+        let frameworkParses = names.frameworks[run.framework] ?? {
+            let parses = (try? Framework(parsing: run.framework)) != nil
+            names.frameworks[run.framework] = parses
+            return parses
+        }()
+        result.unusableReason = reason(run, model: result.model, gpu: result.gpu, frameworkParses: frameworkParses)
         return result
     }
 
-    private static func reason(_ run: MeasuredRun, model: CatalogModel?, gpu: GPU?) -> String? {
+    private static func reason(_ run: MeasuredRun, model: CatalogModel?, gpu: GPU?, frameworkParses: Bool) -> String? {
         if run.notes?.hasPrefix("NOT TRAINING") == true { return "not a training run (the source says so)" }
         if run.isInference { return "an inference run: it calibrates batchplan serve, not training plans" }
         if let problem = run.unmodelled["problem"] { return "incomplete: \(problem)" }
@@ -69,7 +89,7 @@ extension Catalog {
         guard let model else {
             return "model not in catalog: not used for calibration (add \"\(run.model)\" with batchplan models add or import)"
         }
-        guard (try? Framework(parsing: run.framework)) != nil else {
+        guard frameworkParses else {
             return "framework \"\(run.framework)\" is not modelled (pytorch, tensorflow, jax)"
         }
         guard run.precision != nil else { return "the source does not state the precision" }

@@ -91,10 +91,8 @@ extension Catalog {
     /// Stored runs, optionally for one model and/or GPU (matched as written, case-insensitive).
     public func runs(model: String? = nil, gpu: String? = nil) throws(CatalogError) -> [StoredRun] {
         try read("listing runs") { db in
-            var request = RunRecord.order(sql: "origin, id")
-            if let model { request = request.filter(sql: "model = ? COLLATE NOCASE", arguments: [model]) }
-            let records = try request.fetchAll(db)
-            var runs = records.map { StoredRun(id: $0.id!, run: $0.run) }
+            var runs: [StoredRun] = []
+            try Self.forEachStoredRun(db, model: model) { runs.append($0) }
             if let gpu {
                 let wanted = try? Self.resolveRunGPU(gpu, db)
                 runs = runs.filter { stored in
@@ -104,6 +102,21 @@ extension Catalog {
                 }
             }
             return runs
+        }
+    }
+
+    /// Calls `body` with every stored run, optionally for one model (matched as written, case-insensitive), in the
+    /// catalog's order: by origin (built-in, then the user's), then by id.
+    ///
+    /// That is `ORDER BY origin, id` read as one scan per origin in id order, each needing no sort: the `origin`
+    /// column's check allows only `RowOrigin`'s values, and sorting every run by origin was a fifth of reading them.
+    /// The runs are handed over one at a time, as read, so a caller keeps only what it builds from them.
+    static func forEachStoredRun(_ db: Database, model: String?, _ body: (StoredRun) throws -> Void) throws {
+        for origin in RowOrigin.allCases.sorted(by: { $0.rawValue < $1.rawValue }) {
+            var request = RunRecord.filter(sql: "origin = ?", arguments: [origin.rawValue]).order(sql: "id")
+            if let model { request = request.filter(sql: "model = ? COLLATE NOCASE", arguments: [model]) }
+            let records = try request.fetchCursor(db)
+            while let record = try records.next() { try body(StoredRun(id: record.id!, run: record.run)) }
         }
     }
 
