@@ -11,7 +11,11 @@ extension Catalog {
         var request = GPURecord.all()
         if let condition { request = request.filter(condition) }
         let records = try request.order(sql: "vendor, memory_bytes, name").fetchAll(db)
-        let aliases = try Row.fetchAll(db, sql: "SELECT alias_key, gpu_id FROM gpu_alias")
+        // With a condition, only the chosen cards' aliases: resolving one name read every alias of every card.
+        let aliases = condition == nil
+            ? try Row.fetchAll(db, sql: "SELECT alias_key, gpu_id FROM gpu_alias")
+            : try Row.fetchAll(
+                db, SQLRequest(literal: "SELECT alias_key, gpu_id FROM gpu_alias WHERE gpu_id IN \(records.compactMap(\.id))"))
         var byGPU: [Int64: [String]] = [:]
         for row in aliases { byGPU[row["gpu_id"], default: []].append(row["alias_key"]) }
         return records.map { $0.gpu(aliases: (byGPU[$0.id ?? -1] ?? []).sorted()) }
