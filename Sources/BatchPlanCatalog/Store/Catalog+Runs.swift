@@ -112,11 +112,14 @@ extension Catalog {
     /// column's check allows only `RowOrigin`'s values, and sorting every run by origin was a fifth of reading them.
     /// The runs are handed over one at a time, as read, so a caller keeps only what it builds from them.
     static func forEachStoredRun(_ db: Database, model: String?, _ body: (StoredRun) throws -> Void) throws {
+        var decoded = RunRecord.DecodedColumns()
         for origin in RowOrigin.allCases.sorted(by: { $0.rawValue < $1.rawValue }) {
             var request = RunRecord.filter(sql: "origin = ?", arguments: [origin.rawValue]).order(sql: "id")
             if let model { request = request.filter(sql: "model = ? COLLATE NOCASE", arguments: [model]) }
             let records = try request.fetchCursor(db)
-            while let record = try records.next() { try body(StoredRun(id: record.id!, run: record.run)) }
+            while let record = try records.next() {
+                try body(StoredRun(id: record.id!, run: record.run(decoding: &decoded)))
+            }
         }
     }
 
