@@ -33,11 +33,23 @@ let prepared = keptPath.map { FileManager.default.fileExists(atPath: $0) } ?? fa
 defer { if keptPath == nil { try? FileManager.default.removeItem(atPath: path) } }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-func seconds(_ body: () throws -> Void) rethrows -> Double {
+/// CPU time of the whole process (every thread), seconds: on a loaded machine, what a stage costs apart from waiting.
+func processorSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+/// CPU seconds of each timed stage, by stage name.
+nonisolated(unsafe) var processorTimes: [String: [Double]] = [:]
+func seconds(_ stage: String = "", _ body: () throws -> Void) rethrows -> Double {
     let start = Date()
+    let processor = processorSeconds()
     try body()
+    processorTimes[stage, default: []].append(processorSeconds() - processor)
     return Date().timeIntervalSince(start)
 }
+/// ", CPU median X s" for a stage.
+func processor(_ stage: String) -> String { String(format: " (CPU %.3f s)", median(processorTimes[stage] ?? [0])) }
 
 let catalog = try Catalog(path: path)
 // A kept catalog is already filled: nothing to import.
@@ -86,19 +98,21 @@ var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], throu
 var predicted = 0
 for _ in 0..<repetitions {
     var entries: [Catalog.RunWithUsability] = []
-    reads.append(try seconds { entries = try catalog.runsWithUsability() })
+    reads.append(try seconds("read") { entries = try catalog.runsWithUsability() })
     var made: [RunEvidence.Prediction] = []
-    predictions.append(seconds { made = RunEvidence.predictions(entries).predictions })
+    predictions.append(seconds("predict") { made = RunEvidence.predictions(entries).predictions })
     predicted = made.count
     if readAndPredictOnly { continue }
-    fits.append(seconds { _ = CalibrationFitter.fit(RunEvidence.observations(made)) })
-    throughputFits.append(seconds { _ = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
-    wholes.append(try seconds { _ = try catalog.fitCalibration() })
+    fits.append(seconds("memory") { _ = CalibrationFitter.fit(RunEvidence.observations(made)) })
+    throughputFits.append(seconds("step-time") { _ = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
+    wholes.append(try seconds("whole") { _ = try catalog.fitCalibration() })
 }
-print(String(format: "read %d runs: median %.3f s", stored, median(reads)))
-print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions)))
+print(String(format: "read %d runs: median %.3f s", stored, median(reads)) + processor("read"))
+print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions))
+      + processor("predict"))
 if readAndPredictOnly { exit(0) }
-print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)))
-print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits)))
+print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)) + processor("memory"))
+print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits))
+      + processor("step-time"))
 print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
-             median(wholes), wholes.min()!, wholes.max()!, repetitions))
+             median(wholes), wholes.min()!, wholes.max()!, repetitions) + processor("whole"))
