@@ -92,6 +92,16 @@ struct RunRecordMappingTests {
         #expect(columns == RunRecord.columnNames)
     }
 
+    @Test("the bulk reader's column indexes name the run record's columns, in order")
+    func readerColumnsMatch() {
+        let snakeCased = RunRowReader.Column.allCases.map { column in
+            String(describing: column).reduce(into: "") { name, character in
+                name += character.isUppercase ? "_" + character.lowercased() : String(character)
+            }
+        }
+        #expect(snakeCased == RunRecord.columnNames)
+    }
+
     @Test("a run row read by column index holds what reading it by column name gives, on every stored run")
     func byIndexMatchesByName() throws {
         let catalog = try Self.catalog()
@@ -106,7 +116,7 @@ struct RunRecordMappingTests {
         #expect(try byIndex.map(Self.columns) == byName.map(Self.columns))
     }
 
-    @Test("runs are listed built-in first, then the user's, each in id order, with each column's values converted")
+    @Test("runs read in bulk are listed built-in first, then the user's, each in id order, as run records convert them")
     func orderAndConversion() throws {
         let catalog = try Self.catalog()
         let expected = try catalog.queue.read { db in

@@ -173,28 +173,20 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
 
     /// The run this row stores.
     var run: MeasuredRun {
-        var decoded = DecodedColumns()
-        return run(decoding: &decoded)
-    }
-
-    /// The run this row stores, its JSON and list columns decoded through `decoded`: rows read together repeat a few
-    /// stated stacks, unmodelled settings and adapter targets, and decoding the JSON was most of converting a row
-    /// that had it.
-    func run(decoding decoded: inout DecodedColumns) -> MeasuredRun {
         var run = MeasuredRun(
             key: runKey, kind: Self.kinds[kind] ?? .memAtBatch, model: model, gpu: gpu,
             gpuMemoryBytes: gpuMemoryBytes, memoryCapBytes: memoryCapBytes, framework: framework, trainer: trainer,
-            stack: trainingStack.flatMap { decoded.stack($0) },
-            cudaVersion: cudaVersion, driverVersion: driverVersion, precision: precision.flatMap { Self.precisions[$0] },
-            optimizer: optimizer.flatMap { Self.optimizers[$0] }, checkpointing: Self.checkpointings[checkpointing] ?? .none,
+            stack: trainingStack.flatMap(Self.stack(json:)), cudaVersion: cudaVersion, driverVersion: driverVersion,
+            precision: precision.flatMap { Self.precisions[$0] }, optimizer: optimizer.flatMap { Self.optimizers[$0] },
+            checkpointing: Self.checkpointings[checkpointing] ?? .none,
             trainingMode: trainingMode.flatMap { Self.trainingModes[$0] }, loraRank: loraRank,
-            loraTargets: loraTargets.map { decoded.targets($0) }, loraDropout: loraDropout,
+            loraTargets: loraTargets.map(Self.targets(list:)), loraDropout: loraDropout,
             attention: attention.flatMap { Self.attentions[$0] }, task: task.flatMap { Self.tasks[$0] },
             batchSize: batchSize, bracketNext: bracketNext, gradAccumSteps: gradAccumSteps, seqLen: seqLen,
             imageSize: imageSize, gpus: gpus, zeroStage: zeroStage, outcome: Self.outcomes[outcome] ?? .ok,
             peakAllocatedBytes: peakAllocatedBytes, peakReservedBytes: peakReservedBytes, deviceUsedBytes: deviceUsedBytes,
             peakUnspecifiedBytes: peakUnspecifiedBytes, contextBytes: contextBytes, stepTimeMs: stepTimeMs, source: source,
-            url: url, notes: notes, unmodelled: unmodelled.map { decoded.unmodelled($0) } ?? [:],
+            url: url, notes: notes, unmodelled: unmodelled.map(Self.unmodelled(json:)) ?? [:],
             origin: Self.origins[origin] ?? .user, recordedAt: recordedAt)
         run.phase = phase == RunPhase.inference.rawValue ? .inference : nil
         run.weightFormat = weightFormat.flatMap { Self.weightFormats[$0] }
@@ -203,49 +195,33 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
         return run
     }
 
-    /// The JSON and comma-separated columns of rows read together, each distinct text decoded once.
-    struct DecodedColumns {
-        private var stacks: [String: TrainingStackOverrides?] = [:]
-        private var settings: [String: [String: String]] = [:]
-        private var targetLists: [String: [String]] = [:]
-
-        /// A stated training stack; `nil` when the JSON does not decode (as written by an incompatible version).
-        mutating func stack(_ json: String) -> TrainingStackOverrides? {
-            if let known = stacks[json] { return known }
-            let stack = try? JSONDecoder().decode(TrainingStackOverrides.self, from: Data(json.utf8))
-            stacks[json] = .some(stack)
-            return stack
-        }
-
-        /// Unmodelled settings; empty when the JSON does not decode.
-        mutating func unmodelled(_ json: String) -> [String: String] {
-            if let known = settings[json] { return known }
-            let decoded = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
-            settings[json] = decoded
-            return decoded
-        }
-
-        /// Adapter targets, comma-separated.
-        mutating func targets(_ list: String) -> [String] {
-            if let known = targetLists[list] { return known }
-            let targets = list.split(separator: ",").map(String.init)
-            targetLists[list] = targets
-            return targets
-        }
+    /// A stated training stack; `nil` when the JSON does not decode (as written by an incompatible version).
+    static func stack(json: String) -> TrainingStackOverrides? {
+        try? JSONDecoder().decode(TrainingStackOverrides.self, from: Data(json.utf8))
     }
 
-    // Raw values by text: `init(rawValue:)` compares the text with each case in turn, a fifth of converting a row.
-    private static let kinds = byRawValue(MeasuredRun.Kind.self)
-    private static let precisions = byRawValue(Precision.self)
-    private static let optimizers = byRawValue(OptimizerKind.self)
-    private static let checkpointings = byRawValue(Checkpointing.self)
-    private static let trainingModes = byRawValue(TrainingMode.self)
-    private static let attentions = byRawValue(AttentionImplementation.self)
-    private static let tasks = byRawValue(TrainingTask.self)
-    private static let outcomes = byRawValue(MeasuredRun.Outcome.self)
-    private static let origins = byRawValue(RowOrigin.self)
-    private static let weightFormats = byRawValue(WeightFormat.self)
-    private static let kvCacheDTypes = byRawValue(KVCacheDType.self)
+    /// Unmodelled settings; empty when the JSON does not decode.
+    static func unmodelled(json: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
+    }
+
+    /// Adapter targets, comma-separated.
+    static func targets(list: String) -> [String] {
+        list.split(separator: ",").map(String.init)
+    }
+
+    // Raw values by text (`init(rawValue:)` compares the text with each case in turn, a fifth of converting a row).
+    static let kinds = byRawValue(MeasuredRun.Kind.self)
+    static let precisions = byRawValue(Precision.self)
+    static let optimizers = byRawValue(OptimizerKind.self)
+    static let checkpointings = byRawValue(Checkpointing.self)
+    static let trainingModes = byRawValue(TrainingMode.self)
+    static let attentions = byRawValue(AttentionImplementation.self)
+    static let tasks = byRawValue(TrainingTask.self)
+    static let outcomes = byRawValue(MeasuredRun.Outcome.self)
+    static let origins = byRawValue(RowOrigin.self)
+    static let weightFormats = byRawValue(WeightFormat.self)
+    static let kvCacheDTypes = byRawValue(KVCacheDType.self)
 
     private static func byRawValue<Value: RawRepresentable & CaseIterable>(_: Value.Type) -> [String: Value]
     where Value.RawValue == String {

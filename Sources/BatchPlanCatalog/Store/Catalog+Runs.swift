@@ -110,15 +110,18 @@ extension Catalog {
     ///
     /// That is `ORDER BY origin, id` read as one scan per origin in id order, each needing no sort: the `origin`
     /// column's check allows only `RowOrigin`'s values, and sorting every run by origin was a fifth of reading them.
-    /// The runs are handed over one at a time, as read, so a caller keeps only what it builds from them.
+    /// Rows are read straight from the statement (`RunRowReader`) and handed over one at a time, as read, so a caller
+    /// keeps only what it builds from them.
     static func forEachStoredRun(_ db: Database, model: String?, _ body: (StoredRun) throws -> Void) throws {
-        var decoded = RunRecord.DecodedColumns()
+        let columns = RunRecord.columnNames.map { "\"\($0)\"" }.joined(separator: ", ")
+        let statement = try db.cachedStatement(sql: model == nil
+            ? "SELECT \(columns) FROM run WHERE origin = ? ORDER BY id"
+            : "SELECT \(columns) FROM run WHERE origin = ? AND model = ? COLLATE NOCASE ORDER BY id")
+        var reader = RunRowReader()
         for origin in RowOrigin.allCases.sorted(by: { $0.rawValue < $1.rawValue }) {
-            var request = RunRecord.filter(sql: "origin = ?", arguments: [origin.rawValue]).order(sql: "id")
-            if let model { request = request.filter(sql: "model = ? COLLATE NOCASE", arguments: [model]) }
-            let records = try request.fetchCursor(db)
-            while let record = try records.next() {
-                try body(StoredRun(id: record.id!, run: record.run(decoding: &decoded)))
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments([origin.rawValue] + (model.map { [$0] } ?? [])))
+            while try rows.next() != nil {
+                try body(try reader.storedRun(statement.sqliteStatement))
             }
         }
     }
