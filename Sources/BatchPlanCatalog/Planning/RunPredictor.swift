@@ -16,7 +16,7 @@ extension RunEvidence {
         /// What a run's prediction reads from it, apart from its batch, with its model and card by catalog name (a
         /// name stands for one model or card throughout a catalog read; a recipe also keeps the card it was prepared
         /// with, and a run on an unequal card prepares its own).
-        private struct Recipe: Hashable {
+        private struct Recipe {
             var model: String
             var gpu: String
             var framework: String
@@ -38,32 +38,6 @@ extension RunEvidence {
             var gpus: Int
             var zeroStage: Int
             var stack: TrainingStackOverrides?
-
-            /// Hashes what tells recipes apart cheaply: the model, the card and the numbers and choices, with the other
-            /// strings (the notes are a sentence or two) by length only; `==` compares every field. Hashing every
-            /// string in full was most of a run's cost here.
-            func hash(into hasher: inout Hasher) {
-                hasher.combine(model)
-                hasher.combine(gpu)
-                hasher.combine(framework.utf8.count)
-                hasher.combine(trainer?.utf8.count)
-                hasher.combine(notes?.utf8.count)
-                hasher.combine(seqLen)
-                hasher.combine(imageSize)
-                hasher.combine(task)
-                hasher.combine(attention)
-                hasher.combine(precision)
-                hasher.combine(optimizer)
-                hasher.combine(checkpointing)
-                hasher.combine(trainingMode)
-                hasher.combine(loraRank)
-                hasher.combine(loraTargets?.count)
-                hasher.combine(loraDropoutBits)
-                hasher.combine(gradAccumSteps)
-                hasher.combine(gpus)
-                hasher.combine(zeroStage)
-                hasher.combine(stack)
-            }
 
             init(_ run: MeasuredRun, model: String, gpu: String) {
                 self.model = model
@@ -87,10 +61,40 @@ extension RunEvidence {
                 zeroStage = run.zeroStage
                 stack = run.stack
             }
+
+            /// Whether `run` has this recipe.
+            func matches(_ run: MeasuredRun, model: String, gpu: String) -> Bool {
+                self.model == model && self.gpu == gpu && seqLen == run.seqLen && imageSize == run.imageSize
+                    && task == run.task && attention == run.attention && precision == run.precision
+                    && optimizer == run.optimizer && checkpointing == run.checkpointing
+                    && trainingMode == run.trainingMode && loraRank == run.loraRank
+                    && loraDropoutBits == run.loraDropout?.bitPattern && gradAccumSteps == run.gradAccumSteps
+                    && gpus == run.gpus && zeroStage == run.zeroStage && stack == run.stack
+                    && loraTargets == run.loraTargets && framework == run.framework && trainer == run.trainer
+                    && notes == run.notes
+            }
+
+            /// Where to look for `run`'s recipe: its names, numbers and choices, its other texts by samples.
+            static func fingerprint(_ run: MeasuredRun, model: String, gpu: String) -> UInt64 {
+                var fingerprint = Fingerprint()
+                fingerprint.add(model)
+                fingerprint.add(gpu)
+                fingerprint.add(run.framework)
+                fingerprint.add(run.trainer)
+                fingerprint.add(run.notes)
+                for number in [run.seqLen, run.imageSize, run.loraRank, run.gradAccumSteps, run.gpus, run.zeroStage] {
+                    fingerprint.add(number)
+                }
+                for choice in [run.task?.rawValue, run.attention?.rawValue, run.precision?.rawValue,
+                               run.optimizer?.rawValue, run.checkpointing.rawValue, run.trainingMode?.rawValue] {
+                    fingerprint.add(choice)
+                }
+                return fingerprint.value
+            }
         }
 
-        /// What the runs of one recipe share: the accounting and the configuration (at the first run's batch), or
-        /// why the model could not be accounted; and the phase model, or why it could not be built.
+        /// What the runs of one recipe share: the card, and the accounting, configuration (at the first run's batch)
+        /// and phase model, or why the model could not be accounted or the phase model not be built.
         private struct Prepared {
             var gpu: GPU
             var shared: Result<Shared, CoreError>
@@ -106,7 +110,12 @@ extension RunEvidence {
         private var accountings: [String: ModelAccounting] = [:]
         private var estimates = EstimateCache()
         private var parser = ConfigurationParser()
-        private var recipes: [Recipe: Prepared] = [:]
+        /// The recipes met so far, with what their runs share, found by fingerprint: `byFingerprint` holds the first
+        /// recipe with a fingerprint and `sameFingerprint` the next one, or -1.
+        private var recipes: [Recipe] = []
+        private var prepared: [Prepared] = []
+        private var byFingerprint: [UInt64: Int] = [:]
+        private var sameFingerprint: [Int] = []
 
         /// Predicts the usable runs among `entries`, in order, handing each prediction to `body`; returns the runs
         /// the planner rejects, with the reason.
@@ -115,9 +124,9 @@ extension RunEvidence {
         ) -> [(StoredRun, String)] {
             var skipped: [(StoredRun, String)] = []
             for index in entries.indices where entries[index].unusableReason == nil {
-                guard let gpu = entries[index].gpu, let model = entries[index].model else { continue }
+                guard entries[index].gpu != nil, entries[index].model != nil else { continue }
                 do throws(CoreError) {
-                    body(try prediction(for: entries[index].stored.run, gpu: gpu, model: model))
+                    body(try prediction(for: entries[index]))
                 } catch {
                     skipped.append((entries[index].stored, error.description))
                 }
@@ -125,26 +134,42 @@ extension RunEvidence {
             return skipped
         }
 
-        /// The prediction of one run, or what the per-run path throws for it: the accounting's error, else the
-        /// configuration's validation error at the run's batch, else the phase model's error.
-        mutating func prediction(for run: MeasuredRun, gpu: GPU, model: CatalogModel) throws(CoreError) -> Prediction {
-            let recipe = Recipe(run, model: model.name, gpu: gpu.name)
-            let prepared: Prepared
-            if let known = recipes[recipe], known.gpu == gpu {
-                prepared = known
-            } else {
-                prepared = prepare(run, gpu: gpu, model: model)
-                recipes[recipe] = prepared
+        /// The prediction of one run with its card and model, or what the per-run path throws for it: the
+        /// accounting's error, else the configuration's validation error at the run's batch, else the phase model's
+        /// error.
+        mutating func prediction(for entry: borrowing Catalog.RunWithUsability) throws(CoreError) -> Prediction {
+            let (gpu, model) = (entry.gpu!, entry.model!)
+            let run = entry.stored.run
+            let recipe = recipeIndex(run, gpu: gpu, model: model)
+            switch prepared[recipe].shared {
+            case .failure(let error):
+                throw error
+            case .success(let shared):
+                var configuration = shared.configuration
+                configuration.batchSize = run.batchSize ?? 1
+                _ = try configuration.validated()
+                let estimate = estimates.estimate(
+                    try shared.phase.get(), batch: configuration.batchSize, model: shared.accounting, gpu: gpu)
+                return Prediction(
+                    run: run, gpu: gpu, model: model, accounting: shared.accounting, accountingKey: shared.accountingKey,
+                    configuration: configuration, estimate: estimate)
             }
-            let shared = try prepared.shared.get()
-            var configuration = shared.configuration
-            configuration.batchSize = run.batchSize ?? 1
-            _ = try configuration.validated()
-            let estimate = estimates.estimate(
-                try shared.phase.get(), batch: configuration.batchSize, model: shared.accounting, gpu: gpu)
-            return Prediction(
-                run: run, gpu: gpu, model: model, accounting: shared.accounting, accountingKey: shared.accountingKey,
-                configuration: configuration, estimate: estimate)
+        }
+
+        /// The index of `run`'s recipe, prepared first when it is new.
+        private mutating func recipeIndex(_ run: MeasuredRun, gpu: GPU, model: CatalogModel) -> Int {
+            let fingerprint = Recipe.fingerprint(run, model: model.name, gpu: gpu.name)
+            let first = byFingerprint[fingerprint] ?? -1
+            var index = first
+            while index >= 0 {
+                if recipes[index].matches(run, model: model.name, gpu: gpu.name), prepared[index].gpu == gpu { return index }
+                index = sameFingerprint[index]
+            }
+            recipes.append(Recipe(run, model: model.name, gpu: gpu.name))
+            prepared.append(prepare(run, gpu: gpu, model: model))
+            sameFingerprint.append(first)
+            byFingerprint[fingerprint] = recipes.count - 1
+            return recipes.count - 1
         }
 
         /// Accounts the model and builds the phase model for `run`'s recipe. Each distinct model × input × trainer
@@ -182,51 +207,57 @@ extension RunEvidence {
         }
     }
 
-    /// Predictions for `runs`, and the runs skipped with the reason, split into consecutive stretches predicted at
-    /// once, one per core, joined in order: the same predictions, in the same order, as one predictor over all of them
-    /// (each stretch repeats the recipes it shares with the others, which a stretch of a few thousand runs repays).
+    /// Predictions for `runs`, and the runs skipped with the reason, predicted on up to `concurrency` cores: the same
+    /// predictions, in the same order, as one predictor over all of them.
     ///
-    /// Each stretch writes its predictions straight into the result, from the position of its first run on (a
-    /// stretch predicts at most one run per entry, so stretches never overlap), and the gaps left by unusable and
-    /// skipped runs are closed by moving each stretch down after the previous one: no prediction is copied.
+    /// The runs are cut into consecutive stretches, eight per core, that the cores take in turn, each core keeping
+    /// its own predictor (it prepares again the recipes it shares with the others, which a few thousand runs per core
+    /// repay); a core that starts late on a busy machine takes fewer stretches. Each stretch writes its predictions
+    /// straight into the result from the position of its first run on (a stretch predicts at most one run per entry,
+    /// so stretches never overlap), and the gaps left by unusable and skipped runs are closed by moving each stretch
+    /// down after the previous one: no prediction is copied.
     ///
     /// - Parameters:
-    ///   - concurrency: stretches at most; 1 predicts on the calling thread.
-    ///   - minimumRunsPerPart: fewest runs worth a stretch of their own (tests lower it to split a small catalog).
+    ///   - concurrency: cores at most; 1 predicts on the calling thread.
+    ///   - minimumRunsPerPart: fewest runs worth a core of their own (tests lower it to split a small catalog).
     static func predictions(
         _ runs: [Catalog.RunWithUsability], concurrency: Int, minimumRunsPerPart: Int = RunEvidence.minimumRunsPerPart
     ) -> (predictions: [Prediction], skipped: [(StoredRun, String)]) {
-        let parts = max(1, min(concurrency, runs.count / minimumRunsPerPart))
-        let bounds = (0...parts).map { runs.count * $0 / parts }
-        let skipped = PartSlots<[(StoredRun, String)]>(count: parts)
+        let cores = max(1, min(concurrency, runs.count / minimumRunsPerPart))
+        let stretches = cores == 1 ? 1 : cores * 8
+        let bounds = (0...stretches).map { runs.count * $0 / stretches }
+        let skipped = PartSlots<[(StoredRun, String)]>(count: stretches)
         let predictions = [Prediction](unsafeUninitializedCapacity: runs.count) { buffer, initialized in
             let output = PredictionSlots(buffer: buffer)
-            let counts = PartSlots<Int>(count: parts)
-            let predict: @Sendable (Int) -> Void = { part in
+            let counts = PartSlots<Int>(count: stretches)
+            let next = PartSlots<Int>(count: 1)
+            let work: @Sendable (Int) -> Void = { _ in
                 var predictor = RunPredictor()
-                var count = 0
-                let rejected = predictor.predict(runs[bounds[part]..<bounds[part + 1]]) { prediction in
-                    output.initialize(bounds[part] + count, to: prediction)
-                    count += 1
+                while let stretch = next.take(below: stretches) {
+                    var count = 0
+                    let rejected = predictor.predict(runs[bounds[stretch]..<bounds[stretch + 1]]) { prediction in
+                        output.initialize(bounds[stretch] + count, to: prediction)
+                        count += 1
+                    }
+                    counts.store(count, at: stretch)
+                    skipped.store(rejected, at: stretch)
                 }
-                counts.store(count, at: part)
-                skipped.store(rejected, at: part)
             }
-            if parts == 1 {
-                predict(0)
+            if cores == 1 {
+                work(0)
             } else {
-                DispatchQueue.concurrentPerform(iterations: parts, execute: predict)
+                DispatchQueue.concurrentPerform(iterations: cores, execute: work)
             }
             initialized = 0
-            for (part, count) in counts.values().enumerated() {
-                output.move(count, from: bounds[part], to: initialized)
+            for (stretch, count) in counts.values().enumerated() {
+                output.move(count, from: bounds[stretch], to: initialized)
                 initialized += count
             }
         }
         return (predictions, skipped.values().flatMap { $0 })
     }
 
-    /// Fewest runs worth a stretch of their own: each stretch prepares again the recipes it shares with the others.
+    /// Fewest runs worth a core of their own: each core prepares again the recipes it shares with the others.
     static let minimumRunsPerPart = 4096
 
     /// The result's storage while stretches write into it: each stretch initializes its own positions.
@@ -244,7 +275,7 @@ extension RunEvidence {
         }
     }
 
-    /// Each stretch's results, written once from worker threads.
+    /// Each stretch's results, written once from worker threads (and a counter of the stretches taken).
     private final class PartSlots<Value>: @unchecked Sendable {
         private var storage: [Value?]
         private let lock = NSLock()
@@ -261,6 +292,16 @@ extension RunEvidence {
             lock.lock()
             defer { lock.unlock() }
             return storage.map { $0! }
+        }
+
+        /// Counts up in the first slot (from 0): the next index below `limit`, or `nil` when all are taken.
+        func take(below limit: Int) -> Int? where Value == Int {
+            lock.lock()
+            defer { lock.unlock() }
+            let taken = storage[0] ?? 0
+            guard taken < limit else { return nil }
+            storage[0] = taken + 1
+            return taken
         }
     }
 }

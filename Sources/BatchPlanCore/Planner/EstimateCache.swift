@@ -35,9 +35,12 @@ public struct EstimateCache {
     /// A configuration's phase model for one accounting and card: everything of an estimate but the batch.
     ///
     /// A caller that knows which runs share a configuration keeps this and evaluates it per run
-    /// (`estimate(_:batch:model:gpu:withAssumptions:)`), without looking the configuration up again.
-    public struct Phase: Sendable {
+    /// (`estimate(_:batch:model:gpu:withAssumptions:)`), without looking the configuration up again. A reference:
+    /// keeping it costs no copy of the phase model.
+    public final class Phase: Sendable {
         fileprivate let model: PhaseModel
+
+        fileprivate init(model: PhaseModel) { self.model = model }
     }
 
     /// What `Planner.estimate(model:gpu:configuration:calibration:)` returns, without the assumption lines unless
