@@ -28,6 +28,9 @@ struct RunRowReader {
         var description: String { "a run has no \(column)" }
     }
 
+    /// Whether the last row read has the origin `builtin` as written (what `ORDER BY origin` sorts by).
+    private(set) var readBuiltinRow = false
+
     private var texts = Array(repeating: DistinctTexts<String>(), count: Column.allCases.count)
     private var kinds = DistinctTexts<MeasuredRun.Kind?>()
     private var precisions = DistinctTexts<Precision?>()
@@ -88,7 +91,9 @@ struct RunRowReader {
         let attention = decoded(.attention, &attentions) { RunRecord.attentions[$0] } ?? nil
         let task = decoded(.task, &tasks) { RunRecord.tasks[$0] } ?? nil
         let outcome = try requiredValue(.outcome, &outcomes) { RunRecord.outcomes[$0] } ?? .ok
-        let origin = try requiredValue(.origin, &origins) { RunRecord.origins[$0] } ?? .user
+        let writtenOrigin = try requiredValue(.origin, &origins) { RunRecord.origins[$0] }
+        readBuiltinRow = writtenOrigin == .builtin
+        let origin = writtenOrigin ?? .user
         let phase = try requiredValue(.phase, &phases) { $0 == RunPhase.inference.rawValue ? .inference : nil }
         var run = MeasuredRun(
             key: key, kind: kind, model: model, gpu: text(.gpu), gpuMemoryBytes: int(.gpuMemoryBytes),

@@ -108,22 +108,27 @@ extension Catalog {
     /// Calls `body` with every stored run, optionally for one model (matched as written, case-insensitive), in the
     /// catalog's order: by origin (built-in, then the user's), then by id.
     ///
-    /// That is `ORDER BY origin, id` read as one scan per origin in id order, each needing no sort: the `origin`
-    /// column's check allows only `RowOrigin`'s values, and sorting every run by origin was a fifth of reading them.
-    /// Rows are read straight from the statement (`RunRowReader`) and handed over one at a time, as read, so a caller
-    /// keeps only what it builds from them.
+    /// That is `ORDER BY origin, id`, read in one scan in id order with no sort: the built-in runs are handed over
+    /// as they are read and the user's kept until the scan ends (the `origin` column's check allows only those two).
+    /// Sorting every run by origin was a fifth of reading them, and a scan per origin read the table twice. Rows are
+    /// read straight from the statement (`RunRowReader`).
     static func forEachStoredRun(_ db: Database, model: String?, _ body: (StoredRun) throws -> Void) throws {
         let columns = RunRecord.columnNames.map { "\"\($0)\"" }.joined(separator: ", ")
         let statement = try db.cachedStatement(sql: model == nil
-            ? "SELECT \(columns) FROM run WHERE origin = ? ORDER BY id"
-            : "SELECT \(columns) FROM run WHERE origin = ? AND model = ? COLLATE NOCASE ORDER BY id")
+            ? "SELECT \(columns) FROM run ORDER BY id"
+            : "SELECT \(columns) FROM run WHERE model = ? COLLATE NOCASE ORDER BY id")
         var reader = RunRowReader()
-        for origin in RowOrigin.allCases.sorted(by: { $0.rawValue < $1.rawValue }) {
-            let rows = try Row.fetchCursor(statement, arguments: StatementArguments([origin.rawValue] + (model.map { [$0] } ?? [])))
-            while try rows.next() != nil {
-                try body(try reader.storedRun(statement.sqliteStatement))
+        var users: [StoredRun] = []
+        let rows = try Row.fetchCursor(statement, arguments: StatementArguments(model.map { [$0] } ?? []))
+        while try rows.next() != nil {
+            let stored = try reader.storedRun(statement.sqliteStatement)
+            if reader.readBuiltinRow {
+                try body(stored)
+            } else {
+                users.append(stored)
             }
         }
+        for stored in users { try body(stored) }
     }
 
     /// Removes a run the user recorded or imported.
