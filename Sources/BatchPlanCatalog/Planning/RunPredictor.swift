@@ -13,109 +13,19 @@ extension RunEvidence {
     ///
     /// Not thread-safe: one predictor per loop.
     struct RunPredictor {
-        /// What a run's prediction reads from it, apart from its batch, with its model and card by catalog name (a
-        /// name stands for one model or card throughout a catalog read; a recipe also keeps the card it was prepared
-        /// with, and a run on an unequal card prepares its own).
-        private struct Recipe {
-            var model: String
-            var gpu: String
-            var framework: String
-            var trainer: String?
-            var notes: String?
-            var seqLen: Int?
-            var imageSize: Int?
-            var task: TrainingTask?
-            var attention: AttentionImplementation?
-            var precision: Precision?
-            var optimizer: OptimizerKind?
-            var checkpointing: Checkpointing
-            var trainingMode: TrainingMode?
-            var loraRank: Int?
-            var loraTargets: [String]?
-            /// The bits, so that 0 and -0 (equal as `Double`s) stay apart, as they do in a configuration.
-            var loraDropoutBits: UInt64?
-            var gradAccumSteps: Int
-            var gpus: Int
-            var zeroStage: Int
-            var stack: TrainingStackOverrides?
-
-            init(_ run: MeasuredRun, model: String, gpu: String) {
-                self.model = model
-                self.gpu = gpu
-                framework = run.framework
-                trainer = run.trainer
-                notes = run.notes
-                seqLen = run.seqLen
-                imageSize = run.imageSize
-                task = run.task
-                attention = run.attention
-                precision = run.precision
-                optimizer = run.optimizer
-                checkpointing = run.checkpointing
-                trainingMode = run.trainingMode
-                loraRank = run.loraRank
-                loraTargets = run.loraTargets
-                loraDropoutBits = run.loraDropout?.bitPattern
-                gradAccumSteps = run.gradAccumSteps
-                gpus = run.gpus
-                zeroStage = run.zeroStage
-                stack = run.stack
-            }
-
-            /// Whether `run` has this recipe.
-            func matches(_ run: MeasuredRun, model: String, gpu: String) -> Bool {
-                self.model == model && self.gpu == gpu && seqLen == run.seqLen && imageSize == run.imageSize
-                    && task == run.task && attention == run.attention && precision == run.precision
-                    && optimizer == run.optimizer && checkpointing == run.checkpointing
-                    && trainingMode == run.trainingMode && loraRank == run.loraRank
-                    && loraDropoutBits == run.loraDropout?.bitPattern && gradAccumSteps == run.gradAccumSteps
-                    && gpus == run.gpus && zeroStage == run.zeroStage && stack == run.stack
-                    && loraTargets == run.loraTargets && framework == run.framework && trainer == run.trainer
-                    && notes == run.notes
-            }
-
-            /// Where to look for `run`'s recipe: its names, numbers and choices, its other texts by samples.
-            static func fingerprint(_ run: MeasuredRun, model: String, gpu: String) -> UInt64 {
-                var fingerprint = Fingerprint()
-                fingerprint.add(model)
-                fingerprint.add(gpu)
-                fingerprint.add(run.framework)
-                fingerprint.add(run.trainer)
-                fingerprint.add(run.notes)
-                for number in [run.seqLen, run.imageSize, run.loraRank, run.gradAccumSteps, run.gpus, run.zeroStage] {
-                    fingerprint.add(number)
-                }
-                for choice in [run.task?.rawValue, run.attention?.rawValue, run.precision?.rawValue,
-                               run.optimizer?.rawValue, run.checkpointing.rawValue, run.trainingMode?.rawValue] {
-                    fingerprint.add(choice)
-                }
-                return fingerprint.value
-            }
-        }
-
-        /// What the runs of one recipe share: the card, and the accounting, configuration (at the first run's batch)
-        /// and phase model, or why the model could not be accounted or the phase model not be built.
-        private struct Prepared {
-            var gpu: GPU
-            var shared: Result<Shared, CoreError>
-        }
-
-        private struct Shared {
-            var accounting: ModelAccounting
-            var accountingKey: String
-            var configuration: TrainingConfiguration
-            var phase: Result<EstimateCache.Phase, CoreError>
-        }
-
         private var accountings: [String: ModelAccounting] = [:]
         private var estimates = EstimateCache()
         private var parser = ConfigurationParser()
-        /// The recipes met so far, with what their runs share, found by fingerprint: `byFingerprint` holds the first
-        /// recipe with a fingerprint and `sameFingerprint` the next one, or -1.
-        private var recipes: [Recipe] = []
-        private var prepared: [Prepared] = []
-        private var byFingerprint: [UInt64: Int] = [:]
-        private var sameFingerprint: [Int] = []
+        /// The recipes this predictor met, with what their runs share.
+        private var recipes = RecipeTable()
+        /// Recipes any predictor of the same prediction prepared, taken instead of preparing them again.
+        private let shared: SharedRecipes?
+
+        /// - Parameter shared: where the predictors working on one prediction on several cores leave and take the
+        ///   recipes they prepare; `nil` for a predictor working alone.
+        init(sharing shared: SharedRecipes? = nil) {
+            self.shared = shared
+        }
 
         /// Predicts the usable runs among `entries`, in order, handing each prediction to `body`; returns the runs
         /// the planner rejects, with the reason.
@@ -141,7 +51,7 @@ extension RunEvidence {
             let (gpu, model) = (entry.gpu!, entry.model!)
             let run = entry.stored.run
             let recipe = recipeIndex(run, gpu: gpu, model: model)
-            switch prepared[recipe].shared {
+            switch recipes.prepared[recipe].shared {
             case .failure(let error):
                 throw error
             case .success(let shared):
@@ -156,25 +66,20 @@ extension RunEvidence {
             }
         }
 
-        /// The index of `run`'s recipe, prepared first when it is new.
+        /// The index of `run`'s recipe, taken from the other cores' or prepared first when it is new.
         private mutating func recipeIndex(_ run: MeasuredRun, gpu: GPU, model: CatalogModel) -> Int {
             let fingerprint = Recipe.fingerprint(run, model: model.name, gpu: gpu.name)
-            let first = byFingerprint[fingerprint] ?? -1
-            var index = first
-            while index >= 0 {
-                if recipes[index].matches(run, model: model.name, gpu: gpu.name), prepared[index].gpu == gpu { return index }
-                index = sameFingerprint[index]
-            }
-            recipes.append(Recipe(run, model: model.name, gpu: gpu.name))
-            prepared.append(prepare(run, gpu: gpu, model: model))
-            sameFingerprint.append(first)
-            byFingerprint[fingerprint] = recipes.count - 1
-            return recipes.count - 1
+            if let index = recipes.index(of: run, gpu: gpu, model: model.name, fingerprint: fingerprint) { return index }
+            let prepared = shared?.prepared(for: run, gpu: gpu, model: model.name, fingerprint: fingerprint)
+                ?? prepare(run, gpu: gpu, model: model)
+            let recipe = Recipe(run, model: model.name, gpu: gpu.name)
+            shared?.add(recipe, prepared, fingerprint: fingerprint)
+            return recipes.add(recipe, prepared, fingerprint: fingerprint)
         }
 
         /// Accounts the model and builds the phase model for `run`'s recipe. Each distinct model × input × trainer
         /// adjustment is accounted once (the accounting key).
-        private mutating func prepare(_ run: MeasuredRun, gpu: GPU, model: CatalogModel) -> Prepared {
+        private mutating func prepare(_ run: MeasuredRun, gpu: GPU, model: CatalogModel) -> PreparedRecipe {
             let options = accountingOptions(for: run, family: model.family)
             let base = "\(model.name)|\(options.input.map(String.init(describing:)) ?? "-")|\(options.task?.rawValue ?? "-")|\(options.attention.rawValue)"
             let trainedBy = parser.configuration(for: run)
@@ -199,10 +104,10 @@ extension RunEvidence {
                 } catch {
                     phase = .failure(error)
                 }
-                return Prepared(gpu: gpu, shared: .success(Shared(
+                return PreparedRecipe(gpu: gpu, shared: .success(RecipeParts(
                     accounting: accounting, accountingKey: key, configuration: configuration, phase: phase)))
             } catch {
-                return Prepared(gpu: gpu, shared: .failure(error))
+                return PreparedRecipe(gpu: gpu, shared: .failure(error))
             }
         }
     }
@@ -211,8 +116,8 @@ extension RunEvidence {
     /// predictions, in the same order, as one predictor over all of them.
     ///
     /// The runs are cut into consecutive stretches, eight per core, that the cores take in turn, each core keeping
-    /// its own predictor (it prepares again the recipes it shares with the others, which a few thousand runs per core
-    /// repay); a core that starts late on a busy machine takes fewer stretches. Each stretch writes its predictions
+    /// its own predictor (recipes one core prepared, the others take: `SharedRecipes`); a core that starts late on
+    /// a busy machine takes fewer stretches. Each stretch writes its predictions
     /// straight into the result from the position of its first run on (a stretch predicts at most one run per entry,
     /// so stretches never overlap), and the gaps left by unusable and skipped runs are closed by moving each stretch
     /// down after the previous one: no prediction is copied.
@@ -231,8 +136,9 @@ extension RunEvidence {
             let output = PredictionSlots(buffer: buffer)
             let counts = PartSlots<Int>(count: stretches)
             let next = PartSlots<Int>(count: 1)
+            let recipes = SharedRecipes()
             let work: @Sendable (Int) -> Void = { _ in
-                var predictor = RunPredictor()
+                var predictor = RunPredictor(sharing: recipes)
                 while let stretch = next.take(below: stretches) {
                     var count = 0
                     let rejected = predictor.predict(runs[bounds[stretch]..<bounds[stretch + 1]]) { prediction in
@@ -257,7 +163,7 @@ extension RunEvidence {
         return (predictions, skipped.values().flatMap { $0 })
     }
 
-    /// Fewest runs worth a core of their own: each core prepares again the recipes it shares with the others.
+    /// Fewest runs worth a core of their own.
     static let minimumRunsPerPart = 4096
 
     /// The result's storage while stretches write into it: each stretch initializes its own positions.

@@ -25,8 +25,10 @@ struct Fingerprint {
 
     /// Adds a text, or that there is none.
     mutating func add(_ text: String?) {
-        guard var text else { return add(UInt64.max) }
-        text.withUTF8 { add($0) }
+        guard let text else { return add(UInt64.max) }
+        if let added: Void = text.utf8.withContiguousStorageIfAvailable({ add($0) }) { return added }
+        var copy = text
+        copy.withUTF8 { add($0) }
     }
 
     /// Adds a number, or that there is none.
