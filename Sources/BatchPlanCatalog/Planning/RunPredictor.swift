@@ -116,11 +116,11 @@ extension RunEvidence {
     /// predictions, in the same order, as one predictor over all of them.
     ///
     /// The runs are cut into consecutive stretches, eight per core, that the cores take in turn, each core keeping
-    /// its own predictor (recipes one core prepared, the others take: `SharedRecipes`); a core that starts late on
-    /// a busy machine takes fewer stretches. Each stretch writes its predictions
-    /// straight into the result from the position of its first run on (a stretch predicts at most one run per entry,
-    /// so stretches never overlap), and the gaps left by unusable and skipped runs are closed by moving each stretch
-    /// down after the previous one: no prediction is copied.
+    /// its own predictor (recipes one core prepared, the others take: `SharedRecipes`); a core that starts late on a
+    /// busy machine takes fewer stretches. Each stretch writes its predictions straight into the result, from the
+    /// position after the predictable runs before it on (a stretch predicts at most its predictable runs, so
+    /// stretches never overlap), and the gaps left by runs the planner rejects are closed by moving each stretch down
+    /// after the previous one: no prediction is copied.
     ///
     /// - Parameters:
     ///   - concurrency: cores at most; 1 predicts on the calling thread.
@@ -131,6 +131,14 @@ extension RunEvidence {
         let cores = max(1, min(concurrency, runs.count / minimumRunsPerPart))
         let stretches = cores == 1 ? 1 : cores * 8
         let bounds = (0...stretches).map { runs.count * $0 / stretches }
+        // Where each stretch starts writing: after the runs before it that can be predicted, so that only runs the
+        // planner rejects leave gaps to close (closing the unusable runs' gaps moved nearly every prediction).
+        let starts = (0..<stretches).reduce(into: [0]) { starts, stretch in
+            let predictable = runs[bounds[stretch]..<bounds[stretch + 1]].count {
+                $0.unusableReason == nil && $0.gpu != nil && $0.model != nil
+            }
+            starts.append(starts[stretch] + predictable)
+        }
         let skipped = PartSlots<[(StoredRun, String)]>(count: stretches)
         let predictions = [Prediction](unsafeUninitializedCapacity: runs.count) { buffer, initialized in
             let output = PredictionSlots(buffer: buffer)
@@ -142,7 +150,7 @@ extension RunEvidence {
                 while let stretch = next.take(below: stretches) {
                     var count = 0
                     let rejected = predictor.predict(runs[bounds[stretch]..<bounds[stretch + 1]]) { prediction in
-                        output.initialize(bounds[stretch] + count, to: prediction)
+                        output.initialize(starts[stretch] + count, to: prediction)
                         count += 1
                     }
                     counts.store(count, at: stretch)
@@ -156,7 +164,7 @@ extension RunEvidence {
             }
             initialized = 0
             for (stretch, count) in counts.values().enumerated() {
-                output.move(count, from: bounds[stretch], to: initialized)
+                output.move(count, from: starts[stretch], to: initialized)
                 initialized += count
             }
         }
