@@ -4,7 +4,10 @@
 /// values always have equal fingerprints, unequal ones rarely do, and the table compares the candidates it finds.
 /// Not a stable hash: for one process's tables only.
 struct Fingerprint {
-    private(set) var value: UInt64 = 0x9e37_79b9_7f4a_7c15
+    private var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+
+    /// The fingerprint of what was added.
+    var value: UInt64 { Self.mix(state) }
 
     /// Adds UTF-8 bytes.
     mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -36,8 +39,9 @@ struct Fingerprint {
         add(number.map { UInt64(bitPattern: Int64($0)) } ?? UInt64.max - 1)
     }
 
+    /// Adds a word: one multiply and a rotation (the order of words matters); `value` mixes the result once.
     mutating func add(_ word: UInt64) {
-        value = Self.mix(value ^ word)
+        state = ((state ^ word) &* 0x9fb2_1c65_1e98_df25).rotated(by: 29)
     }
 
     /// MurmurHash3's 64-bit finalizer.
@@ -50,4 +54,9 @@ struct Fingerprint {
         value ^= value >> 33
         return value
     }
+}
+
+extension UInt64 {
+    /// The bits rotated left by `count`.
+    fileprivate func rotated(by count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
 }
