@@ -24,6 +24,10 @@ struct DistinctTexts<Value> {
     /// Most distinct texts kept.
     static var capacity: Int { 4096 }
 
+    /// The number of the last text looked up among the kept ones (0, 1, … in the order first met), `nil` when it
+    /// was not kept: equal numbers, equal texts.
+    private(set) var lastNumber: Int?
+
     /// The value of `bytes`, decoded with `decode` from their text (invalid UTF-8 repaired) the first time.
     mutating func value(of bytes: UnsafeBufferPointer<UInt8>, decode: (String) -> Value) -> Value {
         let hash = Self.hash(bytes)
@@ -32,12 +36,15 @@ struct DistinctTexts<Value> {
         while slots[slot] >= 0 {
             let index = Int(slots[slot])
             if entries[index].hash == hash, entries[index].count == bytes.count, equal(entries[index], bytes) {
+                lastNumber = index
                 return values[index]
             }
             slot = (slot + 1) & mask
         }
         let value = decode(Self.string(bytes))
+        lastNumber = nil
         if entries.count < Self.capacity {
+            lastNumber = entries.count
             slots[slot] = Int32(entries.count)
             entries.append(Entry(offset: arena.count, count: bytes.count, hash: hash))
             arena.append(contentsOf: bytes)

@@ -31,6 +31,16 @@ struct RunRowReader {
     /// Whether the last row read has the origin `builtin` as written (what `ORDER BY origin` sorts by).
     private(set) var readBuiltinRow = false
 
+    /// The last row's model, GPU and framework texts by number (`DistinctTexts.lastNumber`): equal numbers, equal
+    /// texts, so what was worked out for one text can be found again without hashing it.
+    struct NameNumbers {
+        var model: Int?
+        var gpu: Int?
+        var framework: Int?
+    }
+
+    private(set) var lastNames = NameNumbers()
+
     private var texts = Array(repeating: DistinctTexts<String>(), count: Column.allCases.count)
     private var kinds = DistinctTexts<MeasuredRun.Kind?>()
     private var precisions = DistinctTexts<Precision?>()
@@ -84,6 +94,11 @@ struct RunRowReader {
         let kind = try requiredValue(.kind, &kinds) { RunRecord.kinds[$0] } ?? .memAtBatch
         let model = try requiredText(.model)
         let framework = try requiredText(.framework)
+        let gpu = text(.gpu)
+        lastNames = NameNumbers(
+            model: texts[Int(Column.model.rawValue)].lastNumber,
+            gpu: gpu == nil ? nil : texts[Int(Column.gpu.rawValue)].lastNumber,
+            framework: texts[Int(Column.framework.rawValue)].lastNumber)
         let precision = decoded(.precision, &precisions) { RunRecord.precisions[$0] } ?? nil
         let optimizer = decoded(.optimizer, &optimizers) { RunRecord.optimizers[$0] } ?? nil
         let checkpointing = try requiredValue(.checkpointing, &checkpointings) { RunRecord.checkpointings[$0] } ?? .none
@@ -96,7 +111,7 @@ struct RunRowReader {
         let origin = writtenOrigin ?? .user
         let phase = try requiredValue(.phase, &phases) { $0 == RunPhase.inference.rawValue ? .inference : nil }
         var run = MeasuredRun(
-            key: key, kind: kind, model: model, gpu: text(.gpu), gpuMemoryBytes: int(.gpuMemoryBytes),
+            key: key, kind: kind, model: model, gpu: gpu, gpuMemoryBytes: int(.gpuMemoryBytes),
             memoryCapBytes: int(.memoryCapBytes), framework: framework, trainer: text(.trainer),
             stack: decoded(.trainingStack, &stacks, RunRecord.stack(json:)) ?? nil, cudaVersion: text(.cudaVersion),
             driverVersion: text(.driverVersion), precision: precision, optimizer: optimizer, checkpointing: checkpointing,

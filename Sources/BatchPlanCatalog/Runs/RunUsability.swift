@@ -30,8 +30,8 @@ extension Catalog {
             var checked: [RunWithUsability] = []
             // Room for every run at once: growing by doubling copied each of them (904 bytes) twice on average.
             if model == nil { checked.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM run") ?? 0) }
-            try Self.forEachStoredRun(db, model: model) { stored in
-                checked.append(try Self.usability(of: stored, db, names: &names))
+            try Self.forEachStoredRun(db, model: model) { stored, numbers in
+                checked.append(try Self.usability(of: stored, db, names: &names, numbers: numbers))
             }
             return checked
         }
@@ -44,6 +44,10 @@ extension Catalog {
         var gpus: [String: GPU?] = [:]
         /// Whether each framework string parses (`Framework(parsing:)` trims and lowercases: a fifth of reading a run).
         var frameworks: [String: Bool] = [:]
+        /// The same, by the bulk reader's number for the text (`RunRowReader.NameNumbers`): found without hashing it.
+        var modelsByNumber: [CatalogModel??] = []
+        var gpusByNumber: [GPU??] = []
+        var frameworksByNumber: [Bool?] = []
     }
 
     static func usability(of stored: StoredRun, _ db: Database) throws -> RunWithUsability {
@@ -52,31 +56,40 @@ extension Catalog {
     }
 
     static func usability(
-        of stored: consuming StoredRun, _ db: Database, names: inout NameResolutions
+        of stored: consuming StoredRun, _ db: Database, names: inout NameResolutions,
+        numbers: RunRowReader.NameNumbers = RunRowReader.NameNumbers()
     ) throws -> RunWithUsability {
-        let model: CatalogModel?
-        if let known = names.models[stored.run.model] {
-            model = known
-        } else {
-            model = try? resolveModel(stored.run.model, db)
-            names.models[stored.run.model] = .some(model)
+        let model = try Self.resolution(
+            stored.run.model, number: numbers.model, &names.modelsByNumber, &names.models) { try? resolveModel($0, db) }
+        let gpu = try stored.run.gpu.flatMap { name in
+            try Self.resolution(name, number: numbers.gpu, &names.gpusByNumber, &names.gpus) { try? resolveRunGPU($0, db) }
         }
-        var gpu: GPU?
-        if let name = stored.run.gpu {
-            if let known = names.gpus[name] {
-                gpu = known
-            } else {
-                gpu = try? resolveRunGPU(name, db)
-                names.gpus[name] = .some(gpu)
-            }
-        }
-        let frameworkParses = names.frameworks[stored.run.framework] ?? {
-            let parses = (try? Framework(parsing: stored.run.framework)) != nil
-            names.frameworks[stored.run.framework] = parses
-            return parses
-        }()
+        let frameworkParses = try Self.resolution(
+            stored.run.framework, number: numbers.framework, &names.frameworksByNumber, &names.frameworks
+        ) { (try? Framework(parsing: $0)) != nil }
         let reason = reason(stored.run, model: model, gpu: gpu, frameworkParses: frameworkParses)
         return RunWithUsability(stored: stored, unusableReason: reason, gpu: gpu, model: model)
+    }
+
+    /// What `resolve` gives for `name`, worked out once per distinct name: found by the name's number when the
+    /// reader gave one, else by the name.
+    private static func resolution<Value>(
+        _ name: String, number: Int?, _ byNumber: inout [Value?], _ byName: inout [String: Value],
+        _ resolve: (String) throws -> Value
+    ) throws -> Value {
+        if let number, number < byNumber.count, let known = byNumber[number] { return known }
+        let value: Value
+        if let known = byName[name] {
+            value = known
+        } else {
+            value = try resolve(name)
+            byName[name] = value
+        }
+        if let number {
+            if number >= byNumber.count { byNumber += Array(repeating: nil, count: number + 1 - byNumber.count) }
+            byNumber[number] = value
+        }
+        return value
     }
 
     private static func reason(_ run: MeasuredRun, model: CatalogModel?, gpu: GPU?, frameworkParses: Bool) -> String? {

@@ -92,7 +92,7 @@ extension Catalog {
     public func runs(model: String? = nil, gpu: String? = nil) throws(CatalogError) -> [StoredRun] {
         try read("listing runs") { db in
             var runs: [StoredRun] = []
-            try Self.forEachStoredRun(db, model: model) { runs.append($0) }
+            try Self.forEachStoredRun(db, model: model) { stored, _ in runs.append(stored) }
             if let gpu {
                 let wanted = try? Self.resolveRunGPU(gpu, db)
                 runs = runs.filter { stored in
@@ -112,23 +112,27 @@ extension Catalog {
     /// as they are read and the user's kept until the scan ends (the `origin` column's check allows only those two).
     /// Sorting every run by origin was a fifth of reading them, and a scan per origin read the table twice. Rows are
     /// read straight from the statement (`RunRowReader`).
-    static func forEachStoredRun(_ db: Database, model: String?, _ body: (StoredRun) throws -> Void) throws {
+    ///
+    /// `body` also gets the run's model, GPU and framework texts by number (`RunRowReader.NameNumbers`).
+    static func forEachStoredRun(
+        _ db: Database, model: String?, _ body: (StoredRun, RunRowReader.NameNumbers) throws -> Void
+    ) throws {
         let columns = RunRecord.columnNames.map { "\"\($0)\"" }.joined(separator: ", ")
         let statement = try db.cachedStatement(sql: model == nil
             ? "SELECT \(columns) FROM run ORDER BY id"
             : "SELECT \(columns) FROM run WHERE model = ? COLLATE NOCASE ORDER BY id")
         var reader = RunRowReader()
-        var users: [StoredRun] = []
+        var users: [(StoredRun, RunRowReader.NameNumbers)] = []
         let rows = try Row.fetchCursor(statement, arguments: StatementArguments(model.map { [$0] } ?? []))
         while try rows.next() != nil {
             let stored = try reader.storedRun(statement.sqliteStatement)
             if reader.readBuiltinRow {
-                try body(stored)
+                try body(stored, reader.lastNames)
             } else {
-                users.append(stored)
+                users.append((stored, reader.lastNames))
             }
         }
-        for stored in users { try body(stored) }
+        for (stored, names) in users { try body(stored, names) }
     }
 
     /// Removes a run the user recorded or imported.
