@@ -48,6 +48,16 @@ struct RunPredictorTests {
         #expect(parted.skipped.map { "\($0.0.id) \($0.1)" } == serial.skipped.map { "\($0.0.id) \($0.1)" })
     }
 
+    @Test("no runs, or only unusable ones, give no predictions on one core or several", arguments: [1, 3])
+    func nothingToPredict(concurrency: Int) throws {
+        let unusable = try Self.entries().filter { $0.unusableReason != nil }
+        #expect(!unusable.isEmpty)
+        for runs in [[], unusable] {
+            let predicted = RunEvidence.predictions(runs, concurrency: concurrency, minimumRunsPerPart: 10)
+            #expect(predicted.predictions.isEmpty && predicted.skipped.isEmpty)
+        }
+    }
+
     @Test("each run is predicted, or skipped with the reason, exactly as accounting and estimating it alone would")
     func recipesMatchPerRun() throws {
         let entries = try Self.entries()

@@ -27,27 +27,31 @@ extension RunEvidence {
             self.shared = shared
         }
 
-        /// Predicts the usable runs among `entries`, in order, handing each prediction to `body`; returns the runs
-        /// the planner rejects, with the reason.
+        /// Predicts the usable runs among `entries`, in order, initializing one prediction after another from
+        /// `output` on; returns how many, and the runs the planner rejects with the reason.
         mutating func predict(
-            _ entries: ArraySlice<Catalog.RunWithUsability>, _ body: (consuming Prediction) -> Void
-        ) -> [(StoredRun, String)] {
+            _ entries: ArraySlice<Catalog.RunWithUsability>, into output: UnsafeMutablePointer<Prediction>
+        ) -> (count: Int, skipped: [(StoredRun, String)]) {
+            var count = 0
             var skipped: [(StoredRun, String)] = []
             for index in entries.indices where entries[index].unusableReason == nil {
                 guard entries[index].gpu != nil, entries[index].model != nil else { continue }
                 do throws(CoreError) {
-                    body(try prediction(for: entries[index]))
+                    try predict(entries[index], into: output + count)
+                    count += 1
                 } catch {
                     skipped.append((entries[index].stored, error.description))
                 }
             }
-            return skipped
+            return (count, skipped)
         }
 
-        /// The prediction of one run with its card and model, or what the per-run path throws for it: the
-        /// accounting's error, else the configuration's validation error at the run's batch, else the phase model's
-        /// error.
-        mutating func prediction(for entry: borrowing Catalog.RunWithUsability) throws(CoreError) -> Prediction {
+        /// Initializes `slot` with the prediction of one run with its card and model (built in place: a prediction
+        /// is 1,480 bytes), or throws what the per-run path throws for it: the accounting's error, else the
+        /// configuration's validation error at the run's batch, else the phase model's error.
+        mutating func predict(
+            _ entry: borrowing Catalog.RunWithUsability, into slot: UnsafeMutablePointer<Prediction>
+        ) throws(CoreError) {
             let (gpu, model) = (entry.gpu!, entry.model!)
             let run = entry.stored.run
             let recipe = recipeIndex(run, gpu: gpu, model: model)
@@ -60,9 +64,9 @@ extension RunEvidence {
                 _ = try configuration.validated()
                 let estimate = estimates.estimate(
                     try shared.phase.get(), batch: configuration.batchSize, model: shared.accounting, gpu: gpu)
-                return Prediction(
+                slot.initialize(to: Prediction(
                     run: run, gpu: gpu, model: model, accounting: shared.accounting, accountingKey: shared.accountingKey,
-                    configuration: configuration, estimate: estimate)
+                    configuration: configuration, estimate: estimate))
             }
         }
 
@@ -128,6 +132,7 @@ extension RunEvidence {
     static func predictions(
         _ runs: [Catalog.RunWithUsability], concurrency: Int, minimumRunsPerPart: Int = RunEvidence.minimumRunsPerPart
     ) -> (predictions: [Prediction], skipped: [(StoredRun, String)]) {
+        guard !runs.isEmpty else { return ([], []) }
         let cores = max(1, min(concurrency, runs.count / minimumRunsPerPart))
         let stretches = cores == 1 ? 1 : cores * 8
         let bounds = (0...stretches).map { runs.count * $0 / stretches }
@@ -148,11 +153,8 @@ extension RunEvidence {
             let work: @Sendable (Int) -> Void = { _ in
                 var predictor = RunPredictor(sharing: recipes)
                 while let stretch = next.take(below: stretches) {
-                    var count = 0
-                    let rejected = predictor.predict(runs[bounds[stretch]..<bounds[stretch + 1]]) { prediction in
-                        output.initialize(starts[stretch] + count, to: prediction)
-                        count += 1
-                    }
+                    let (count, rejected) = predictor.predict(
+                        runs[bounds[stretch]..<bounds[stretch + 1]], into: output.pointer(at: starts[stretch]))
                     counts.store(count, at: stretch)
                     skipped.store(rejected, at: stretch)
                 }
@@ -178,9 +180,7 @@ extension RunEvidence {
     private struct PredictionSlots: @unchecked Sendable {
         let buffer: UnsafeMutableBufferPointer<Prediction>
 
-        func initialize(_ index: Int, to prediction: consuming Prediction) {
-            (buffer.baseAddress! + index).initialize(to: prediction)
-        }
+        func pointer(at index: Int) -> UnsafeMutablePointer<Prediction> { buffer.baseAddress! + index }
 
         /// Moves `count` predictions from `source` down to `destination` (the ranges may overlap).
         func move(_ count: Int, from source: Int, to destination: Int) {
