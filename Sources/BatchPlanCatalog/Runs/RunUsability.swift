@@ -48,6 +48,8 @@ extension Catalog {
         var modelsByNumber: [CatalogModel??] = []
         var gpusByNumber: [GPU??] = []
         var frameworksByNumber: [Bool?] = []
+        /// Every GPU for partial matches, read once (`GPUDirectory`).
+        var gpuDirectory: GPUDirectory?
     }
 
     static func usability(of stored: StoredRun, _ db: Database) throws -> RunWithUsability {
@@ -59,11 +61,17 @@ extension Catalog {
         of stored: consuming StoredRun, _ db: Database, names: inout NameResolutions,
         numbers: RunRowReader.NameNumbers = RunRowReader.NameNumbers()
     ) throws -> RunWithUsability {
-        let model = try Self.resolution(
-            stored.run.model, number: numbers.model, &names.modelsByNumber, &names.models) { try? resolveModel($0, db) }
-        let gpu = try stored.run.gpu.flatMap { name in
-            try Self.resolution(name, number: numbers.gpu, &names.gpusByNumber, &names.gpus) { try? resolveRunGPU($0, db) }
+        // The errors are dropped: no suggestions are worked out for them.
+        let model = try Self.resolution(stored.run.model, number: numbers.model, &names.modelsByNumber, &names.models) {
+            try? resolveModel($0, db, suggest: false)
         }
+        var directory = names.gpuDirectory
+        let gpu = try stored.run.gpu.flatMap { name in
+            try Self.resolution(name, number: numbers.gpu, &names.gpusByNumber, &names.gpus) {
+                try? resolveRunGPU($0, db, directory: &directory, suggest: false)
+            }
+        }
+        names.gpuDirectory = directory
         let frameworkParses = try Self.resolution(
             stored.run.framework, number: numbers.framework, &names.frameworksByNumber, &names.frameworks
         ) { (try? Framework(parsing: $0)) != nil }

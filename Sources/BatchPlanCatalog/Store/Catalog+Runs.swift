@@ -70,10 +70,18 @@ extension Catalog {
     /// Resolves a run's GPU; an ambiguous name whose candidates all have the same memory ("A100-80GB": PCIe or
     /// SXM) resolves to the first, since memory is all a run's GPU decides here.
     static func resolveRunGPU(_ name: String, _ db: Database) throws -> GPU {
+        var directory: GPUDirectory?
+        return try resolveRunGPU(name, db, directory: &directory)
+    }
+
+    /// `resolveRunGPU(_:_:)` through `resolveGPU(_:_:directory:suggest:)`.
+    static func resolveRunGPU(
+        _ name: String, _ db: Database, directory: inout GPUDirectory?, suggest: Bool = true
+    ) throws -> GPU {
         do {
-            return try resolveGPU(name, db)
+            return try resolveGPU(name, db, directory: &directory, suggest: suggest)
         } catch let CatalogError.ambiguousGPU(_, candidates) {
-            let gpus = try candidates.map { try resolveGPU($0, db) }
+            let gpus = try candidates.map { try resolveGPU($0, db, directory: &directory, suggest: suggest) }
             guard let first = gpus.first, gpus.allSatisfy({ $0.memoryBytes == first.memoryBytes }) else {
                 throw CatalogError.ambiguousGPU(name: name, candidates: candidates)
             }
