@@ -30,7 +30,12 @@ let count = arguments.count > 0 ? Int(arguments[0]) ?? 100_000 : 100_000
 let repetitions = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
 let path = keptPath ?? NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
 let prepared = keptPath.map { FileManager.default.fileExists(atPath: $0) } ?? false
-defer { if keptPath == nil { try? FileManager.default.removeItem(atPath: path) } }
+/// Removes a temporary catalog with its write-ahead log and shared-memory index (`exit` runs no `defer`).
+func removeTemporaryCatalog() {
+    guard keptPath == nil else { return }
+    for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+}
+defer { removeTemporaryCatalog() }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 /// CPU time of the whole process (every thread), seconds: on a loaded machine, what a stage costs apart from waiting.
@@ -92,7 +97,10 @@ if let digestPath {
     try writeDigest(of: catalog, to: digestPath)
     print("digest written to \(digestPath)")
 }
-if repetitions < 1 { exit(0) }
+if repetitions < 1 {
+    removeTemporaryCatalog()
+    exit(0)
+}
 
 var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], throughputFits: [Double] = [], wholes: [Double] = []
 var predicted = 0
@@ -110,7 +118,10 @@ for _ in 0..<repetitions {
 print(String(format: "read %d runs: median %.3f s", stored, median(reads)) + processor("read"))
 print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions))
       + processor("predict"))
-if readAndPredictOnly { exit(0) }
+if readAndPredictOnly {
+    removeTemporaryCatalog()
+    exit(0)
+}
 print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)) + processor("memory"))
 print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits))
       + processor("step-time"))
