@@ -1,7 +1,12 @@
 // A whole calibration refit over 100,000 stored runs, as the first plan after the runs changed pays it: read the
 // runs from the catalog, predict each at its configuration, fit the memory and step-time calibrations.
 //
-//   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS]
+//   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS] [--digest FILE]
+//       [--catalog FILE] [--read-and-predict]
+//
+// --catalog keeps the prepared catalog in FILE (filled on the first run, reused as it is after), so repeated runs
+// skip the import; --read-and-predict times only the first two stages; --digest writes out what a refit read and
+// computed (Digest.swift), to compare two builds byte for byte.
 //
 // The runs are the built-in usable runs as batch-size sweeps: copy i of a run is measured at a batch of 1 … its own
 // (distinct run keys, the configuration otherwise the run's), its readings scaled in proportion to the batch (a
@@ -10,23 +15,53 @@ import BatchPlanCatalog
 import BatchPlanCore
 import Foundation
 
-let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
-let repetitions = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5
-let path = NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
-defer { try? FileManager.default.removeItem(atPath: path) }
+var arguments = Array(CommandLine.arguments.dropFirst())
+/// Removes `--name VALUE` from the arguments and returns VALUE.
+@MainActor func option(_ name: String) -> String? {
+    guard let flag = arguments.firstIndex(of: name), flag + 1 < arguments.count else { return nil }
+    defer { arguments.removeSubrange(flag...(flag + 1)) }
+    return arguments[flag + 1]
+}
+let digestPath = option("--digest")
+let keptPath = option("--catalog")
+let readAndPredictOnly = arguments.contains("--read-and-predict")
+arguments.removeAll { $0 == "--read-and-predict" }
+let count = arguments.count > 0 ? Int(arguments[0]) ?? 100_000 : 100_000
+let repetitions = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
+let path = keptPath ?? NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
+let prepared = keptPath.map { FileManager.default.fileExists(atPath: $0) } ?? false
+/// Removes a temporary catalog with its write-ahead log and shared-memory index (`exit` runs no `defer`).
+func removeTemporaryCatalog() {
+    guard keptPath == nil else { return }
+    for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+}
+defer { removeTemporaryCatalog() }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-func seconds(_ body: () throws -> Void) rethrows -> Double {
+/// CPU time of the whole process (every thread), seconds: on a loaded machine, what a stage costs apart from waiting.
+func processorSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+/// CPU seconds of each timed stage, by stage name.
+nonisolated(unsafe) var processorTimes: [String: [Double]] = [:]
+func seconds(_ stage: String = "", _ body: () throws -> Void) rethrows -> Double {
     let start = Date()
+    let processor = processorSeconds()
     try body()
+    processorTimes[stage, default: []].append(processorSeconds() - processor)
     return Date().timeIntervalSince(start)
 }
+/// ", CPU median X s" for a stage.
+func processor(_ stage: String) -> String { String(format: " (CPU %.3f s)", median(processorTimes[stage] ?? [0])) }
 
 let catalog = try Catalog(path: path)
-let base = try catalog.runsWithUsability().filter { $0.unusableReason == nil }.map(\.stored.run)
+// A kept catalog is already filled: nothing to import.
+let base = prepared ? [] : try catalog.runsWithUsability().filter { $0.unusableReason == nil }.map(\.stored.run)
 var runs: [(line: Int, run: MeasuredRun)] = []
 runs.reserveCapacity(count)
-for index in 0..<count {
+for index in 0..<(base.isEmpty ? 0 : count) {
     var run = base[index % base.count]
     let copy = index / base.count
     // Sweeps downward from the measured batch (1 … the run's batch, round robin), so scaled readings stay
@@ -45,29 +80,50 @@ for index in 0..<count {
 }
 var summary: Catalog.ImportSummary?
 let setup = try seconds {
+    guard !prepared else { return }
     summary = try catalog.importRuns(RunFile.Parsed(runs: runs), file: "refit-bench", skipInvalid: true)
 }
 let stored = try catalog.runs().count
-print(String(format: "catalog: %d runs stored (%d built-in usable runs as batch sweeps), set up in %.1f s", stored, base.count, setup))
+if prepared {
+    print("catalog: \(stored) runs stored, kept from an earlier run")
+} else {
+    print(String(format: "catalog: %d runs stored (%d built-in usable runs as batch sweeps), set up in %.1f s", stored, base.count, setup))
+}
 if let summary, !summary.rejected.isEmpty || summary.duplicates > 0 {
     print("  import: \(summary.added) added, \(summary.duplicates) duplicates, \(summary.rejected.count) rejected, e.g. \(summary.rejected.first ?? "-")")
+}
+
+if let digestPath {
+    try writeDigest(of: catalog, to: digestPath)
+    print("digest written to \(digestPath)")
+}
+if repetitions < 1 {
+    removeTemporaryCatalog()
+    exit(0)
 }
 
 var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], throughputFits: [Double] = [], wholes: [Double] = []
 var predicted = 0
 for _ in 0..<repetitions {
     var entries: [Catalog.RunWithUsability] = []
-    reads.append(try seconds { entries = try catalog.runsWithUsability() })
+    reads.append(try seconds("read") { entries = try catalog.runsWithUsability() })
     var made: [RunEvidence.Prediction] = []
-    predictions.append(seconds { made = RunEvidence.predictions(entries).predictions })
+    predictions.append(seconds("predict") { made = RunEvidence.predictions(entries).predictions })
     predicted = made.count
-    fits.append(seconds { _ = CalibrationFitter.fit(RunEvidence.observations(made)) })
-    throughputFits.append(seconds { _ = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
-    wholes.append(try seconds { _ = try catalog.fitCalibration() })
+    if readAndPredictOnly { continue }
+    fits.append(seconds("memory") { _ = CalibrationFitter.fit(RunEvidence.observations(made)) })
+    throughputFits.append(seconds("step-time") { _ = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
+    wholes.append(try seconds("whole") { _ = try catalog.fitCalibration() })
 }
-print(String(format: "read %d runs: median %.3f s", stored, median(reads)))
-print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions)))
-print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)))
-print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits)))
+print(String(format: "read %d runs: median %.3f s", stored, median(reads)) + processor("read"))
+print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions))
+      + processor("predict"))
+if readAndPredictOnly {
+    removeTemporaryCatalog()
+    exit(0)
+}
+print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)) + processor("memory"))
+print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits))
+      + processor("step-time"))
 print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
-             median(wholes), wholes.min()!, wholes.max()!, repetitions))
+             median(wholes), wholes.min()!, wholes.max()!, repetitions) + processor("whole"))

@@ -30,7 +30,13 @@ enum RunAdapterSettings {
     /// the notes state none or none of them exists in the model.
     static func targets(notes: String?, accounting: ModelAccounting) -> [String]? {
         guard let notes, let flags = statedFlags(notes) else { return nil }
-        let linear = Set(accounting.layers.filter { $0.linearShape != nil }.map { ModelAccountingNames.short($0.name) })
+        // Only the flags' modules are looked for among the linear layers (not every layer's name collected first).
+        let wanted = Set(flags.flatMap { flagModules[$0] ?? [] })
+        var linear: Set<String> = []
+        for layer in accounting.layers where layer.linearShape != nil {
+            let short = ModelAccountingNames.short(layer.name)
+            if wanted.contains(short) { linear.insert(short) }
+        }
         var targets: [String] = []
         for flag in flags {
             for module in flagModules[flag] ?? [] where linear.contains(module) && !targets.contains(module) {

@@ -136,46 +136,14 @@ public struct RunEvidence: Sendable {
             family: model.family.rawValue, model: model.name, checkpointing: checkpointing?.rawValue)
     }
 
-    /// Predictions for every usable run; runs whose configuration the planner rejects are skipped with the reason.
+    /// Predictions for every usable run, in order; runs whose configuration the planner rejects are skipped with the
+    /// reason.
     ///
-    /// Each distinct model × input × trainer adjustment is accounted once, and each distinct configuration's phase
-    /// model built once (`EstimateCache`): runs that differ only in their batch cost one evaluation each.
+    /// Runs that share a recipe (all but the batch) are accounted and configured once, and each distinct
+    /// configuration's phase model is built once (`RunPredictor`): a run costs one evaluation at its batch. Large
+    /// catalogs are predicted in stretches, one per core, joined in run order.
     public static func predictions(_ runs: [Catalog.RunWithUsability]) -> (predictions: [Prediction], skipped: [(StoredRun, String)]) {
-        var accountings: [String: ModelAccounting] = [:]
-        var estimates = EstimateCache()
-        var parser = ConfigurationParser()
-        var predictions: [Prediction] = []
-        var skipped: [(StoredRun, String)] = []
-        for entry in runs where entry.unusableReason == nil {
-            guard let gpu = entry.gpu, let model = entry.model else { continue }
-            let run = entry.stored.run
-            let options = accountingOptions(for: run, family: model.family)
-            let base = "\(model.name)|\(options.input.map(String.init(describing:)) ?? "-")|\(options.task?.rawValue ?? "-")|\(options.attention.rawValue)"
-            let trainedBy = parser.configuration(for: run)
-            let key = base + "|" + ModelAccounting.trainedVariant(trainedBy)
-            do throws(CoreError) {
-                let accounting: ModelAccounting
-                if let cached = accountings[key] {
-                    accounting = cached
-                } else if let untrained = accountings[base] {
-                    accounting = untrained.asTrained(by: trainedBy)
-                    accountings[key] = accounting
-                } else {
-                    let untrained = try model.definition.account(options)
-                    accountings[base] = untrained
-                    accounting = untrained.asTrained(by: trainedBy)
-                    accountings[key] = accounting
-                }
-                let configuration = parser.configuration(for: run, accounting: accounting, accountingKey: key)
-                let estimate = try estimates.estimate(model: accounting, key: key, gpu: gpu, configuration: configuration)
-                predictions.append(Prediction(
-                    run: run, gpu: gpu, model: model, accounting: accounting, accountingKey: key,
-                    configuration: configuration, estimate: estimate))
-            } catch {
-                skipped.append((entry.stored, error.description))
-            }
-        }
-        return (predictions, skipped)
+        predictions(runs, concurrency: ProcessInfo.processInfo.activeProcessorCount)
     }
 }
 

@@ -44,6 +44,28 @@ extension Catalog {
     }
 
     static func resolveGPU(_ name: String, _ db: Database) throws -> GPU {
+        var directory: GPUDirectory?
+        return try resolveGPU(name, db, directory: &directory)
+    }
+
+    /// Every GPU with the name keys a partial match looks through, read once for resolving many names.
+    struct GPUDirectory {
+        var gpus: [GPU]
+        var keys: [Set<String>]
+
+        init(_ db: Database) throws {
+            gpus = try fetchGPUs(db)
+            keys = gpus.map { GPUNames.keys(name: $0.name, aliases: $0.aliases) }
+        }
+    }
+
+    /// `resolveGPU(_:_:)`, reading every GPU for a partial match only once into `directory`.
+    ///
+    /// - Parameter suggest: whether an unknown name's error lists suggestions (a caller that drops the error skips
+    ///   measuring the distance to every card).
+    static func resolveGPU(
+        _ name: String, _ db: Database, directory: inout GPUDirectory?, suggest: Bool = true
+    ) throws -> GPU {
         let keys = [GPUNames.key(name), GPUNames.shortKey(name)].filter { !$0.isEmpty }
         guard !keys.isEmpty else { throw CatalogError.unknownGPU(name: name, suggestions: []) }
         for key in keys {
@@ -52,14 +74,15 @@ extension Catalog {
             }
         }
         // A unique partial match ("a100 80" → "A100 80GB SXM" only if one card matches) resolves; several are listed.
-        let all = try fetchGPUs(db)
-        let candidates = all.filter { gpu in
-            GPUNames.keys(name: gpu.name, aliases: gpu.aliases).contains { key in keys.contains { key.contains($0) } }
-                || gpu.aliases.contains { keys.contains($0) }
-        }
+        let all = try directory ?? GPUDirectory(db)
+        directory = all
+        let candidates = zip(all.gpus, all.keys).filter { gpu, gpuKeys in
+            gpuKeys.contains { key in keys.contains { key.contains($0) } } || gpu.aliases.contains { keys.contains($0) }
+        }.map(\.0)
         if candidates.count == 1 { return candidates[0] }
         if candidates.count > 1 { throw CatalogError.ambiguousGPU(name: name, candidates: candidates.map(\.name)) }
-        let ranked = all.map { ($0.name, GPUNames.distance(GPUNames.shortKey($0.name), keys.last!)) }
+        guard suggest else { throw CatalogError.unknownGPU(name: name, suggestions: []) }
+        let ranked = all.gpus.map { ($0.name, GPUNames.distance(GPUNames.shortKey($0.name), keys.last!)) }
             .filter { $0.1 <= max(2, keys.last!.count / 3) }.sorted { $0.1 < $1.1 }.map(\.0)
         throw CatalogError.unknownGPU(name: name, suggestions: Array(ranked.prefix(3)))
     }

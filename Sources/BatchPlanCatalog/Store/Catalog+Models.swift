@@ -15,7 +15,9 @@ extension Catalog {
         try read("looking up a model") { db in try Self.resolveModel(name, db) }
     }
 
-    static func resolveModel(_ name: String, _ db: Database) throws -> CatalogModel {
+    /// - Parameter suggest: whether an unknown name's error lists suggestions (a caller that drops the error skips
+    ///   measuring the distance to every model).
+    static func resolveModel(_ name: String, _ db: Database, suggest: Bool = true) throws -> CatalogModel {
         if let record = try ModelRecord.filter(sql: "name = ? COLLATE NOCASE", arguments: [name]).fetchOne(db) {
             return record.catalogModel
         }
@@ -25,6 +27,7 @@ extension Catalog {
         {
             return record.catalogModel
         }
+        guard suggest else { throw CatalogError.unknownModel(name: name, suggestions: []) }
         let names = try String.fetchAll(db, sql: "SELECT name FROM model")
         let key = GPUNames.key(name)
         let suggestions = names.map { ($0, GPUNames.distance(GPUNames.key($0), key)) }

@@ -32,6 +32,17 @@ public struct EstimateCache {
 
     public init() {}
 
+    /// A configuration's phase model for one accounting and card: everything of an estimate but the batch.
+    ///
+    /// A caller that knows which runs share a configuration keeps this and evaluates it per run
+    /// (`estimate(_:batch:model:gpu:withAssumptions:)`), without looking the configuration up again. A reference:
+    /// keeping it costs no copy of the phase model.
+    public final class Phase: Sendable {
+        fileprivate let model: PhaseModel
+
+        fileprivate init(model: PhaseModel) { self.model = model }
+    }
+
     /// What `Planner.estimate(model:gpu:configuration:calibration:)` returns, without the assumption lines unless
     /// asked (a fit over runs reads only the numbers).
     ///
@@ -42,34 +53,59 @@ public struct EstimateCache {
         calibration: CalibrationFactors = .analytic, withAssumptions: Bool = false
     ) throws(CoreError) -> MemoryEstimate {
         let configuration = try configuration.validated()
+        let phase = try validatedPhase(model: model, key: key, gpu: gpu, configuration: configuration, calibration: calibration)
+        return estimate(phase, batch: configuration.batchSize, model: model, gpu: gpu, withAssumptions: withAssumptions)
+    }
+
+    /// The phase model `estimate(model:key:gpu:configuration:calibration:withAssumptions:)` evaluates for
+    /// `configuration` (its batch is not used), built once per distinct input; it throws what that would throw for
+    /// a valid batch.
+    public mutating func phase(
+        model: ModelAccounting, key: String, gpu: GPU?, configuration: TrainingConfiguration,
+        calibration: CalibrationFactors = .analytic
+    ) throws(CoreError) -> Phase {
+        var configuration = configuration
+        configuration.batchSize = 1
+        return try validatedPhase(
+            model: model, key: key, gpu: gpu, configuration: try configuration.validated(), calibration: calibration)
+    }
+
+    /// The estimate at `batch` of a phase model from `phase(model:key:gpu:configuration:calibration:)`: what
+    /// `estimate(model:key:gpu:configuration:calibration:withAssumptions:)` returns for that configuration at
+    /// `batch` (which the caller has validated).
+    public func estimate(
+        _ phase: Phase, batch: Int, model: ModelAccounting, gpu: GPU?, withAssumptions: Bool = false
+    ) -> MemoryEstimate {
+        phase.model.estimate(batch: batch, model: model, gpu: gpu, withAssumptions: withAssumptions)
+    }
+
+    private mutating func validatedPhase(
+        model: ModelAccounting, key: String, gpu: GPU?, configuration: TrainingConfiguration,
+        calibration: CalibrationFactors
+    ) throws(CoreError) -> Phase {
         var unbatched = configuration
         unbatched.batchSize = 0
         let phaseKey = PhaseKey(model: key, gpu: gpu, configuration: unbatched, calibration: calibration)
-        let phaseModel: PhaseModel
-        if let cached = phases[phaseKey] {
-            phaseModel = cached
+        if let cached = phases[phaseKey] { return Phase(model: cached) }
+        if let gpu { try Planner.checkSupport(configuration.precision, on: gpu) }
+        let profileKey = ProfileKey(
+            model: key, checkpointing: configuration.checkpointing, mode: configuration.mode,
+            loraRank: configuration.loraRank, loraTargets: configuration.loraTargets,
+            loraDropout: configuration.loraDropout > 0)
+        let profile: ModelProfile
+        if let cached = profiles[profileKey] {
+            profile = cached
         } else {
-            if let gpu { try Planner.checkSupport(configuration.precision, on: gpu) }
-            let profileKey = ProfileKey(
-                model: key, checkpointing: configuration.checkpointing, mode: configuration.mode,
+            let layerTraits = traits[key] ?? ModelProfile.LayerTraits(model)
+            traits[key] = layerTraits
+            profile = try ModelProfile(
+                model: model, checkpointing: configuration.checkpointing, mode: configuration.mode,
                 loraRank: configuration.loraRank, loraTargets: configuration.loraTargets,
-                loraDropout: configuration.loraDropout > 0)
-            let profile: ModelProfile
-            if let cached = profiles[profileKey] {
-                profile = cached
-            } else {
-                let layerTraits = traits[key] ?? ModelProfile.LayerTraits(model)
-                traits[key] = layerTraits
-                profile = try ModelProfile(
-                    model: model, checkpointing: configuration.checkpointing, mode: configuration.mode,
-                    loraRank: configuration.loraRank, loraTargets: configuration.loraTargets,
-                    loraDropout: configuration.loraDropout > 0, traits: layerTraits)
-                profiles[profileKey] = profile
-            }
-            phaseModel = PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
-            phases[phaseKey] = phaseModel
+                loraDropout: configuration.loraDropout > 0, traits: layerTraits)
+            profiles[profileKey] = profile
         }
-        return phaseModel.estimate(
-            batch: configuration.batchSize, model: model, gpu: gpu, withAssumptions: withAssumptions)
+        let phaseModel = PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
+        phases[phaseKey] = phaseModel
+        return Phase(model: phaseModel)
     }
 }
