@@ -60,7 +60,18 @@ public struct CompactReader {
     /// without trusting a count read from the bytes.
     public var remaining: Int { bytes.count - position }
 
+    @inline(__always)
     public mutating func int() -> Int? {
+        // Most values fit one byte.
+        if position < bytes.count, bytes[position] < 0x80 {
+            let value = UInt64(bytes[position])
+            position += 1
+            return Int(Int64(bitPattern: (value >> 1) ^ (0 &- (value & 1))))
+        }
+        return longInt()
+    }
+
+    private mutating func longInt() -> Int? {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while position < bytes.count, shift < 64 {
