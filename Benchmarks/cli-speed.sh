@@ -3,7 +3,8 @@
 #
 #   Benchmarks/cli-speed.sh [BINARY] [RUNS]          # default .build/release/batchplan, 21 runs each
 #
-# Measures, with hyperfine (alternating the commands, so a loaded machine slows both alike), on prepared catalogs:
+# Measures, with hyperfine in rounds that interleave the commands (5 rounds of RUNS/5 runs each, medians over all
+# of them, so a load that comes and goes slows both alike), on prepared catalogs:
 #   1. the built-in catalog: `fit --memory 12GB` against `gpus show "RTX 3060"` (process start + catalog open);
 #   2. 10× models: the built-in catalog plus 9 copies of every built-in model (raw-count copies of the vision
 #      builders, config copies of the Hugging Face models);
@@ -57,8 +58,15 @@ prepare_runs() {  # $1 catalog: 9 re-keyed copies of every built-in run
 median_ms() { jq -r ".results[$2].median * 1000 | . * 10 | round / 10" "$1"; }
 
 compare() {  # $1 label, $2 catalog
-    hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$WORK/$1.json" \
-        "$BIN gpus show 'RTX 3060' --db $2" "$BIN fit --memory 12GB --db $2" >/dev/null
+    local round per=$(( (RUNS + 4) / 5 ))
+    for round in 1 2 3 4 5; do
+        hyperfine -N --style none --warmup 2 --runs "$per" --export-json "$WORK/$1.$round.json" \
+            "$BIN gpus show 'RTX 3060' --db $2" "$BIN fit --memory 12GB --db $2" >/dev/null
+    done
+    # One result per command with every round's times, for median_ms.
+    jq -s '{results: [range(0; 2) as $i | {times: [.[].results[$i].times[]] | sort}
+        | .median = (.times | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)]}' \
+        "$WORK/$1".?.json >"$WORK/$1.json"
     local floor fit
     floor=$(median_ms "$WORK/$1.json" 0)
     fit=$(median_ms "$WORK/$1.json" 1)
