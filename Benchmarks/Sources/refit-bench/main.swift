@@ -1,7 +1,12 @@
 // A whole calibration refit over 100,000 stored runs, as the first plan after the runs changed pays it: read the
 // runs from the catalog, predict each at its configuration, fit the memory and step-time calibrations.
 //
-//   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS]
+//   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS] [CATALOG]
+//
+// With CATALOG, the catalog is kept in that file and reused when it already holds the runs (the setup, ~40 s for
+// 100,000 runs, is then paid once). It ends with a digest of both fitted calibrations (FNV-1a of their JSON, scopes
+// in order, keys sorted, fitting dates left out): equal digests before and after a change mean the same fit to the
+// bit. With REFIT_BENCH_JSON=PATH set, that JSON is also written to PATH.
 //
 // The runs are the built-in usable runs as batch-size sweeps: copy i of a run is measured at a batch of 1 … its own
 // (distinct run keys, the configuration otherwise the run's), its readings scaled in proportion to the batch (a
@@ -12,10 +17,37 @@ import Foundation
 
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
 let repetitions = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5
-let path = NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
-defer { try? FileManager.default.removeItem(atPath: path) }
+let kept = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : nil
+let path = kept ?? NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
+defer { if kept == nil { try? FileManager.default.removeItem(atPath: path) } }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// The fitted memory calibration as JSON that does not depend on the process: scopes in order (a dictionary keyed
+/// by a struct encodes in its hashing order, which is seeded per process), keys sorted, fitting dates left out.
+func canonicalJSON(_ model: CalibrationModel) throws -> Data {
+    struct Entry: Encodable {
+        var scope: String
+        var factors: CalibrationFactors
+        var parameters: CalibrationParameters?
+    }
+    let entries = model.factors.keys.sorted { "\($0)" < "\($1)" }.map { scope in
+        var factors = model.factors[scope]!
+        factors.fittedAt = nil
+        return Entry(scope: "\(scope)", factors: factors, parameters: model.parameters[scope])
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    return try encoder.encode(entries)
+}
+
+/// FNV-1a, 64 bits: a digest to compare fits by.
+func digest(_ data: Data) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return hash
+}
+
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = Date()
     try body()
@@ -23,7 +55,8 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 let catalog = try Catalog(path: path)
-let base = try catalog.runsWithUsability().filter { $0.unusableReason == nil }.map(\.stored.run)
+// The built-in runs, from a catalog of nothing else (a kept catalog holds the copies too).
+let base = try Catalog(path: ":memory:").runsWithUsability().filter { $0.unusableReason == nil }.map(\.stored.run)
 var runs: [(line: Int, run: MeasuredRun)] = []
 runs.reserveCapacity(count)
 for index in 0..<count {
@@ -45,7 +78,9 @@ for index in 0..<count {
 }
 var summary: Catalog.ImportSummary?
 let setup = try seconds {
-    summary = try catalog.importRuns(RunFile.Parsed(runs: runs), file: "refit-bench", skipInvalid: true)
+    if try catalog.runs().count < base.count + runs.count {
+        summary = try catalog.importRuns(RunFile.Parsed(runs: runs), file: "refit-bench", skipInvalid: true)
+    }
 }
 let stored = try catalog.runs().count
 print(String(format: "catalog: %d runs stored (%d built-in usable runs as batch sweeps), set up in %.1f s", stored, base.count, setup))
@@ -71,3 +106,16 @@ print(String(format: "memory calibration (observations and gated fit): median %.
 print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits)))
 print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
              median(wholes), wholes.min()!, wholes.max()!, repetitions))
+
+// The digest of both fitted calibrations, timing aside.
+let fitted = try catalog.fitCalibration()
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+var json = try canonicalJSON(fitted.model)
+json.append(contentsOf: Array("\n".utf8))
+json.append(try encoder.encode(fitted.throughput))
+print(String(format: "fitted model digest %016llx (%d scopes, %d observations, %d step-time scopes)", digest(json),
+             fitted.model.factors.count, fitted.observations.count, fitted.throughput.scopes.count))
+if let out = ProcessInfo.processInfo.environment["REFIT_BENCH_JSON"] {
+    try json.write(to: URL(fileURLWithPath: out))
+}
