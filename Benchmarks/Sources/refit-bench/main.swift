@@ -48,9 +48,17 @@ func digest(_ data: Data) -> UInt64 {
     return hash
 }
 
-func seconds(_ body: () throws -> Void) rethrows -> Double {
+/// Wall seconds of `body`; its processor seconds (all threads) are added to `cpu`, when given.
+func seconds(cpu: UnsafeMutablePointer<[Double]>? = nil, _ body: () throws -> Void) rethrows -> Double {
+    func processorSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
     let start = Date()
+    let startCPU = processorSeconds()
     try body()
+    cpu?.pointee.append(processorSeconds() - startCPU)
     return Date().timeIntervalSince(start)
 }
 
@@ -88,34 +96,59 @@ if let summary, !summary.rejected.isEmpty || summary.duplicates > 0 {
     print("  import: \(summary.added) added, \(summary.duplicates) duplicates, \(summary.rejected.count) rejected, e.g. \(summary.rejected.first ?? "-")")
 }
 
-var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], throughputFits: [Double] = [], wholes: [Double] = []
+// REFIT_BENCH_STAGES=calibration reads and predicts the runs once and repeats only the two calibrations (for
+// profiling the fitters); the whole refit is then not timed.
+let calibrationOnly = ProcessInfo.processInfo.environment["REFIT_BENCH_STAGES"] == "calibration"
+var reads: [Double] = [], predictions: [Double] = [], observationTimes: [Double] = [], fits: [Double] = []
+var throughputFits: [Double] = [], wholes: [Double] = []
+// Processor seconds of the same stages: a loaded machine stretches wall time far more than these.
+var observationCPU: [Double] = [], fitCPU: [Double] = [], throughputCPU: [Double] = []
 var predicted = 0
-for _ in 0..<repetitions {
-    var entries: [Catalog.RunWithUsability] = []
-    reads.append(try seconds { entries = try catalog.runsWithUsability() })
-    var made: [RunEvidence.Prediction] = []
-    predictions.append(seconds { made = RunEvidence.predictions(entries).predictions })
-    predicted = made.count
-    fits.append(seconds { _ = CalibrationFitter.fit(RunEvidence.observations(made)) })
-    throughputFits.append(seconds { _ = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
-    wholes.append(try seconds { _ = try catalog.fitCalibration() })
+var made: [RunEvidence.Prediction] = []
+var model = CalibrationModel.analytic
+var throughput = ThroughputCalibration(scopes: [:], sources: [])
+for repetition in 0..<repetitions {
+    if !calibrationOnly || repetition == 0 {
+        var entries: [Catalog.RunWithUsability] = []
+        reads.append(try seconds { entries = try catalog.runsWithUsability() })
+        predictions.append(seconds { made = RunEvidence.predictions(entries).predictions })
+        predicted = made.count
+    }
+    var observations: [CalibrationObservation] = []
+    observationTimes.append(seconds(cpu: &observationCPU) { observations = RunEvidence.observations(made) })
+    fits.append(seconds(cpu: &fitCPU) { model = CalibrationFitter.fit(observations) })
+    throughputFits.append(seconds(cpu: &throughputCPU) {
+        throughput = ThroughputFitter().fit(ThroughputEvidence.observations(made))
+    })
+    if !calibrationOnly { wholes.append(try seconds { _ = try catalog.fitCalibration() }) }
 }
+let memory = zip(observationTimes, fits).map(+)
 print(String(format: "read %d runs: median %.3f s", stored, median(reads)))
 print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions)))
-print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)))
-print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits)))
-print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
-             median(wholes), wholes.min()!, wholes.max()!, repetitions))
+print(String(format: "memory calibration (observations and gated fit): median %.3f s (observations %.3f s, fit %.3f s)",
+             median(memory), median(observationTimes), median(fits)))
+print(String(format: "  processor time: observations %.3f s, fit %.3f s (all threads, medians)", median(observationCPU),
+             median(fitCPU)))
+print(String(format: "step-time calibration (observations and fit): median %.3f s (processor %.3f s)",
+             median(throughputFits), median(throughputCPU)))
+if !calibrationOnly {
+    print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
+                 median(wholes), wholes.min()!, wholes.max()!, repetitions))
+}
 
-// The digest of both fitted calibrations, timing aside.
-let fitted = try catalog.fitCalibration()
+// The digest of both fitted calibrations, the dates left out.
+if !calibrationOnly {
+    let fitted = try catalog.fitCalibration()
+    model = fitted.model
+    throughput = fitted.throughput
+}
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-var json = try canonicalJSON(fitted.model)
+var json = try canonicalJSON(model)
 json.append(contentsOf: Array("\n".utf8))
-json.append(try encoder.encode(fitted.throughput))
-print(String(format: "fitted model digest %016llx (%d scopes, %d observations, %d step-time scopes)", digest(json),
-             fitted.model.factors.count, fitted.observations.count, fitted.throughput.scopes.count))
+json.append(try encoder.encode(throughput))
+print(String(format: "fitted model digest %016llx (%d scopes, %d step-time scopes)", digest(json), model.factors.count,
+             throughput.scopes.count))
 if let out = ProcessInfo.processInfo.environment["REFIT_BENCH_JSON"] {
     try json.write(to: URL(fileURLWithPath: out))
 }
