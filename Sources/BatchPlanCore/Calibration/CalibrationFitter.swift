@@ -65,9 +65,19 @@ public enum CalibrationFitter {
         var members: [CalibrationScope: [Int]] = [:]
         var parentOf: [CalibrationScope: CalibrationScope] = [:]
         var order: [[CalibrationScope]] = Array(repeating: [], count: CalibrationScopeLevel.allCases.count)
-        // Group by path first: far fewer distinct paths than runs, so each scope key is built once per path.
+        // Group by path first: far fewer distinct paths than runs, so each scope key is built once per path. The
+        // observations of one run follow each other with one path: compared with the last, it is hashed once a run.
         var byPath: [CalibrationScopePath: [Int]] = [:]
-        for (index, observation) in observations.enumerated() { byPath[observation.path, default: []].append(index) }
+        var pending: (path: CalibrationScopePath, indices: [Int])?
+        for index in observations.indices {
+            if let last = pending, last.path == observations[index].path {
+                pending!.indices.append(index)
+                continue
+            }
+            if let last = pending { byPath[last.path, default: []] += last.indices }
+            pending = (observations[index].path, [index])
+        }
+        if let last = pending { byPath[last.path, default: []] += last.indices }
         for (path, indices) in byPath.sorted(by: { $0.value[0] < $1.value[0] }) {
             let scopes = path.scopes
             for (depth, scope) in scopes.enumerated() {
@@ -83,11 +93,11 @@ public enum CalibrationFitter {
         let solver = ScopeSolver(options: options)
         let gate = ScopeGate(folds: options.gateFolds)
         // Labels as dense ids, made once: per scope, grouping and counting by them then hashes no strings.
-        let runGroups = Labels(observations.map(\.runGroup))
-        let modelGroups = Labels(observations.map { $0.path.model ?? $0.runGroup })
-        let sourceGroups = Labels(observations.map(\.source))
-        let modelNames = Labels(observations.map(\.path.model))
-        let checkpointingModes = Labels(observations.map(\.path.checkpointing))
+        let runGroups = Labels(observations) { $0.runGroup }
+        let modelGroups = Labels(observations) { $0.path.model ?? $0.runGroup }
+        let sourceGroups = Labels(observations) { $0.source }
+        let modelNames = Labels(observations) { $0.path.model }
+        let checkpointingModes = Labels(observations) { $0.path.checkpointing }
         // Every scope's gate compares with the analytic model, and most start from it: its residuals, once.
         let analytic = SolverRow.residuals(rows, at: .analytic, runtimes: runtimes)
         var parameters: [CalibrationScope: CalibrationParameters] = [:]
@@ -116,7 +126,8 @@ public enum CalibrationFitter {
                         level <= .gpu && sources >= 2 ? (sourceGroups, "source")
                         : level == .family && models >= 2 ? (modelGroups, "model") : (runGroups, "run")
                     job.unit = unit
-                    job.folds = gate.folds(indices: job.all, groups: indices.map { groups.ids[$0] })
+                    job.folds = gate.folds(
+                        indices: job.all, groups: indices.map { groups.ids[$0] }, groupIDs: groups.names.count)
                 }
                 // A scope with its parent's runs, under a parent that did not apply, with the same free parameters
                 // and folds, solves its parent's problem again (an architecture with one card, a family with one
@@ -157,7 +168,7 @@ public enum CalibrationFitter {
                     heldOutError: ScopeGate.totalError(job.rows, held, refit.parameters, runtimes: runtimes))
             }
             var next = 0
-            for (number, scope) in scopes.enumerated() where jobs[number].solved == nil {
+            for number in jobs.indices where jobs[number].solved == nil {
                 let job = jobs[number]
                 let heldOut = solved[(next + 1)..<(next + 1 + (job.folds?.count ?? 0))].map(\.heldOutError)
                 var done = SolvedScope(
@@ -182,7 +193,8 @@ public enum CalibrationFitter {
                 let spread = result.logSpread ?? parentOf[scope].flatMap { spreads[$0] } ?? 0
                 spreads[scope] = spread
                 var f = makeFactors(
-                    result.parameters, scope: scope, rows: job.rows, runtimes: runtimes, spread: spread, options: options)
+                    result.parameters, scope: scope, rows: job.rows, runtimes: runtimes, spread: spread,
+                    options: options)
                 f.models = job.models
                 f.checkpointingModes = checkpointingModes.distinct(in: job.indices)
                     .map { checkpointingModes.names[$0] }.sorted()
@@ -289,21 +301,28 @@ struct Labels {
     /// The label of each id.
     private(set) var names: [String] = []
 
-    init(_ labels: [String?]) {
+    /// The label `label` gives each observation. Neighbours often share one (the counters of a run): a label equal
+    /// to the last one takes its id without hashing.
+    init(_ observations: [CalibrationObservation], _ label: (CalibrationObservation) -> String?) {
         var idOf: [String: Int] = [:]
-        ids.reserveCapacity(labels.count)
-        for label in labels {
-            guard let label else {
+        var last: (label: String, id: Int)?
+        ids.reserveCapacity(observations.count)
+        for index in observations.indices {
+            guard let label = label(observations[index]) else {
                 ids.append(-1)
                 continue
             }
-            if let id = idOf[label] {
-                ids.append(id)
-            } else {
-                idOf[label] = names.count
-                ids.append(names.count)
-                names.append(label)
+            if let last, last.label == label {
+                ids.append(last.id)
+                continue
             }
+            let id = idOf[label] ?? {
+                idOf[label] = names.count
+                names.append(label)
+                return names.count - 1
+            }()
+            ids.append(id)
+            last = (label, id)
         }
     }
 

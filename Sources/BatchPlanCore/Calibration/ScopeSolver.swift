@@ -43,7 +43,6 @@ struct ScopeSolver {
     ) -> Result {
         precondition(start.count == rows.count, "one starting residual per row")
         let n = CalibrationParameters.count
-        let mask = SIMD4<Double>(free[0] ? 1 : 0, free[1] ? 1 : 0, free[2] ? 1 : 0, free[3] ? 1 : 0)
         // Robust scale from the measurement residuals (MAD), so the Huber corner follows the data's noise. A strided
         // sample of at most ~2,000 runs is plenty for a scale estimate and keeps big scopes fast.
         let stride = max(1, rows.count / 2_000)
@@ -64,7 +63,7 @@ struct ScopeSolver {
         var trying = [Double](repeating: 0, count: rows.count)
         var delta = corner(current, otherwise: options.huberDelta)
         var sums = normalEquations(
-            rows, current, at: SolverPoint(parent, runtimes: runtimes), corner: delta, mask: mask, information: true)
+            rows, current, at: SolverPoint(parent, runtimes: runtimes), corner: delta, free: free, information: true)
         // Prior precision: the parent counts as `k` runs' worth of information about each parameter, a run's worth
         // being the mean squared sensitivity of log(predicted) to it among the runs here that are sensitive at all.
         var lambda = [Double](repeating: 0, count: n)
@@ -98,11 +97,11 @@ struct ScopeSolver {
                 for p in 0..<n where free[p] { next[p] += scale * step[p] }
                 next = next.clamped()
                 let point = SolverPoint(next, runtimes: runtimes)
-                let objective = objective(rows, at: point, corner: delta, residuals: &trying)
-                if objective + penalty(next, parent, lambda, free) <= before + 1e-12 {
+                let tried = objective(rows, at: point, corner: delta, residuals: &trying)
+                if tried + penalty(next, parent, lambda, free) <= before + 1e-12 {
                     accepted = true
                     delta = corner(trying, otherwise: delta)
-                    sums = normalEquations(rows, trying, at: point, corner: delta, mask: mask, information: false)
+                    sums = normalEquations(rows, trying, at: point, corner: delta, free: free)
                     swap(&current, &trying)
                     break
                 }
@@ -120,70 +119,6 @@ struct ScopeSolver {
         for (row, r) in zip(rows, current) where row.kind == .measured { spreads.append(abs(r)) }
         let logSpread = spreads.isEmpty ? nil : 1.4826 * Self.median(&spreads)
         return Result(parameters: theta, logSpread: logSpread)
-    }
-
-    /// The line search's test of a point: the Huber loss under `corner` (the corner of the point it came from) over
-    /// every row, an outcome whose constraint is met adding 0; each row's residual is kept in `residuals`.
-    private func objective(
-        _ rows: [SolverRow], at point: SolverPoint, corner: Double, residuals: inout [Double]
-    ) -> Double {
-        let weight = options.constraintWeight
-        var objective = 0.0
-        rows.withUnsafeBufferPointer { rows in
-            residuals.withUnsafeMutableBufferPointer { residuals in
-                point.runtimes.withUnsafeBufferPointer { runtimes in
-                for i in rows.indices {
-                    let r = rows[i].residual(point, runtimes[Int(rows[i].runtime)])
-                    residuals[i] = r
-                    let base = rows[i].kind == .measured ? 1 : weight
-                    let size = abs(r)
-                    objective += base * (size <= corner ? 0.5 * size * size : corner * (size - 0.5 * corner))
-                }
-                }
-            }
-        }
-        return objective
-    }
-
-    /// The normal equations at `theta` from the residuals there (no logarithm); rows whose outcome constraint is met
-    /// add nothing but their information.
-    private func normalEquations(
-        _ rows: [SolverRow], _ residuals: [Double], at point: SolverPoint, corner delta: Double,
-        mask: SIMD4<Double>, information: Bool
-    ) -> Sweep {
-        let weight = options.constraintWeight
-        var sums = Sweep()
-        rows.withUnsafeBufferPointer { rows in
-            residuals.withUnsafeBufferPointer { residuals in
-                point.runtimes.withUnsafeBufferPointer { runtimes in
-                for i in rows.indices {
-                    let runtime = runtimes[Int(rows[i].runtime)]
-                    let r = residuals[i]
-                    let measured = rows[i].kind == .measured
-                    if information {
-                        let j = rows[i].jacobian(point, runtime)
-                        for p in 0..<CalibrationParameters.count where j[p] != 0 {
-                            sums.information[p] += j[p] * j[p]
-                            sums.informative[p] += 1
-                        }
-                    }
-                    if r == 0 && !measured { continue }
-                    let base = measured ? 1 : weight
-                    let size = abs(r)
-                    sums.loss += base * (size <= delta ? 0.5 * r * r : delta * (size - 0.5 * delta))
-                    let w = base * (size <= delta ? 1 : delta / size)
-                    let g = rows[i].jacobian(point, runtime) * mask
-                    let wg = w * g
-                    sums.b += wg * r
-                    sums.a0 += wg * g.x
-                    sums.a1 += wg * g.y
-                    sums.a2 += wg * g.z
-                    sums.a3 += wg * g.w
-                }
-                }
-            }
-        }
-        return sums
     }
 
     private func penalty(
