@@ -59,26 +59,13 @@ public enum CalibrationFitter {
 
     /// Fits every scope that at least one observation names.
     public static func fit(_ observations: [CalibrationObservation], options: Options = Options()) -> CalibrationModel {
-        var numbering = SolverRuntimes()
-        let rows = observations.map { SolverRow($0, runtimes: &numbering) }
-        let runtimes = numbering.all
+        let input = FitInput(observations)
+        let (rows, runtimes) = (input.rows, input.runtimes)
         var members: [CalibrationScope: [Int]] = [:]
         var parentOf: [CalibrationScope: CalibrationScope] = [:]
         var order: [[CalibrationScope]] = Array(repeating: [], count: CalibrationScopeLevel.allCases.count)
-        // Group by path first: far fewer distinct paths than runs, so each scope key is built once per path. The
-        // observations of one run follow each other with one path: compared with the last, it is hashed once a run.
-        var byPath: [CalibrationScopePath: [Int]] = [:]
-        var pending: (path: CalibrationScopePath, indices: [Int])?
-        for index in observations.indices {
-            if let last = pending, last.path == observations[index].path {
-                pending!.indices.append(index)
-                continue
-            }
-            if let last = pending { byPath[last.path, default: []] += last.indices }
-            pending = (observations[index].path, [index])
-        }
-        if let last = pending { byPath[last.path, default: []] += last.indices }
-        for (path, indices) in byPath.sorted(by: { $0.value[0] < $1.value[0] }) {
+        // By path first: far fewer distinct paths than runs, so each scope key is built once per path.
+        for (path, indices) in zip(input.paths, input.pathMembers) {
             let scopes = path.scopes
             for (depth, scope) in scopes.enumerated() {
                 if members[scope] == nil {
@@ -93,11 +80,8 @@ public enum CalibrationFitter {
         let solver = ScopeSolver(options: options)
         let gate = ScopeGate(folds: options.gateFolds)
         // Labels as dense ids, made once: per scope, grouping and counting by them then hashes no strings.
-        let runGroups = Labels(observations) { $0.runGroup }
-        let modelGroups = Labels(observations) { $0.path.model ?? $0.runGroup }
-        let sourceGroups = Labels(observations) { $0.source }
-        let modelNames = Labels(observations) { $0.path.model }
-        let checkpointingModes = Labels(observations) { $0.path.checkpointing }
+        let (runGroups, modelGroups, sourceGroups) = (input.runs, input.modelsOrRuns, input.sources)
+        let (modelNames, checkpointingModes) = (input.models, input.checkpointing)
         // Every scope's gate compares with the analytic model, and most start from it: its residuals, once.
         let analytic = SolverRow.residuals(rows, at: .analytic, runtimes: runtimes)
         var parameters: [CalibrationScope: CalibrationParameters] = [:]
@@ -291,49 +275,5 @@ public enum CalibrationFitter {
         f.runsUsed = rows.count
         f.fittedAt = options.fittedAt
         return f
-    }
-}
-
-/// String labels of the observations (run, source, model) as dense ids, numbered in order of first appearance.
-struct Labels {
-    /// Each observation's id; -1 where it has no label.
-    private(set) var ids: [Int] = []
-    /// The label of each id.
-    private(set) var names: [String] = []
-
-    /// The label `label` gives each observation. Neighbours often share one (the counters of a run): a label equal
-    /// to the last one takes its id without hashing.
-    init(_ observations: [CalibrationObservation], _ label: (CalibrationObservation) -> String?) {
-        var idOf: [String: Int] = [:]
-        var last: (label: String, id: Int)?
-        ids.reserveCapacity(observations.count)
-        for index in observations.indices {
-            guard let label = label(observations[index]) else {
-                ids.append(-1)
-                continue
-            }
-            if let last, last.label == label {
-                ids.append(last.id)
-                continue
-            }
-            let id = idOf[label] ?? {
-                idOf[label] = names.count
-                names.append(label)
-                return names.count - 1
-            }()
-            ids.append(id)
-            last = (label, id)
-        }
-    }
-
-    /// The distinct ids of the observations at `indices`, in order of first appearance; unlabelled ones count none.
-    func distinct(in indices: [Int]) -> [Int] {
-        var seen = [Bool](repeating: false, count: names.count)
-        var result: [Int] = []
-        for index in indices where ids[index] >= 0 && !seen[ids[index]] {
-            seen[ids[index]] = true
-            result.append(ids[index])
-        }
-        return result
     }
 }

@@ -17,14 +17,14 @@ struct SolverRow: Sendable {
     var runtime: UInt16
     var kind: Kind
 
-    /// Numbers `observation`, adding its runtime triple to `runtimes` when new.
-    init(_ observation: CalibrationObservation, runtimes: inout SolverRuntimes) {
-        let d = observation.decomposition
+    /// An observation's numbers, adding its runtime triple to `runtimes` when new (plain values, so that reading
+    /// them from an observation copies none of its strings).
+    init(_ d: CalibrationDecomposition, _ evidence: CalibrationEvidence, runtimes: inout SolverRuntimes) {
         modelStates = d.modelStates
         activations = d.activations
         other = d.other
         let level: UInt8
-        switch observation.evidence {
+        switch evidence {
         case .measured(let counter, let bytes):
             kind = .measured
             level = counter == .allocated ? 0 : counter == .reserved ? 1 : 2
