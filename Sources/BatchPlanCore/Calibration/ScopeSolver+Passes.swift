@@ -65,6 +65,9 @@ extension ScopeSolver {
                     if !information && free == [true, false, true, true] {
                         return modelStatesFixed(rows, residuals, point, runtimes, terms)
                     }
+                    if !information && free == [true, true, true, true] {
+                        return allFree(rows, residuals, point, runtimes, terms)
+                    }
                     let mask = SIMD4<Double>(free[0] ? 1 : 0, free[1] ? 1 : 0, free[2] ? 1 : 0, free[3] ? 1 : 0)
                     return masked(rows, residuals, point, runtimes, terms, mask: mask, information: information)
                 }
@@ -128,6 +131,55 @@ extension ScopeSolver {
         }
         return Sweep(
             a0: a0, a1: a1, a2: a2, a3: a3, b: b, loss: loss, information: sensitivity, informative: sensitive)
+    }
+
+    /// Global and framework scopes: all four parameters, a block of rows at a time.
+    ///
+    /// Twenty sums do not fit the processor's sixteen vector registers: summed in one loop, some lived on the stack,
+    /// and each row waited for them to be stored and loaded back. Per block, the gradients of the rows that count
+    /// are worked out first, then summed in three loops of a few sums each; every sum still adds its terms in row
+    /// order. (The mask of `masked` is all ones here: g × 1 is g.)
+    private func allFree(
+        _ rows: UnsafeBufferPointer<SolverRow>, _ residuals: UnsafeBufferPointer<Double>, _ point: SolverPoint,
+        _ runtimes: UnsafeBufferPointer<SolverPoint.Runtime>, _ terms: NormalTerms
+    ) -> Sweep {
+        var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+        var b = SIMD4<Double>()
+        var loss = 0.0
+        let block = Self.block
+        var gradients = [SIMD4<Double>](repeating: .zero, count: block)
+        var weighted = [SIMD4<Double>](repeating: .zero, count: block)
+        var kept = [Double](repeating: 0, count: block)
+        gradients.withUnsafeMutableBufferPointer { g in
+            weighted.withUnsafeMutableBufferPointer { wg in
+                kept.withUnsafeMutableBufferPointer { r in
+                    var start = 0
+                    while start < rows.count {
+                        let end = min(start + block, rows.count)
+                        var count = 0
+                        for i in start..<end {
+                            guard let (rowLoss, w) = terms.of(residuals[i], rows[i].kind) else { continue }
+                            loss += rowLoss
+                            g[count] = rows[i].jacobian(point, runtimes[Int(rows[i].runtime)])
+                            wg[count] = w * g[count]
+                            r[count] = residuals[i]
+                            count += 1
+                        }
+                        for k in 0..<count { b += wg[k] * r[k] }
+                        for k in 0..<count {
+                            a0 += wg[k] * g[k].x
+                            a1 += wg[k] * g[k].y
+                        }
+                        for k in 0..<count {
+                            a2 += wg[k] * g[k].z
+                            a3 += wg[k] * g[k].w
+                        }
+                        start = end
+                    }
+                }
+            }
+        }
+        return Sweep(a0: a0, a1: a1, a2: a2, a3: a3, b: b, loss: loss)
     }
 
     /// Architecture and GPU scopes: every parameter but the model-state scale.
