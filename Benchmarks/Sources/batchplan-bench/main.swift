@@ -78,6 +78,6 @@ let calibrationTimes = (0..<repetitions).map { _ in
     return seconds
 }
 // A digest of the fitted model: equal digests before and after a change to the fitter mean the same fit to the bit.
-print(String(format: "calibration fit over 100,000 runs: median %.3f s (min %.3f, max %.3f, n=%d); model digest %016llx",
-             median(calibrationTimes), calibrationTimes.min()!, calibrationTimes.max()!, repetitions,
-             digest(try canonicalJSON(calibrationModel))))
+print(String(format: "calibration fit over 100,000 runs: median %.3f s (min %.3f, max %.3f, n=%d)",
+             median(calibrationTimes), calibrationTimes.min()!, calibrationTimes.max()!, repetitions))
+print(String(format: "  fitted model digest %016llx", digest(try canonicalJSON(calibrationModel))))

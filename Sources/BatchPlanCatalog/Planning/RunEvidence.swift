@@ -225,8 +225,8 @@ extension RunEvidence {
                             }
                         guard let bytes else { continue }
                         observations.append(CalibrationObservation(
-                            id: Self.id(all[i].run.key, counter), source: source, path: path, decomposition: decomposition,
-                            evidence: .measured(counter: counter, bytes: Double(bytes))))
+                            id: Self.id(all[i].run.key, counter), source: source, path: path,
+                            decomposition: decomposition, evidence: .measured(counter: counter, bytes: Double(bytes))))
                     }
                 case .fits, .oom:
                     observations.append(CalibrationObservation(
