@@ -147,7 +147,9 @@ struct CalibrationFitTests {
     }
 
     /// The reference's workloads: a slice of the benchmark (every level, most scopes skipped by the gate, some
-    /// applied) and three paths under two frameworks with more noise and outcomes, one path stopping at the family.
+    /// applied), a larger one whose big scopes estimate the Huber corner from a strided sample rather than from every
+    /// run (captured from the code before the two-pass line search), and three paths under two frameworks with more
+    /// noise and outcomes, one path stopping at the family.
     static func referenceWorkloads() -> [String: [CalibrationObservation]] {
         let truth = CalibrationParameters(
             logActivationScale: log(0.85), logModelStateScale: log(1.1), reserveRatioDelta: 0.06, contextDeltaGiB: -0.2)
@@ -157,6 +159,7 @@ struct CalibrationFitTests {
         ]
         return [
             "benchmark-2400": CalibrationSynthesis.benchmarkObservations(count: 2_400, seed: 3),
+            "benchmark-12000": CalibrationSynthesis.benchmarkObservations(count: 12_000, seed: 11),
             "three-paths-900": CalibrationSynthesis.observations(
                 count: 900, seed: 5, truth: truth, paths: paths, noiseLogSD: 0.05, outcomeShare: 0.3),
         ]

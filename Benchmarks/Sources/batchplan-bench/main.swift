@@ -13,6 +13,31 @@ func median(_ values: [Double]) -> Double {
     return sorted[sorted.count / 2]
 }
 
+/// The fitted memory calibration as JSON that does not depend on the process: scopes in order (a dictionary keyed
+/// by a struct encodes in its hashing order, which is seeded per process), keys sorted, fitting dates left out.
+func canonicalJSON(_ model: CalibrationModel) throws -> Data {
+    struct Entry: Encodable {
+        var scope: String
+        var factors: CalibrationFactors
+        var parameters: CalibrationParameters?
+    }
+    let entries = model.factors.keys.sorted { "\($0)" < "\($1)" }.map { scope in
+        var factors = model.factors[scope]!
+        factors.fittedAt = nil
+        return Entry(scope: "\(scope)", factors: factors, parameters: model.parameters[scope])
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    return try encoder.encode(entries)
+}
+
+/// FNV-1a, 64 bits: a digest to compare fits by.
+func digest(_ data: Data) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return hash
+}
+
 func time(_ repetitions: Int, _ body: () throws -> Void) rethrows -> [Double] {
     var samples: [Double] = []
     for _ in 0..<repetitions {
@@ -46,6 +71,13 @@ let fitTimes = try time(repetitions) {
 print(String(format: "fit --memory 12GB, whole zoo, every combination: %d plans evaluated, median %.3f s (min %.3f, max %.3f, n=%d)",
              candidates, median(fitTimes), fitTimes.min()!, fitTimes.max()!, repetitions))
 
-let calibrationTimes = (0..<repetitions).map { _ in CalibrationSynthesis.timeBenchmarkFit(count: 100_000).seconds }
+var calibrationModel = CalibrationModel.analytic
+let calibrationTimes = (0..<repetitions).map { _ in
+    let (seconds, model) = CalibrationSynthesis.timeBenchmarkFit(count: 100_000)
+    calibrationModel = model
+    return seconds
+}
+// A digest of the fitted model: equal digests before and after a change to the fitter mean the same fit to the bit.
 print(String(format: "calibration fit over 100,000 runs: median %.3f s (min %.3f, max %.3f, n=%d)",
              median(calibrationTimes), calibrationTimes.min()!, calibrationTimes.max()!, repetitions))
+print(String(format: "  fitted model digest %016llx", digest(try canonicalJSON(calibrationModel))))

@@ -6,7 +6,10 @@
 //
 // --catalog keeps the prepared catalog in FILE (filled on the first run, reused as it is after), so repeated runs
 // skip the import; --read-and-predict times only the first two stages; --digest writes out what a refit read and
-// computed (Digest.swift), to compare two builds byte for byte.
+// computed (Digest.swift), to compare two builds byte for byte. REFIT_BENCH_STAGES=calibration reads and predicts
+// once and repeats only the two calibrations (for profiling the fitters). It ends with a digest of both fitted
+// calibrations (FNV-1a of their JSON, scopes in order, keys sorted, fitting dates left out): equal digests before
+// and after a change mean the same fit to the bit; with REFIT_BENCH_JSON=PATH that JSON is also written to PATH.
 //
 // The runs are the built-in usable runs as batch-size sweeps: copy i of a run is measured at a batch of 1 … its own
 // (distinct run keys, the configuration otherwise the run's), its readings scaled in proportion to the batch (a
@@ -38,6 +41,31 @@ func removeTemporaryCatalog() {
 defer { removeTemporaryCatalog() }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// The fitted memory calibration as JSON that does not depend on the process: scopes in order (a dictionary keyed
+/// by a struct encodes in its hashing order, which is seeded per process), keys sorted, fitting dates left out.
+func canonicalJSON(_ model: CalibrationModel) throws -> Data {
+    struct Entry: Encodable {
+        var scope: String
+        var factors: CalibrationFactors
+        var parameters: CalibrationParameters?
+    }
+    let entries = model.factors.keys.sorted { "\($0)" < "\($1)" }.map { scope in
+        var factors = model.factors[scope]!
+        factors.fittedAt = nil
+        return Entry(scope: "\(scope)", factors: factors, parameters: model.parameters[scope])
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    return try encoder.encode(entries)
+}
+
+/// FNV-1a, 64 bits: a digest to compare fits by.
+func fnv1a(_ data: Data) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return hash
+}
 /// CPU time of the whole process (every thread), seconds: on a loaded machine, what a stage costs apart from waiting.
 func processorSeconds() -> Double {
     var now = timespec()
@@ -102,18 +130,26 @@ if repetitions < 1 {
     exit(0)
 }
 
-var reads: [Double] = [], predictions: [Double] = [], fits: [Double] = [], throughputFits: [Double] = [], wholes: [Double] = []
+let calibrationOnly = ProcessInfo.processInfo.environment["REFIT_BENCH_STAGES"] == "calibration"
+var reads: [Double] = [], predictions: [Double] = [], observationTimes: [Double] = [], fits: [Double] = []
+var throughputFits: [Double] = [], wholes: [Double] = []
 var predicted = 0
-for _ in 0..<repetitions {
-    var entries: [Catalog.RunWithUsability] = []
-    reads.append(try seconds("read") { entries = try catalog.runsWithUsability() })
-    var made: [RunEvidence.Prediction] = []
-    predictions.append(seconds("predict") { made = RunEvidence.predictions(entries).predictions })
-    predicted = made.count
+var made: [RunEvidence.Prediction] = []
+var model = CalibrationModel.analytic
+var throughput = ThroughputCalibration(scopes: [:], sources: [])
+for repetition in 0..<repetitions {
+    if !calibrationOnly || repetition == 0 {
+        var entries: [Catalog.RunWithUsability] = []
+        reads.append(try seconds("read") { entries = try catalog.runsWithUsability() })
+        predictions.append(seconds("predict") { made = RunEvidence.predictions(entries).predictions })
+        predicted = made.count
+    }
     if readAndPredictOnly { continue }
-    fits.append(seconds("memory") { _ = CalibrationFitter.fit(RunEvidence.observations(made)) })
-    throughputFits.append(seconds("step-time") { _ = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
-    wholes.append(try seconds("whole") { _ = try catalog.fitCalibration() })
+    var observations: [CalibrationObservation] = []
+    observationTimes.append(seconds("observations") { observations = RunEvidence.observations(made) })
+    fits.append(seconds("fit") { model = CalibrationFitter.fit(observations) })
+    throughputFits.append(seconds("step-time") { throughput = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
+    if !calibrationOnly { wholes.append(try seconds("whole") { _ = try catalog.fitCalibration() }) }
 }
 print(String(format: "read %d runs: median %.3f s", stored, median(reads)) + processor("read"))
 print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions))
@@ -122,8 +158,27 @@ if readAndPredictOnly {
     removeTemporaryCatalog()
     exit(0)
 }
-print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(fits)) + processor("memory"))
+print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(zip(observationTimes, fits).map(+)))
+      + String(format: " (observations %.3f s", median(observationTimes)) + processor("observations")
+      + String(format: ", fit %.3f s", median(fits)) + processor("fit") + ")")
 print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits))
       + processor("step-time"))
-print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
-             median(wholes), wholes.min()!, wholes.max()!, repetitions) + processor("whole"))
+if !calibrationOnly {
+    print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
+                 median(wholes), wholes.min()!, wholes.max()!, repetitions) + processor("whole"))
+    let fitted = try catalog.fitCalibration()
+    model = fitted.model
+    throughput = fitted.throughput
+}
+// The digest of both fitted calibrations, the dates left out.
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+var json = try canonicalJSON(model)
+json.append(contentsOf: Array("\n".utf8))
+json.append(try encoder.encode(throughput))
+print(String(format: "fitted model digest %016llx (%d scopes, %d step-time scopes)", fnv1a(json), model.factors.count,
+             throughput.scopes.count))
+if let out = ProcessInfo.processInfo.environment["REFIT_BENCH_JSON"] {
+    try json.write(to: URL(fileURLWithPath: out))
+}
+removeTemporaryCatalog()

@@ -161,51 +161,134 @@ extension RunEvidence {
 
     /// Observations for the calibration fitter: one per memory counter a run reports, and outcome constraints for
     /// OOMs, "fits" and "maximum batch" facts (which ran at B and, with `bracket_next`, failed at the next size).
+    ///
+    /// Reads each prediction in place (a copy of one retained and released some forty strings and arrays, a third
+    /// of this function's time over 100,000 runs), makes a run's scope path and its card's runtime defaults once
+    /// per card, model and stack rather than once per run (so the observations of neighbouring runs share one path),
+    /// and each id in one allocation.
     public static func observations(_ predictions: [Prediction]) -> [CalibrationObservation] {
         var observations: [CalibrationObservation] = []
+        // At most three counters a run, or two sides of a fact: reserved once, the array is never copied.
+        observations.reserveCapacity(predictions.count * 3)
         // The failing side of a maximum-batch fact is the same configuration at the next batch: one more evaluation
         // of a phase model the cache usually has already.
         var estimates = EstimateCache()
-        for prediction in predictions {
-            let run = prediction.run
-            let path = scopePath(
-                gpu: prediction.gpu, model: prediction.model, framework: prediction.configuration.framework,
-                trainer: prediction.configuration.trainer, checkpointing: prediction.configuration.checkpointing)
-            let source = run.url ?? run.source
-            let decomposition = decomposition(prediction)
-            // What the card could give at the device-used level: the cap plus the context outside it, or the card.
-            let capacity = Double(run.memoryCapBytes.map { $0 + (run.contextBytes ?? 0) } ?? run.gpuMemoryBytes ?? prediction.gpu.memoryBytes)
-            let readings: [(CalibrationCounter, Int?)] = [
-                (.allocated, run.peakAllocatedBytes), (.reserved, run.peakReservedBytes), (.deviceUsed, run.deviceUsedBytes),
-            ]
-            switch run.kind {
-            case .memAtBatch:
-                for (counter, bytes) in readings {
-                    guard let bytes else { continue }
+        var lookups = Lookups()
+        predictions.withUnsafeBufferPointer { all in
+            for i in all.indices {
+                let path = lookups.path(all, i)
+                let source = all[i].run.url ?? all[i].run.source
+                let decomposition = lookups.decomposition(all, i, all[i].estimate.decomposition)
+                // What the card could give at the device-used level: the cap plus the context outside it, or the card.
+                let cap = all[i].run.memoryCapBytes.map { $0 + (all[i].run.contextBytes ?? 0) }
+                let capacity = Double(cap ?? all[i].run.gpuMemoryBytes ?? all[i].gpu.memoryBytes)
+                switch all[i].run.kind {
+                case .memAtBatch:
+                    for counter in CalibrationCounter.allCases {
+                        let bytes: Int? =
+                            switch counter {
+                            case .allocated: all[i].run.peakAllocatedBytes
+                            case .reserved: all[i].run.peakReservedBytes
+                            case .deviceUsed: all[i].run.deviceUsedBytes
+                            }
+                        guard let bytes else { continue }
+                        observations.append(CalibrationObservation(
+                            id: Self.id(all[i].run.key, counter), source: source, path: path,
+                            decomposition: decomposition, evidence: .measured(counter: counter, bytes: Double(bytes))))
+                    }
+                case .fits, .oom:
                     observations.append(CalibrationObservation(
-                        id: "\(run.key)#\(counter.rawValue)", source: source, path: path, decomposition: decomposition,
-                        evidence: .measured(counter: counter, bytes: Double(bytes))))
+                        id: all[i].run.key, source: source, path: path, decomposition: decomposition,
+                        evidence: .outcome(ran: all[i].run.outcome == .ok, capacityBytes: capacity)))
+                case .maxBatch:
+                    var oomAt: CalibrationDecomposition?
+                    if let next = all[i].run.bracketNext {
+                        var nextConfiguration = all[i].configuration
+                        nextConfiguration.batchSize = next
+                        if let nextEstimate = try? estimates.estimate(
+                            model: all[i].accounting, key: all[i].accountingKey, gpu: all[i].gpu,
+                            configuration: nextConfiguration)
+                        {
+                            oomAt = lookups.decomposition(all, i, nextEstimate.decomposition)
+                        }
+                    }
+                    observations += CalibrationObservation.maxBatchFact(
+                        id: all[i].run.key, source: source, path: path, ranAt: decomposition, oomAt: oomAt,
+                        capacityBytes: capacity)
                 }
-            case .fits, .oom:
-                observations.append(CalibrationObservation(
-                    id: run.key, source: source, path: path, decomposition: decomposition,
-                    evidence: .outcome(ran: run.outcome == .ok, capacityBytes: capacity)))
-            case .maxBatch:
-                var oomAt: CalibrationDecomposition?
-                var nextConfiguration = prediction.configuration
-                if let next = run.bracketNext { nextConfiguration.batchSize = next }
-                if run.bracketNext != nil, let nextEstimate = try? estimates.estimate(
-                    model: prediction.accounting, key: prediction.accountingKey, gpu: prediction.gpu,
-                    configuration: nextConfiguration)
-                {
-                    var failing = prediction
-                    failing.estimate = nextEstimate
-                    oomAt = Self.decomposition(failing)
-                }
-                observations += CalibrationObservation.maxBatchFact(
-                    id: run.key, source: source, path: path, ranAt: decomposition, oomAt: oomAt, capacityBytes: capacity)
             }
         }
         return observations
+    }
+
+    /// "KEY#counter", written in one allocation.
+    private static func id(_ key: String, _ counter: CalibrationCounter) -> String {
+        var key = key
+        let suffix = counter.rawValue
+        return key.withUTF8 { key in
+            String(unsafeUninitializedCapacity: key.count + 1 + suffix.utf8.count) { buffer in
+                var end = buffer.initialize(fromContentsOf: key)
+                buffer[end] = UInt8(ascii: "#")
+                end += 1
+                for byte in suffix.utf8 {
+                    buffer[end] = byte
+                    end += 1
+                }
+                return end
+            }
+        }
+    }
+
+    /// The scope path and runtime defaults of the last card, model and stack seen (runs of one configuration follow
+    /// each other), compared field by field with a prediction read in place.
+    private struct Lookups {
+        private var path:
+            (
+                gpu: String, architecture: String, family: ModelFamily, model: String, framework: Framework.Name,
+                trainer: Trainer.Kind?, checkpointing: Checkpointing, path: CalibrationScopePath
+            )?
+        private var defaults: (architecture: String, framework: Framework, values: RuntimeDefaults)?
+
+        /// `RunEvidence.scopePath` for prediction `i`.
+        mutating func path(_ all: UnsafeBufferPointer<Prediction>, _ i: Int) -> CalibrationScopePath {
+            if let path, path.gpu == all[i].gpu.name, path.architecture == all[i].gpu.architecture,
+                path.family == all[i].model.family, path.model == all[i].model.name,
+                path.framework == all[i].configuration.framework.name,
+                path.trainer == all[i].configuration.trainer?.kind,
+                path.checkpointing == all[i].configuration.checkpointing
+            {
+                return path.path
+            }
+            let made = RunEvidence.scopePath(
+                gpu: all[i].gpu, model: all[i].model, framework: all[i].configuration.framework,
+                trainer: all[i].configuration.trainer, checkpointing: all[i].configuration.checkpointing)
+            path = (
+                all[i].gpu.name, all[i].gpu.architecture, all[i].model.family, all[i].model.name,
+                all[i].configuration.framework.name, all[i].configuration.trainer?.kind,
+                all[i].configuration.checkpointing, made
+            )
+            return made
+        }
+
+        /// `RunEvidence.decomposition` of prediction `i` with its estimate's peak replaced by `peak`.
+        mutating func decomposition(
+            _ all: UnsafeBufferPointer<Prediction>, _ i: Int, _ peak: PeakDecomposition
+        ) -> CalibrationDecomposition {
+            if defaults == nil || defaults!.architecture != all[i].gpu.architecture
+                || defaults!.framework != all[i].configuration.framework
+            {
+                defaults = (
+                    all[i].gpu.architecture, all[i].configuration.framework,
+                    RuntimeDefaults.resolve(gpu: all[i].gpu, framework: all[i].configuration.framework)
+                )
+            }
+            let values = defaults!.values
+            var d = CalibrationDecomposition(
+                modelStates: Double(peak.modelStates), activations: Double(peak.activations), other: Double(peak.other),
+                defaultReserveRatio: values.allocatorReserveRatio,
+                defaultContextBytes: Double(values.runtimeContextBytes))
+            d.exactStates = Double(peak.exactStates)
+            return d
+        }
     }
 }

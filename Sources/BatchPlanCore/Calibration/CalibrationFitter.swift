@@ -59,14 +59,13 @@ public enum CalibrationFitter {
 
     /// Fits every scope that at least one observation names.
     public static func fit(_ observations: [CalibrationObservation], options: Options = Options()) -> CalibrationModel {
-        let rows = observations.map(SolverRow.init)
+        let input = FitInput(observations)
+        let (rows, runtimes) = (input.rows, input.runtimes)
         var members: [CalibrationScope: [Int]] = [:]
         var parentOf: [CalibrationScope: CalibrationScope] = [:]
         var order: [[CalibrationScope]] = Array(repeating: [], count: CalibrationScopeLevel.allCases.count)
-        // Group by path first: far fewer distinct paths than runs, so each scope key is built once per path.
-        var byPath: [CalibrationScopePath: [Int]] = [:]
-        for (index, observation) in observations.enumerated() { byPath[observation.path, default: []].append(index) }
-        for (path, indices) in byPath.sorted(by: { $0.value[0] < $1.value[0] }) {
+        // By path first: far fewer distinct paths than runs, so each scope key is built once per path.
+        for (path, indices) in zip(input.paths, input.pathMembers) {
             let scopes = path.scopes
             for (depth, scope) in scopes.enumerated() {
                 if members[scope] == nil {
@@ -81,16 +80,17 @@ public enum CalibrationFitter {
         let solver = ScopeSolver(options: options)
         let gate = ScopeGate(folds: options.gateFolds)
         // Labels as dense ids, made once: per scope, grouping and counting by them then hashes no strings.
-        let runGroups = Labels(observations.map(\.runGroup))
-        let modelGroups = Labels(observations.map { $0.path.model ?? $0.runGroup })
-        let sourceGroups = Labels(observations.map(\.source))
-        let modelNames = Labels(observations.map(\.path.model))
-        let checkpointingModes = Labels(observations.map(\.path.checkpointing))
+        let (runGroups, modelGroups, sourceGroups) = (input.runs, input.modelsOrRuns, input.sources)
+        let (modelNames, checkpointingModes) = (input.models, input.checkpointing)
+        // Every scope's gate compares with the analytic model, and most start from it: its residuals, once.
+        let analytic = SolverRow.residuals(rows, at: .analytic, runtimes: runtimes)
         var parameters: [CalibrationScope: CalibrationParameters] = [:]
         // What a scope's children and runs fall back to: its own parameters when applied, else its parent's.
         var effective: [CalibrationScope: CalibrationParameters] = [:]
         var factors: [CalibrationScope: CalibrationFactors] = [:]
         var spreads: [CalibrationScope: Double] = [:]
+        // The level above's solved scopes, for a scope that repeats its parent's problem.
+        var solvedAbove: [CalibrationScope: SolvedScope] = [:]
         for (depth, scopes) in order.enumerated() {
             let level = CalibrationScopeLevel.allCases[depth]
             let runtimeFree = level <= .gpu
@@ -98,60 +98,97 @@ public enum CalibrationFitter {
             // of a card or a model: fitted per framework only, so that one model's correction never reaches another
             // model whose step is the peak.
             let free = [true, level <= .framework, runtimeFree, runtimeFree]
-            let jobs = scopes.map { scope in
+            var jobs = scopes.map { scope in
                 let indices = members[scope]!
                 let models = modelNames.distinct(in: indices).count
                 var job = Job(
-                    rows: indices.map { rows[$0] }, parent: parentOf[scope].flatMap { effective[$0] } ?? .analytic,
-                    models: models)
+                    indices: indices, rows: indices.map { rows[$0] },
+                    parent: parentOf[scope].flatMap { effective[$0] } ?? .analytic, free: free, models: models)
                 if options.gate {
                     let sources = sourceGroups.distinct(in: indices).count
                     let (groups, unit) =
                         level <= .gpu && sources >= 2 ? (sourceGroups, "source")
                         : level == .family && models >= 2 ? (modelGroups, "model") : (runGroups, "run")
                     job.unit = unit
-                    job.folds = gate.folds(indices: job.all, groups: indices.map { groups.ids[$0] })
+                    job.folds = gate.folds(
+                        indices: job.all, groups: indices.map { groups.ids[$0] }, groupIDs: groups.names.count)
+                }
+                // A scope with its parent's runs, under a parent that did not apply, with the same free parameters
+                // and folds, solves its parent's problem again (an architecture with one card, a family with one
+                // model): the same sums give the same bits, so its parent's results are taken.
+                if let above = parentOf[scope].flatMap({ solvedAbove[$0] }), above.repeated(by: job) {
+                    job.solved = above
                 }
                 return job
+            }
+            // Each scope's residuals at its starting point (its parent as applied): every solve of the scope starts
+            // there, and the gate's error without the scope is theirs.
+            for number in jobs.indices where jobs[number].solved == nil {
+                let parent = jobs[number].parent
+                jobs[number].start =
+                    parent.bitPattern == CalibrationParameters.analytic.bitPattern
+                    ? jobs[number].indices.map { analytic[$0] }
+                    : SolverRow.residuals(rows, jobs[number].indices, at: parent, runtimes: runtimes)
             }
             // Given the level above, every scope's fit and every fold's refit here is independent: all of them are
             // solved at once on every core, each result in its own slot, so the fit is the same on any thread count.
             var tasks: [(job: Int, fold: Int?)] = []
-            for (number, job) in jobs.enumerated() {
+            for (number, job) in jobs.enumerated() where job.solved == nil {
                 tasks.append((number, nil))
                 for fold in 0..<(job.folds?.count ?? 0) { tasks.append((number, fold)) }
             }
-            let solved = ParallelMap.map(tasks.count) { [tasks] task -> Solved in
+            let solved = ParallelMap.map(tasks.count) { [tasks, jobs] task -> Solved in
                 let job = jobs[tasks[task].job]
                 guard let fold = tasks[task].fold, let folds = job.folds else {
-                    return Solved(fit: solver.solve(rows: job.rows, indices: job.all, parent: job.parent, free: free))
+                    return Solved(
+                        fit: solver.solve(
+                            rows: job.rows, start: job.start, parent: job.parent, free: job.free, runtimes: runtimes))
                 }
                 let (training, held) = folds.split(fold)
                 let refit = solver.solve(
-                    rows: job.rows, indices: training, parent: job.parent, free: free, spread: false)
-                return Solved(heldOutError: ScopeGate.totalError(job.rows, held, refit.parameters))
+                    rows: training.map { job.rows[$0] }, start: training.map { job.start[$0] }, parent: job.parent,
+                    free: job.free, spread: false, runtimes: runtimes)
+                return Solved(
+                    heldOutError: ScopeGate.totalError(job.rows, held, refit.parameters, runtimes: runtimes))
             }
             var next = 0
-            for (scope, job) in zip(scopes, jobs) {
-                let result = solved[next].fit!
+            for number in jobs.indices where jobs[number].solved == nil {
+                let job = jobs[number]
                 let heldOut = solved[(next + 1)..<(next + 1 + (job.folds?.count ?? 0))].map(\.heldOutError)
+                var done = SolvedScope(
+                    count: job.rows.count, parent: job.parent, free: job.free, unit: job.unit, folds: job.folds,
+                    fit: solved[next].fit!, heldOut: heldOut)
+                if options.gate {
+                    let withParent = ScopeGate.totalError(job.start)
+                    let analytic = ScopeGate.totalError(job.indices.lazy.map { analytic[$0] })
+                    done.verdict = gate.verdict(
+                        count: job.rows.count, folds: job.folds, heldOut: heldOut, withParent: withParent,
+                        analytic: analytic, unit: job.unit)
+                }
+                jobs[number].solved = done
                 next += 1 + heldOut.count
+            }
+            solvedAbove = [:]
+            for (scope, job) in zip(scopes, jobs) {
+                let done = job.solved!
+                solvedAbove[scope] = done
+                let result = done.fit
                 parameters[scope] = result.parameters
                 let spread = result.logSpread ?? parentOf[scope].flatMap { spreads[$0] } ?? 0
                 spreads[scope] = spread
-                var f = makeFactors(result.parameters, scope: scope, rows: job.rows, spread: spread, options: options)
+                var f = makeFactors(
+                    result.parameters, scope: scope, rows: job.rows, runtimes: runtimes, spread: spread,
+                    options: options)
                 f.models = job.models
-                f.checkpointingModes = checkpointingModes.distinct(in: members[scope]!)
+                f.checkpointingModes = checkpointingModes.distinct(in: job.indices)
                     .map { checkpointingModes.names[$0] }.sorted()
-                if options.gate {
-                    let verdict = gate.verdict(
-                        rows: job.rows, indices: job.all, folds: job.folds, heldOut: heldOut, unit: job.unit,
-                        parent: job.parent)
+                if let verdict = done.verdict {
                     f.applied = verdict.applied
                     f.gateErrorBefore = verdict.errorBefore
                     f.gateErrorAfter = verdict.errorAfter
                     f.skipReason = verdict.reason
                 }
+                solvedAbove[scope]!.applied = f.applied
                 effective[scope] = f.applied ? result.parameters : job.parent
                 factors[scope] = f
             }
@@ -165,15 +202,24 @@ public enum CalibrationFitter {
     /// The scope's rows are copied together, in order, so that its solves read memory in sequence: read through the
     /// indices of every run, a model's rows lay 120 rows apart and waiting for them was a third of the fit.
     private struct Job: Sendable {
+        /// The scope's observations, by index, and their rows in that order.
+        var indices: [Int]
         var rows: [SolverRow]
         var parent: CalibrationParameters
+        var free: [Bool]
         var models: Int
         var unit = "run"
         var folds: ScopeGate.Folds?
+        /// Each row's residual at `parent`.
+        var start: [Double] = []
+        /// The scope's results, when taken from its parent or once solved.
+        var solved: SolvedScope?
 
-        init(rows: [SolverRow], parent: CalibrationParameters, models: Int) {
+        init(indices: [Int], rows: [SolverRow], parent: CalibrationParameters, free: [Bool], models: Int) {
+            self.indices = indices
             self.rows = rows
             self.parent = parent
+            self.free = free
             self.models = models
             all = Array(rows.indices)
         }
@@ -188,15 +234,38 @@ public enum CalibrationFitter {
         var heldOutError = 0.0
     }
 
+    /// A scope's fit and gate, with what defined its problem: a scope below with the same problem has the same results.
+    private struct SolvedScope: Sendable {
+        var count: Int
+        var parent: CalibrationParameters
+        var free: [Bool]
+        var unit: String
+        var folds: ScopeGate.Folds?
+        var fit: ScopeSolver.Result
+        var heldOut: [Double]
+        var verdict: ScopeGate.Verdict?
+        var applied = true
+
+        /// Whether `job`, a scope under this one, poses the same problem: the same observations (a child's are
+        /// among its parent's, in the same order, so the same count means the same), this one not applied (so the
+        /// child starts where this one did), the same free parameters, and the same folds.
+        func repeated(by job: Job) -> Bool {
+            !applied && job.rows.count == count && job.parent.bitPattern == parent.bitPattern && job.free == free
+                && job.unit == unit && job.folds?.ordered == folds?.ordered && job.folds?.bounds == folds?.bounds
+                && job.folds?.count == folds?.count
+        }
+    }
+
     /// Absolute runtime terms only where one architecture's defaults apply (architecture level and below).
     private static func makeFactors(
-        _ p: CalibrationParameters, scope: CalibrationScope, rows: [SolverRow], spread: Double, options: Options
+        _ p: CalibrationParameters, scope: CalibrationScope, rows: [SolverRow], runtimes: [SolverRuntime],
+        spread: Double, options: Options
     ) -> CalibrationFactors {
         var reserve: Double?
         var context: Double?
         if scope.level >= .architecture {
-            var reserves = rows.map(\.defaultReserve)
-            var contexts = rows.map(\.defaultContext)
+            var reserves = rows.map { runtimes[Int($0.runtime)].defaultReserve }
+            var contexts = rows.map { runtimes[Int($0.runtime)].defaultContext }
             reserve = ScopeSolver.median(&reserves)
             context = ScopeSolver.median(&contexts)
         }
@@ -206,42 +275,5 @@ public enum CalibrationFitter {
         f.runsUsed = rows.count
         f.fittedAt = options.fittedAt
         return f
-    }
-}
-
-/// String labels of the observations (run, source, model) as dense ids, numbered in order of first appearance.
-struct Labels {
-    /// Each observation's id; -1 where it has no label.
-    private(set) var ids: [Int] = []
-    /// The label of each id.
-    private(set) var names: [String] = []
-
-    init(_ labels: [String?]) {
-        var idOf: [String: Int] = [:]
-        ids.reserveCapacity(labels.count)
-        for label in labels {
-            guard let label else {
-                ids.append(-1)
-                continue
-            }
-            if let id = idOf[label] {
-                ids.append(id)
-            } else {
-                idOf[label] = names.count
-                ids.append(names.count)
-                names.append(label)
-            }
-        }
-    }
-
-    /// The distinct ids of the observations at `indices`, in order of first appearance; unlabelled ones count none.
-    func distinct(in indices: [Int]) -> [Int] {
-        var seen = [Bool](repeating: false, count: names.count)
-        var result: [Int] = []
-        for index in indices where ids[index] >= 0 && !seen[ids[index]] {
-            seen[ids[index]] = true
-            result.append(ids[index])
-        }
-        return result
     }
 }

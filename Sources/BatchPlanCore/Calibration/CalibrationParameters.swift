@@ -55,6 +55,13 @@ public struct CalibrationParameters: Hashable, Codable, Sendable {
         }
     }
 
+    /// The four numbers' bits: equal bits, the same residuals everywhere (`==` would also equate 0 and −0).
+    var bitPattern: SIMD4<UInt64> {
+        SIMD4(
+            logActivationScale.bitPattern, logModelStateScale.bitPattern, reserveRatioDelta.bitPattern,
+            contextDeltaGiB.bitPattern)
+    }
+
     /// Keeps every parameter where the bounds allow some run to stay in range.
     func clamped() -> CalibrationParameters {
         CalibrationParameters(

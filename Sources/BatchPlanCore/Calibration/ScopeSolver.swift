@@ -1,93 +1,5 @@
 import Foundation
 
-/// One observation flattened for the solver: plain numbers, no strings.
-struct SolverRow {
-    enum Kind { case measured, ran, outOfMemory }
-
-    var modelStates: Double
-    var activations: Double
-    var other: Double
-    var defaultReserve: Double
-    var defaultContext: Double
-    /// 0 allocated, 1 reserved, 2 deviceUsed (outcomes are deviceUsed).
-    var level: Int
-    var kind: Kind
-    /// log of the measured bytes, or of the capacity for an outcome.
-    var logTarget: Double
-
-    init(_ observation: CalibrationObservation) {
-        let d = observation.decomposition
-        modelStates = d.modelStates
-        activations = d.activations
-        other = d.other
-        defaultReserve = d.defaultReserveRatio
-        defaultContext = d.defaultContextBytes
-        switch observation.evidence {
-        case .measured(let counter, let bytes):
-            kind = .measured
-            level = counter == .allocated ? 0 : counter == .reserved ? 1 : 2
-            logTarget = log(max(bytes, 1))
-        case .outcome(let ran, let capacity):
-            kind = ran ? .ran : .outOfMemory
-            level = 2
-            logTarget = log(max(capacity, 1))
-        }
-    }
-
-    /// The log residual log(target) − log(predicted) at `point`, zero when an outcome constraint is met, and the
-    /// gradient of log(predicted) with respect to the parameters (zero where a bound holds a parameter), also where
-    /// the constraint is met (the prior's information needs it as if the constraint were active). A measurement's
-    /// residual at this point already computed can be passed as `known`, which saves the logarithm.
-    @inline(__always)
-    func evaluate(_ point: SolverPoint, known: Double? = nil) -> (residual: Double, jacobian: SIMD4<Double>) {
-        let sa = point.activationScale * activations
-        let sm = point.modelStateScale * modelStates
-        let allocated = max(sa + sm + other, 1)
-        var total = allocated
-        var growth = 1.0
-        var dReserve = 0.0
-        var dContext = 0.0
-        if level >= 1 {
-            let raw = defaultReserve + point.reserveRatioDelta
-            let ratio = min(max(raw, 0), 1)
-            growth = 1 + ratio
-            total = allocated * growth
-            if raw > 0 && raw < 1 { dReserve = allocated }
-        }
-        if level == 2 {
-            let raw = defaultContext + point.contextDeltaBytes
-            let context = min(max(raw, 0), 8 * CalibrationParameters.gib)
-            total += context
-            if raw > 0 && raw < 8 * CalibrationParameters.gib { dContext = CalibrationParameters.gib }
-        }
-        var r = known ?? logTarget - log(total)
-        switch kind {
-        case .measured: break
-        case .ran where r >= 0: r = 0
-        case .outOfMemory where r < 0: r = 0
-        default: break
-        }
-        // Lane by lane the same quotients as four scalar divisions, in two instructions.
-        return (r, SIMD4(sa * growth, sm * growth, dReserve, dContext) / SIMD4(repeating: total))
-    }
-}
-
-/// What every row's residual needs from the parameters, computed once per point rather than once per row: the two
-/// exponentials were a fifth of a fit's time. The values are those the per-row expressions gave, bit for bit.
-struct SolverPoint {
-    var activationScale: Double
-    var modelStateScale: Double
-    var reserveRatioDelta: Double
-    var contextDeltaBytes: Double
-
-    init(_ p: CalibrationParameters) {
-        activationScale = exp(p.logActivationScale)
-        modelStateScale = exp(p.logModelStateScale)
-        reserveRatioDelta = p.reserveRatioDelta
-        contextDeltaBytes = p.contextDeltaGiB * CalibrationParameters.gib
-    }
-}
-
 /// Fits one scope's parameters: robust (Huber) Gauss–Newton on log residuals, one-sided for outcome constraints,
 /// penalized toward the parent's parameters.
 struct ScopeSolver {
@@ -98,56 +10,60 @@ struct ScopeSolver {
         var logSpread: Double?
     }
 
-    /// What one sweep over a scope's rows at a point gives: the normal equations of the Gauss–Newton step from
-    /// there (with that point's Huber corner), the loss there, and the objective there under the previous corner.
-    private struct Sweep {
+    /// The normal equations of the Gauss–Newton step from a point (with that point's Huber corner) and the loss
+    /// there, summed over a scope's rows.
+    struct Sweep {
         var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
         var b = SIMD4<Double>()
         /// Huber loss with this point's corner, over the rows that count.
         var loss = 0.0
-        /// Huber loss with the corner of the point the line search came from, over every row.
-        var objective = 0.0
         /// Sum of squared sensitivities, and how many rows are sensitive at all, per parameter.
         var information = SIMD4<Double>()
         var informative = SIMD4<Int>()
     }
 
     /// - Parameters:
+    ///   - rows: the rows to fit, in the order their sums are taken.
+    ///   - start: each row's residual at `parent` (`SolverRow.residual`), which every solve of a scope starts from:
+    ///     the fitter computes them once for the scope and its refits.
     ///   - free: which of the four parameters this level may move; the others stay at the parent's values.
-    ///   - spread: whether to estimate the residual spread; the gate's refits do not use it, and it costs a sweep.
+    ///   - spread: whether to estimate the residual spread; the gate's refits do not use it.
+    ///   - runtimes: the runtime triples the rows name.
     ///
-    /// Each point costs one sweep over the rows: the line search's test of a trial point and the normal equations
-    /// of the step from there are summed together, the Huber corner at the trial point coming first from its small
-    /// sample. The sums, and their order, are those of testing the point and then stepping from it, so the fit is the
-    /// same to the bit; it reads every row once per point instead of twice, which halves the logarithms.
+    /// Each trial point of the line search costs one pass over the rows that takes one logarithm per row: it sums
+    /// the objective (Huber loss under the corner of the point it came from) and keeps each residual. Only an
+    /// accepted point then takes a second pass, without logarithms, for the normal equations of the step from there,
+    /// its Huber corner taken first from the residuals kept. Nearly half the trial points of a fit over many runs
+    /// are rejected (a stalled line search halves its step eight times before it gives up), and they no longer sum
+    /// the normal equations. Every sum adds the same terms in the same order as summing everything in one pass did,
+    /// so the fit is the same to the bit.
     func solve(
-        rows: [SolverRow], indices: [Int], parent: CalibrationParameters, free: [Bool], spread: Bool = true
+        rows: [SolverRow], start: [Double], parent: CalibrationParameters, free: [Bool], spread: Bool = true,
+        runtimes: [SolverRuntime]
     ) -> Result {
+        precondition(start.count == rows.count, "one starting residual per row")
         let n = CalibrationParameters.count
-        let mask = SIMD4<Double>(free[0] ? 1 : 0, free[1] ? 1 : 0, free[2] ? 1 : 0, free[3] ? 1 : 0)
         // Robust scale from the measurement residuals (MAD), so the Huber corner follows the data's noise. A strided
         // sample of at most ~2,000 runs is plenty for a scale estimate and keeps big scopes fast.
-        let stride = max(1, indices.count / 2_000)
+        let stride = max(1, rows.count / 2_000)
         var absolute: [Double] = []
-        absolute.reserveCapacity(indices.count / stride + 1)
-        // In a scope small enough that the sample is every measurement, the sweep that follows reuses its residuals.
-        var known = [Double](repeating: 0, count: stride == 1 ? indices.count : 0)
-        func corner(at theta: CalibrationParameters, otherwise previous: Double) -> Double {
-            let point = SolverPoint(theta)
+        absolute.reserveCapacity(rows.count / stride + 1)
+        func corner(_ residuals: [Double], otherwise previous: Double) -> Double {
             absolute.removeAll(keepingCapacity: true)
-            for slot in Swift.stride(from: 0, to: indices.count, by: stride) where rows[indices[slot]].kind == .measured {
-                let r = rows[indices[slot]].evaluate(point).residual
-                if stride == 1 { known[slot] = r }
-                absolute.append(abs(r))
+            for slot in Swift.stride(from: 0, to: rows.count, by: stride) where rows[slot].kind == .measured {
+                absolute.append(abs(residuals[slot]))
             }
             guard absolute.count >= 5 else { return previous }
             return max(options.minimumHuberDelta, 1.345 * 1.4826 * Self.median(&absolute))
         }
 
         var theta = parent
-        var delta = corner(at: parent, otherwise: options.huberDelta)
-        var sums = sweep(
-            rows, indices, at: parent, corner: delta, previousCorner: delta, mask: mask, information: true, known: known)
+        // The residuals at `theta`, and those at the point being tried.
+        var current = start
+        var trying = [Double](repeating: 0, count: rows.count)
+        var delta = corner(current, otherwise: options.huberDelta)
+        var sums = normalEquations(
+            rows, current, at: SolverPoint(parent, runtimes: runtimes), corner: delta, free: free, information: true)
         // Prior precision: the parent counts as `k` runs' worth of information about each parameter, a run's worth
         // being the mean squared sensitivity of log(predicted) to it among the runs here that are sensitive at all.
         var lambda = [Double](repeating: 0, count: n)
@@ -180,14 +96,13 @@ struct ScopeSolver {
                 next = theta
                 for p in 0..<n where free[p] { next[p] += scale * step[p] }
                 next = next.clamped()
-                let nextDelta = corner(at: next, otherwise: delta)
-                let trial = sweep(
-                    rows, indices, at: next, corner: nextDelta, previousCorner: delta, mask: mask, information: false,
-                    known: known)
-                if trial.objective + penalty(next, parent, lambda, free) <= before + 1e-12 {
+                let point = SolverPoint(next, runtimes: runtimes)
+                let tried = objective(rows, at: point, corner: delta, residuals: &trying)
+                if tried + penalty(next, parent, lambda, free) <= before + 1e-12 {
                     accepted = true
-                    delta = nextDelta
-                    sums = trial
+                    delta = corner(trying, otherwise: delta)
+                    sums = normalEquations(rows, trying, at: point, corner: delta, free: free)
+                    swap(&current, &trying)
                     break
                 }
                 scale /= 2
@@ -198,50 +113,12 @@ struct ScopeSolver {
             if moved < options.tolerance { break }
         }
         guard spread else { return Result(parameters: theta, logSpread: nil) }
-        let point = SolverPoint(theta)
+        // The residuals at `theta` are those its pass kept.
         var spreads: [Double] = []
-        spreads.reserveCapacity(indices.count)
-        for i in indices where rows[i].kind == .measured { spreads.append(abs(rows[i].evaluate(point).residual)) }
+        spreads.reserveCapacity(rows.count)
+        for (row, r) in zip(rows, current) where row.kind == .measured { spreads.append(abs(r)) }
         let logSpread = spreads.isEmpty ? nil : 1.4826 * Self.median(&spreads)
         return Result(parameters: theta, logSpread: logSpread)
-    }
-
-    /// One pass over the rows at `theta`; see `Sweep`. Rows whose outcome constraint is met add nothing but their
-    /// information.
-    ///
-    /// - Parameter known: empty, or the residuals at `theta` of the measurements, by position in `indices`.
-    private func sweep(
-        _ rows: [SolverRow], _ indices: [Int], at theta: CalibrationParameters, corner delta: Double,
-        previousCorner: Double, mask: SIMD4<Double>, information: Bool, known: [Double]
-    ) -> Sweep {
-        let point = SolverPoint(theta)
-        let reuse = !known.isEmpty
-        var sums = Sweep()
-        for (slot, i) in indices.enumerated() {
-            let measured = rows[i].kind == .measured
-            let (r, j) = reuse && measured ? rows[i].evaluate(point, known: known[slot]) : rows[i].evaluate(point)
-            let base = measured ? 1 : options.constraintWeight
-            let size = abs(r)
-            sums.objective += base * (size <= previousCorner
-                ? 0.5 * size * size : previousCorner * (size - 0.5 * previousCorner))
-            if information {
-                for p in 0..<CalibrationParameters.count where j[p] != 0 {
-                    sums.information[p] += j[p] * j[p]
-                    sums.informative[p] += 1
-                }
-            }
-            if r == 0 && !measured { continue }
-            sums.loss += base * (size <= delta ? 0.5 * r * r : delta * (size - 0.5 * delta))
-            let w = base * (size <= delta ? 1 : delta / size)
-            let g = j * mask
-            let wg = w * g
-            sums.b += wg * r
-            sums.a0 += wg * g.x
-            sums.a1 += wg * g.y
-            sums.a2 += wg * g.z
-            sums.a3 += wg * g.w
-        }
-        return sums
     }
 
     private func penalty(

@@ -71,19 +71,52 @@ public struct ThroughputFitter: Sendable {
     public func fit(_ observations: [ThroughputObservation]) -> ThroughputCalibration {
         var scopes: [String: ThroughputFactors] = [:]
         let levels = 4
-        // Top-down: each level's scopes shrink toward the scope one level up on the same path.
-        // Each observation's scope keys, built once (not once per level and lookup).
-        let keys = observations.map(\.path.keys)
-        for level in 0..<levels {
-            var groups: [String: [ThroughputObservation]] = [:]
-            var parents: [String: String] = [:]
-            for (index, observation) in observations.enumerated() {
-                groups[keys[index][level], default: []].append(observation)
-                if level > 0 { parents[keys[index][level]] = keys[index][level - 1] }
+        // Each distinct path's scope keys, built once: a model's runs on a card share them (the keys, made per run,
+        // and the copies of every run into its groups were most of a fit over 40,000 runs).
+        var pathNumber: [ThroughputScopePath: Int] = [:]
+        var keys: [[String]] = []
+        var paths: [Int] = []
+        paths.reserveCapacity(observations.count)
+        for index in observations.indices {
+            let path = observations[index].path
+            if index > 0, observations[index - 1].path == path {
+                paths.append(paths[index - 1])
+                continue
             }
-            for (key, group) in groups {
+            let number =
+                pathNumber[path] ?? {
+                    pathNumber[path] = keys.count
+                    keys.append(path.keys)
+                    return keys.count - 1
+                }()
+            paths.append(number)
+        }
+        // The paths in the order of their last run: a scope's parent is the one its last run names.
+        var lastRun = [Int](repeating: 0, count: keys.count)
+        for (index, number) in paths.enumerated() { lastRun[number] = index }
+        let byLastRun = keys.indices.sorted { lastRun[$0] < lastRun[$1] }
+        // Top-down: each level's scopes shrink toward the scope one level up on the same path.
+        for level in 0..<levels {
+            // Per scope, its runs in the order given (the order its sums are taken in), gathered through each
+            // path's scope number rather than a key hashed per run.
+            var scopeOf = [Int](repeating: 0, count: keys.count)
+            var numbers: [String: Int] = [:]
+            var scopeKeys: [String] = []
+            for number in keys.indices {
+                let key = keys[number][level]
+                scopeOf[number] = numbers[key] ?? {
+                    numbers[key] = scopeKeys.count
+                    scopeKeys.append(key)
+                    return scopeKeys.count - 1
+                }()
+            }
+            var members = [[Int]](repeating: [], count: scopeKeys.count)
+            for (index, number) in paths.enumerated() { members[scopeOf[number]].append(index) }
+            var parents: [String: String] = [:]
+            if level > 0 { for number in byLastRun { parents[keys[number][level]] = keys[number][level - 1] } }
+            for (key, group) in zip(scopeKeys, members) {
                 let parent = level == 0 ? ThroughputFactors.defaults : parents[key].flatMap { scopes[$0] } ?? .defaults
-                scopes[key] = fitScope(group, parent: parent, key: key, fitsUtilization: level >= 2)
+                scopes[key] = fitScope(observations, group, parent: parent, key: key, fitsUtilization: level >= 2)
             }
         }
         return ThroughputCalibration(scopes: scopes, sources: observations.map(\.id))
@@ -91,12 +124,15 @@ public struct ThroughputFitter: Sendable {
 
     /// One scope: four parameters (tensor scale, fp32 scale, memory scale, overhead) by ridge-regularised relative
     /// least squares; without `fitsUtilization` the two compute scales stay at the parent's.
+    ///
+    /// - Parameter indices: the scope's runs among `observations`, in the order the sums take them.
     func fitScope(
-        _ rows: [ThroughputObservation], parent: ThroughputFactors, key: String, fitsUtilization: Bool
+        _ observations: [ThroughputObservation], _ indices: [Int], parent: ThroughputFactors, key: String,
+        fitsUtilization: Bool
     ) -> ThroughputFactors {
         let prior = [parent.tensorScale, parent.vectorScale, parent.memoryScale, parent.overheadPerPassSeconds]
         let n = prior.count
-        var weights = [Double](repeating: 1, count: rows.count)
+        var weights = [Double](repeating: 1, count: indices.count)
         var solution = prior
         for _ in 0..<2 {
             // Normal equations in fixed-size values: no allocation per row (a refit reads tens of thousands).
@@ -104,12 +140,17 @@ public struct ThroughputFitter: Sendable {
             var atb = SIMD4<Double>.zero
             var typical = SIMD4<Double>.zero
             var counts = SIMD4<Double>.zero
-            for (row, weight) in zip(rows, weights) {
-                let micro = Double(row.microSteps)
+            // Each run read in place: iterating copies of them retained and released their strings.
+            for (slot, index) in indices.enumerated() {
+                let weight = weights[slot]
+                let micro = Double(observations[index].microSteps)
+                let tensorCores = observations[index].tensorCores
+                let compute = observations[index].computeSeconds
+                let measured = observations[index].measuredSeconds
                 var x = SIMD4<Double>(
-                    row.tensorCores ? micro * row.computeSeconds : 0, row.tensorCores ? 0 : micro * row.computeSeconds,
-                    micro * row.memorySeconds, micro * row.passes) / row.measuredSeconds
-                var y = (row.measuredSeconds - row.updateSeconds) / row.measuredSeconds
+                    tensorCores ? micro * compute : 0, tensorCores ? 0 : micro * compute,
+                    micro * observations[index].memorySeconds, micro * observations[index].passes) / measured
+                var y = (measured - observations[index].updateSeconds) / measured
                 if !fitsUtilization {
                     // Fixed compute scales: move their contribution to the target.
                     y -= x[0] * prior[0] + x[1] * prior[1]
@@ -140,15 +181,16 @@ public struct ThroughputFitter: Sendable {
             let factors = ThroughputFactors(
                 tensorScale: solution[0], vectorScale: solution[1], memoryScale: solution[2],
                 overheadPerPassSeconds: solution[3])
-            weights = rows.map { row in
-                let r = abs(row.predicted(factors) / row.measuredSeconds - 1)
+            weights = indices.map { index in
+                let r = abs(observations[index].predicted(factors) / observations[index].measuredSeconds - 1)
                 return r <= huber ? 1 : huber / r
             }
         }
         let factors = ThroughputFactors(
             tensorScale: solution[0], vectorScale: solution[1], memoryScale: solution[2],
-            overheadPerPassSeconds: solution[3], scope: key, runsUsed: rows.count)
-        let errors = rows.map { abs($0.predicted(factors) / $0.measuredSeconds - 1) }.sorted()
+            overheadPerPassSeconds: solution[3], scope: key, runsUsed: indices.count)
+        let errors = indices.map { abs(observations[$0].predicted(factors) / observations[$0].measuredSeconds - 1) }
+            .sorted()
         var result = factors
         result.medianRelativeError = errors.isEmpty ? 0 : errors[errors.count / 2]
         return result
