@@ -7,9 +7,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [.package(name: "batchplan", path: "..")],
     targets: [
+        // What the benchmarks share: the digest of a fitted calibration.
+        .target(name: "BenchSupport", dependencies: [.product(name: "BatchPlanCore", package: "batchplan")]),
         .executableTarget(
             name: "batchplan-bench",
             dependencies: [
+                "BenchSupport",
                 .product(name: "BatchPlanCore", package: "batchplan"),
                 .product(name: "BatchPlanCatalog", package: "batchplan"),
             ]
@@ -17,6 +20,7 @@ let package = Package(
         .executableTarget(
             name: "refit-bench",
             dependencies: [
+                "BenchSupport",
                 .product(name: "BatchPlanCore", package: "batchplan"),
                 .product(name: "BatchPlanCatalog", package: "batchplan"),
             ]

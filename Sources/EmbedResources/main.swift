@@ -19,7 +19,8 @@ var source = """
 
     """
 // FNV-1a 64-bit over every data file's path and text, in path order: the seed's fingerprint (SeedVersion), worked
-// out here once rather than over the whole seed at every start of the program.
+// out here once rather than over the whole seed at every start of the program. (Written out: this build tool cannot
+// depend on BatchPlanCore's `FNV1a`; `SeedVersion.computed()` works the same value out with it, and a test compares.)
 var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
 var codeFingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
 var embedded = 0

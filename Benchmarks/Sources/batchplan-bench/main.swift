@@ -1,4 +1,5 @@
 import BatchPlanCatalog
+import BenchSupport
 import BatchPlanCore
 import Foundation
 
@@ -13,30 +14,6 @@ func median(_ values: [Double]) -> Double {
     return sorted[sorted.count / 2]
 }
 
-/// The fitted memory calibration as JSON that does not depend on the process: scopes in order (a dictionary keyed
-/// by a struct encodes in its hashing order, which is seeded per process), keys sorted, fitting dates left out.
-func canonicalJSON(_ model: CalibrationModel) throws -> Data {
-    struct Entry: Encodable {
-        var scope: String
-        var factors: CalibrationFactors
-        var parameters: CalibrationParameters?
-    }
-    let entries = model.factors.keys.sorted { "\($0)" < "\($1)" }.map { scope in
-        var factors = model.factors[scope]!
-        factors.fittedAt = nil
-        return Entry(scope: "\(scope)", factors: factors, parameters: model.parameters[scope])
-    }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-    return try encoder.encode(entries)
-}
-
-/// FNV-1a, 64 bits: a digest to compare fits by.
-func digest(_ data: Data) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return hash
-}
 
 func time(_ repetitions: Int, _ body: () throws -> Void) rethrows -> [Double] {
     var samples: [Double] = []

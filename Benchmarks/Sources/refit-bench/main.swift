@@ -15,6 +15,7 @@
 // (distinct run keys, the configuration otherwise the run's), its readings scaled in proportion to the batch (a
 // timing workload, not evidence to learn from). Prints each stage's median.
 import BatchPlanCatalog
+import BenchSupport
 import BatchPlanCore
 import Foundation
 
@@ -42,30 +43,6 @@ defer { removeTemporaryCatalog() }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
-/// The fitted memory calibration as JSON that does not depend on the process: scopes in order (a dictionary keyed
-/// by a struct encodes in its hashing order, which is seeded per process), keys sorted, fitting dates left out.
-func canonicalJSON(_ model: CalibrationModel) throws -> Data {
-    struct Entry: Encodable {
-        var scope: String
-        var factors: CalibrationFactors
-        var parameters: CalibrationParameters?
-    }
-    let entries = model.factors.keys.sorted { "\($0)" < "\($1)" }.map { scope in
-        var factors = model.factors[scope]!
-        factors.fittedAt = nil
-        return Entry(scope: "\(scope)", factors: factors, parameters: model.parameters[scope])
-    }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-    return try encoder.encode(entries)
-}
-
-/// FNV-1a, 64 bits: a digest to compare fits by.
-func fnv1a(_ data: Data) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return hash
-}
 /// CPU time of the whole process (every thread), seconds: on a loaded machine, what a stage costs apart from waiting.
 func processorSeconds() -> Double {
     var now = timespec()
@@ -176,7 +153,7 @@ encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
 var json = try canonicalJSON(model)
 json.append(contentsOf: Array("\n".utf8))
 json.append(try encoder.encode(throughput))
-print(String(format: "fitted model digest %016llx (%d scopes, %d step-time scopes)", fnv1a(json), model.factors.count,
+print(String(format: "fitted model digest %016llx (%d scopes, %d step-time scopes)", digest(json), model.factors.count,
              throughput.scopes.count))
 if let out = ProcessInfo.processInfo.environment["REFIT_BENCH_JSON"] {
     try json.write(to: URL(fileURLWithPath: out))

@@ -80,11 +80,11 @@ extension Catalog {
 
     /// FNV-1a 64 over the two stored JSON documents (hexadecimal).
     static func jsonFingerprint(_ memory: String, _ throughput: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in memory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash = (hash ^ 0) &* 0x100_0000_01b3
-        for byte in throughput.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 16)
+        var hash = FNV1a()
+        hash.combine(memory)
+        hash.combine(0)
+        hash.combine(throughput)
+        return hash.hex
     }
 
     /// A value stored as JSON under `key` in `catalog_meta`; `nil` when absent or written by an incompatible

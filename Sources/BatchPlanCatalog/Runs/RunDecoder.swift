@@ -234,8 +234,8 @@ struct RunDecoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let data = (try? encoder.encode(copy)) ?? Data()
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return "sha:" + String(hash, radix: 16)
+        var hash = FNV1a()
+        hash.combine(data)
+        return "sha:" + hash.hex
     }
 }

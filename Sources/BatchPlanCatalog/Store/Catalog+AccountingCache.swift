@@ -97,11 +97,11 @@ struct AccountingCacheKey: Hashable {
         case let .tensor(dims)?: input = "tensor " + dims.map(String.init).joined(separator: "x")
         }
         self.options = "input \(input); task \(options.task?.rawValue ?? "default"); attention \(options.attention.rawValue)"
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in definition.kind.rawValue.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash = (hash ^ 0) &* 0x100_0000_01b3
-        for byte in definition.payload.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        self.definition = String(hash, radix: 16)
+        var hash = FNV1a()
+        hash.combine(definition.kind.rawValue)
+        hash.combine(0)
+        hash.combine(definition.payload)
+        self.definition = hash.hex
     }
 
     /// Of the accounting code: FNV-1a 64 over BatchPlanCore's sources, worked out by the build plugin, so a build
