@@ -5,9 +5,10 @@ extension ModelProfile {
     /// The string work (short module names, type matching) was most of what a profile cost: 78% of
     /// `fit --memory 12GB` (perf, release build) went to building 9 profiles per model, each redoing it.
     struct LayerTraits: Sendable {
-        /// Whether each layer's weights feed a matmul (`ModelProfile.isMatmul`).
+        /// Whether each layer's weights feed a matmul (autocast casts them; `TypeKind.isMatmul`).
         let castable: [Bool]
-        /// Whether each layer's FLOPs run on tensor cores (`StepWork.isTensorCore`).
+        /// Whether each layer's FLOPs run on tensor cores: matmul layers and scaled-dot-product attention
+        /// (flash/memory-efficient kernels are tensor-core GEMMs).
         let tensorCore: [Bool]
         /// Whether any layer is a convolution (convolution workspaces apply).
         let hasConvolution: Bool
@@ -96,13 +97,13 @@ extension ModelProfile {
             return linearShortNameIndex.map { $0 >= 0 && chosen[Int($0)] }
         }
 
-        /// What a layer type name says, matched once per distinct type name (`ModelProfile.isMatmul`,
-        /// `StepWork.isAttentionKernel`).
+        /// What a layer type name says, matched once per distinct type name: the one place these rules live.
         private struct TypeKind {
             let convolution: Bool
             let linear: Bool
             let rawCounts: Bool
             let attention: Bool
+            /// Scaled-dot-product attention without weights ("ScaledDotProductAttention", "attention").
             let isAttentionKernel: Bool
 
             init(_ type: String) {
@@ -113,6 +114,8 @@ extension ModelProfile {
                 isAttentionKernel = TypeName.contains(type, "dotproductattention") || TypeName.equals(type, "attention")
             }
 
+            /// Whether a layer's weights feed a matmul: linear, convolution, attention projections, and raw-count
+            /// models, whose parameters are assumed to be matmul weights.
             func isMatmul(linear hasShape: Bool, parameters: Int) -> Bool {
                 hasShape || convolution || linear || rawCounts || (attention && parameters > 0)
             }

@@ -273,13 +273,4 @@ struct ModelProfile: Sendable {
         }
         return (cut ?? nil) ?? name.split(separator: ".").last.map(String.init) ?? name
     }
-
-    /// Layers whose weights feed a matmul (autocast casts them): linear, convolution, attention projections,
-    /// and raw-count models, whose parameters are assumed to be matmul weights.
-    static func isMatmul(_ layer: LayerAccount) -> Bool {
-        if layer.linearShape != nil { return true }
-        let type = layer.type
-        return TypeName.contains(type, "conv") || TypeName.contains(type, "linear") || TypeName.equals(type, "rawcounts")
-            || (TypeName.contains(type, "attention") && layer.parameters > 0)
-    }
 }

@@ -132,17 +132,6 @@ public struct StepWork: Sendable {
         if case let .sequence(length) = model.input { tokensPerSample = length } else { tokensPerSample = nil }
     }
 
-    /// Layers whose FLOPs run on tensor cores: matmul layers and scaled-dot-product attention (flash/memory-efficient
-    /// kernels are tensor-core GEMMs).
-    static func isTensorCore(_ layer: LayerAccount) -> Bool {
-        ModelProfile.isMatmul(layer) || isAttentionKernel(layer)
-    }
-
-    /// Scaled-dot-product attention without weights ("ScaledDotProductAttention", "attention").
-    static func isAttentionKernel(_ layer: LayerAccount) -> Bool {
-        TypeName.contains(layer.type, "dotproductattention") || TypeName.equals(layer.type, "attention")
-    }
-
     /// Forward FLOPs per sample summed over layers, all passes included (for reports).
     public var flopsPerSample: Double { layers.reduce(0) { $0 + $1.flops } }
 }
