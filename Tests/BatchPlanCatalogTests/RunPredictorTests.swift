@@ -48,6 +48,15 @@ struct RunPredictorTests {
         #expect(parted.skipped.map { "\($0.0.id) \($0.1)" } == serial.skipped.map { "\($0.0.id) \($0.1)" })
     }
 
+    @Test("observations made in stretches on every core are the single pass's, in order")
+    func observationsInStretchesMatchOnePass() throws {
+        let predictions = RunEvidence.predictions(try Self.entries(), concurrency: 1).predictions
+        let whole = RunEvidence.observations(predictions, minimumRunsPerPart: .max)
+        let split = RunEvidence.observations(predictions, minimumRunsPerPart: 100, concurrency: 3)
+        #expect(whole.count > predictions.count)
+        #expect(split == whole)
+    }
+
     @Test("no runs, or only unusable ones, give no predictions on one core or several", arguments: [1, 3])
     func nothingToPredict(concurrency: Int) throws {
         let unusable = try Self.entries().filter { $0.unusableReason != nil }

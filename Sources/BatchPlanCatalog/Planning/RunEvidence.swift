@@ -166,16 +166,40 @@ extension RunEvidence {
     /// of this function's time over 100,000 runs), makes a run's scope path and its card's runtime defaults once
     /// per card, model and stack rather than once per run (so the observations of neighbouring runs share one path),
     /// and each id in one allocation.
+    ///
+    /// Over many runs, consecutive stretches of them are turned into observations on every core and joined in order:
+    /// the same observations, in the same order, as one pass.
     public static func observations(_ predictions: [Prediction]) -> [CalibrationObservation] {
+        observations(predictions, minimumRunsPerPart: minimumRunsPerPart)
+    }
+
+    /// `observations(_:)` in up to `concurrency` stretches of at least `minimumRunsPerPart` runs (tests lower it to
+    /// split a small catalog).
+    static func observations(
+        _ predictions: [Prediction], minimumRunsPerPart: Int, concurrency: Int = ParallelMap.defaultConcurrency
+    ) -> [CalibrationObservation] {
+        let parts = min(concurrency, max(1, predictions.count / minimumRunsPerPart))
+        guard parts > 1 else { return observations(predictions, 0..<predictions.count) }
+        let stretches = ParallelMap.map(parts, concurrency: concurrency) { part in
+            observations(predictions, predictions.count * part / parts..<predictions.count * (part + 1) / parts)
+        }
+        var joined: [CalibrationObservation] = []
+        joined.reserveCapacity(stretches.reduce(0) { $0 + $1.count })
+        for stretch in stretches { joined += stretch }
+        return joined
+    }
+
+    /// The observations of `predictions[range]`.
+    private static func observations(_ predictions: [Prediction], _ range: Range<Int>) -> [CalibrationObservation] {
         var observations: [CalibrationObservation] = []
         // At most three counters a run, or two sides of a fact: reserved once, the array is never copied.
-        observations.reserveCapacity(predictions.count * 3)
+        observations.reserveCapacity(range.count * 3)
         // The failing side of a maximum-batch fact is the same configuration at the next batch: one more evaluation
         // of a phase model the cache usually has already.
         var estimates = EstimateCache()
         var lookups = Lookups()
         predictions.withUnsafeBufferPointer { all in
-            for i in all.indices {
+            for i in range {
                 let path = lookups.path(all, i)
                 let source = all[i].run.url ?? all[i].run.source
                 let decomposition = lookups.decomposition(all, i, all[i].estimate.decomposition)

@@ -4,14 +4,15 @@ import Foundation
 /// Maps `0..<count` on every core, results in index order: the same values, in the same order, as a serial loop.
 ///
 /// `body` must not share mutable state between indices (each fit of a model is independent). `concurrency: 1`
-/// runs serially on the calling thread, which tests use to check that both give identical results.
-enum ParallelMap {
+/// runs serially on the calling thread, which tests use to check that both give identical results. Visible to the
+/// package's other modules (the catalog's refit uses it too), not to users of the library.
+package enum ParallelMap {
     /// Cores to use by default: every active processor.
-    static var defaultConcurrency: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    package static var defaultConcurrency: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// - Parameter order: the order indices are handed out in (a permutation of `0..<count`; default ascending), so
     ///   the costliest can start first. Results are in index order whatever it is.
-    static func map<T: Sendable>(
+    package static func map<T: Sendable>(
         _ count: Int, concurrency: Int = defaultConcurrency, order: [Int]? = nil, _ body: @Sendable (Int) -> T
     ) -> [T] {
         guard count > 1, concurrency > 1 else { return (0..<count).map(body) }
