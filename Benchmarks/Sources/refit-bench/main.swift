@@ -2,7 +2,7 @@
 // runs from the catalog, predict each at its configuration, fit the memory and step-time calibrations.
 //
 //   swift run -c release --package-path Benchmarks refit-bench [RUNS] [REPETITIONS] [--digest FILE]
-//       [--catalog FILE] [--read-and-predict]
+//       [--catalog FILE] [--read-and-predict] [--physical]
 //
 // --catalog keeps the prepared catalog in FILE (filled on the first run, reused as it is after), so repeated runs
 // skip the import; --read-and-predict times only the first two stages; --digest writes out what a refit read and
@@ -13,7 +13,10 @@
 //
 // The runs are the built-in usable runs as batch-size sweeps: copy i of a run is measured at a batch of 1 … its own
 // (distinct run keys, the configuration otherwise the run's), its readings scaled in proportion to the batch (a
-// timing workload, not evidence to learn from). Prints each stage's median.
+// timing workload, not evidence to learn from). With --physical only each run's predicted share of activations
+// shrinks with the batch and every copy scatters within ±2%, as a real batch sweep reads: the proportional sweeps
+// make the model states look batch-dependent, which pins the fitted model-state scale at its bound. (Give a
+// --catalog of its own to each workload: a kept catalog is reused as it is.) Prints each stage's median.
 import BatchPlanCatalog
 import BenchSupport
 import BatchPlanCore
@@ -30,6 +33,8 @@ let digestPath = option("--digest")
 let keptPath = option("--catalog")
 let readAndPredictOnly = arguments.contains("--read-and-predict")
 arguments.removeAll { $0 == "--read-and-predict" }
+let physical = arguments.contains("--physical")
+arguments.removeAll { $0 == "--physical" }
 let count = arguments.count > 0 ? Int(arguments[0]) ?? 100_000 : 100_000
 let repetitions = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
 let path = keptPath ?? NSTemporaryDirectory() + "refit-bench-\(getpid()).sqlite"
@@ -63,7 +68,17 @@ func processor(_ stage: String) -> String { String(format: " (CPU %.3f s)", medi
 
 let catalog = try Catalog(path: path)
 // A kept catalog is already filled: nothing to import.
-let base = prepared ? [] : try catalog.runsWithUsability().filter { $0.unusableReason == nil }.map(\.stored.run)
+let usable = prepared ? [] : try catalog.runsWithUsability().filter { $0.unusableReason == nil }
+let base = usable.map(\.stored.run)
+// --physical: each run's predicted activations at its own batch, by key, to shape its sweep.
+var activationShare: [String: Double] = [:]
+if physical {
+    for prediction in RunEvidence.predictions(usable).predictions {
+        let peak = prediction.estimate.decomposition
+        let total = Double(peak.modelStates + peak.activations + peak.other)
+        if total > 0 { activationShare[prediction.run.key] = Double(peak.activations) / total }
+    }
+}
 var runs: [(line: Int, run: MeasuredRun)] = []
 runs.reserveCapacity(count)
 for index in 0..<(base.isEmpty ? 0 : count) {
@@ -72,7 +87,16 @@ for index in 0..<(base.isEmpty ? 0 : count) {
     // Sweeps downward from the measured batch (1 … the run's batch, round robin), so scaled readings stay
     // within the card.
     let batch = 1 + copy % max(1, run.batchSize ?? 1)
-    let scale = Double(batch) / Double(max(1, run.batchSize ?? 1))
+    var scale = Double(batch) / Double(max(1, run.batchSize ?? 1))
+    if physical {
+        // Only the activations shrink with the batch (the predicted share of the peak at the run's own batch), and
+        // each copy reads within ±2% of that (a deterministic spread, as repeated measurements scatter).
+        let share = activationShare[run.key] ?? 0.5
+        var hash = FNV1a()
+        hash.combine("\(run.key)-\(copy)")
+        let noise = Double(hash.value % 2001) / 1000 - 1
+        scale = (1 - share * (1 - scale)) * (1 + 0.02 * noise)
+    }
     func scaled(_ bytes: Int?) -> Int? { bytes.map { Int(Double($0) * scale) } }
     run.key = "\(run.key)-sweep\(copy)"
     run.batchSize = batch
