@@ -109,6 +109,20 @@ struct RunsCommandTests {
         #expect(again.stderr.contains("added 0 runs, 1 already present"))
     }
 
+    @Test("a reading written without its unit is refused in one line and nothing is stored")
+    func readingWithoutUnit() throws {
+        let runner = CLIRunner()
+        let recorded = try runner.run([
+            "runs", "record", "--model", "resnet50", "--gpu", "RTX 3090", "--batch", "128", "--peak-reserved", "9.8",
+        ])
+        #expect(recorded.status != 0)
+        #expect(recorded.stderr.split(separator: "\n").count == 1, "\(recorded.stderr)")
+        #expect(recorded.stderr.contains("a size without a unit is bytes"), "\(recorded.stderr)")
+        #expect(try Self.userRunCount(runner) == 0)
+        let estimate = try runner.run(["estimate", "--model", "resnet50", "--batch", "128", "--gpu", "RTX 3090"])
+        #expect(estimate.status == 0, "\(estimate.stderr)")
+    }
+
     @Test("an import killed midway leaves all of its rows or none", arguments: [0.05, 0.2, 0.6])
     func killedImportIsAllOrNothing(delay: Double) throws {
         let runner = try Self.runnerWithModel()

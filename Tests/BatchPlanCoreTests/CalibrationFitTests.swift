@@ -209,3 +209,16 @@ struct CalibrationFitTests {
         }
     }
 }
+
+@Suite("The calibration's uncertainty factor")
+struct UncertaintyFactorTests {
+    @Test("a real spread gives its one-sided 90% factor; an absurd or undefined one stays bounded")
+    func bounded() {
+        #expect(PhaseModel.uncertaintyFactor(logSpread: 0.1) == exp(1.2816 * 0.1))
+        #expect(PhaseModel.uncertaintyFactor(logSpread: 0) == 1)
+        #expect(PhaseModel.uncertaintyFactor(logSpread: -1) == 1)
+        #expect(PhaseModel.uncertaintyFactor(logSpread: 31) == PhaseModel.maximumUncertaintyFactor)
+        #expect(PhaseModel.uncertaintyFactor(logSpread: .infinity) == PhaseModel.maximumUncertaintyFactor)
+        #expect(PhaseModel.uncertaintyFactor(logSpread: .nan) == 1)
+    }
+}

@@ -148,6 +148,37 @@ public struct RunEvidence: Sendable {
 }
 
 extension RunEvidence {
+    /// How far a reading may be from its prediction before the run is left out of calibration as a mistake.
+    ///
+    /// The analytic model is within a factor of 2 of the measured runs it is checked on; a unit mix-up (MB for GB,
+    /// bytes for GB) is a factor of 1,000 or more. One such run made its scopes' spread a factor of e^31, which no
+    /// plan survives.
+    static let implausibleRatio = 100.0
+
+    /// Throws when one of the run's memory readings is more than `implausibleRatio` times larger or smaller than
+    /// the prediction of that counter: such a run is left out of the fit, with the reason, as a run the planner
+    /// cannot predict is.
+    static func checkPlausible(_ run: MeasuredRun, _ estimate: MemoryEstimate) throws(CoreError) {
+        guard run.kind == .memAtBatch else { return }
+        let readings: [(String, Int?, Int)] = [
+            ("peak_allocated_bytes", run.peakAllocatedBytes, estimate.peakAllocatedBytes),
+            ("peak_reserved_bytes", run.peakReservedBytes, estimate.peakReservedBytes),
+            ("device_used_bytes", run.deviceUsedBytes, estimate.deviceUsedBytes),
+        ]
+        for (name, reading, predicted) in readings {
+            guard let reading, predicted > 0 else { continue }
+            let ratio = Double(reading) / Double(predicted)
+            if ratio > implausibleRatio || ratio < 1 / implausibleRatio {
+                throw .invalidValue(
+                    what: "run", value: run.key,
+                    fix: "\(name) \(ByteSize.format(reading)) is "
+                        + (ratio > 1 ? String(format: "%.0f×", ratio) : String(format: "1/%.0f of", 1 / ratio))
+                        + " the predicted \(ByteSize.format(predicted)), more than 100× off: probably a unit left off; "
+                        + "the run is left out of calibration until it is fixed (runs remove, then record it again)")
+            }
+        }
+    }
+
     /// The fitter's view of one prediction: the peak split with the card's runtime defaults.
     static func decomposition(_ prediction: Prediction) -> CalibrationDecomposition {
         let defaults = RuntimeDefaults.resolve(gpu: prediction.gpu, framework: prediction.configuration.framework)

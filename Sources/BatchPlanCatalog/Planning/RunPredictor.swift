@@ -64,6 +64,7 @@ extension RunEvidence {
                 _ = try configuration.validated()
                 let estimate = estimates.estimate(
                     try shared.phase.get(), batch: configuration.batchSize, model: shared.accounting, gpu: gpu)
+                try RunEvidence.checkPlausible(run, estimate)
                 slot.initialize(to: Prediction(
                     run: run, gpu: gpu, model: model, accounting: shared.accounting, accountingKey: shared.accountingKey,
                     configuration: configuration, estimate: estimate))

@@ -6,5 +6,6 @@ extension CalibrationFitter {
     /// are predicted or turned into observations).
     ///
     /// 2 (issue 10): exact model states are no longer scaled, scopes pass a held-out gate, the trainer is a scope.
-    public static let codeVersion = 2
+    /// 3: a run whose reading is more than 100× off its prediction (a unit left off) is left out.
+    public static let codeVersion = 3
 }

@@ -116,9 +116,22 @@ struct PhaseModel: Sendable {
         accumulating = configuration.gradAccumSteps > 1
         reserveRatio = calibration.allocatorReserveRatio ?? runtime.allocatorReserveRatio
         contextBytes = calibration.runtimeContextBytes ?? runtime.runtimeContextBytes
-        uncertaintyFactor = exp(1.2816 * max(0, calibration.logSpread))
+        uncertaintyFactor = Self.uncertaintyFactor(logSpread: calibration.logSpread)
         self.backwardScan = backwardScan ?? upperEnvelope()
     }
+
+    /// The one-sided ~90% factor (z = 1.2816) for a calibration's log spread, at most `maximumUncertaintyFactor`.
+    ///
+    /// Real scopes spread by 0.02 to 0.3 in log units (a factor of 1.03 to 1.5). A spread far beyond that comes from
+    /// readings that cannot be right (a unit left off), and unbounded it made every size overflow; bounded, such a
+    /// scope still keeps plans far from the card's limit.
+    static func uncertaintyFactor(logSpread: Double) -> Double {
+        guard logSpread.isFinite else { return logSpread.isNaN ? 1 : maximumUncertaintyFactor }
+        return min(exp(1.2816 * max(0, logSpread)), maximumUncertaintyFactor)
+    }
+
+    /// The most the uncertainty may multiply a prediction by (an extra 300%).
+    static let maximumUncertaintyFactor = 4.0
 
     /// The same model with another configuration, reusing the backward envelope when it cannot have changed.
     func with(configuration other: TrainingConfiguration, gpu: GPU?) -> PhaseModel {

@@ -159,6 +159,18 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
                 throw fail("\(name) must be between 1 byte and 1 PiB, got \(value)")
             }
         }
+        // No training step reads less: PyTorch's caching allocator reserves whole segments of 2 MiB at least
+        // (c10/cuda/CUDACachingAllocator.cpp, kSmallBuffer), nvidia-smi's figure includes the CUDA context (hundreds
+        // of MiB), and allocations are rounded up to 512 bytes (kMinBlockSize). A reading below these floors is a
+        // size written without its unit, which is read as bytes.
+        for (name, value, floor) in [("peak_reserved_bytes", peakReservedBytes, 1 << 20),
+                                     ("device_used_bytes", deviceUsedBytes, 1 << 20),
+                                     ("peak_allocated_bytes", peakAllocatedBytes, 1 << 10),
+                                     ("peak_bytes", peakUnspecifiedBytes, 1 << 10)] {
+            if let value, value < floor {
+                throw fail("\(name) is \(value) bytes, below the \(ByteSize.format(floor)) any training step reads; a size without a unit is bytes: write it with one, e.g. 9.8GB")
+            }
+        }
         if let contextBytes, contextBytes < 0 || contextBytes > ByteSize.maximum { throw fail("context_bytes is out of range") }
         if let stepTimeMs, !(stepTimeMs > 0 && stepTimeMs.isFinite) { throw fail("step_time_ms must be positive") }
         switch kind {
