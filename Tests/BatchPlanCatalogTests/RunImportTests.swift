@@ -43,9 +43,9 @@ struct RunImportTests {
         let catalog = try Self.catalogWithModel()
         let text = Self.goodRows + """
 
-            {"id": "b1", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 3090", "batch_size": -4, "peak_allocated_bytes": 5, "source": "lab"}
-            {"id": "b2", "kind": "mem_at_batch", "model": "no-such-model", "gpu": "RTX 3090", "batch_size": 4, "peak_allocated_bytes": 5, "source": "lab"}
-            {"id": "b3", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 9999", "batch_size": 4, "peak_allocated_bytes": 5, "source": "lab"}
+            {"id": "b1", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 3090", "batch_size": -4, "peak_allocated_bytes": 5000000, "source": "lab"}
+            {"id": "b2", "kind": "mem_at_batch", "model": "no-such-model", "gpu": "RTX 3090", "batch_size": 4, "peak_allocated_bytes": 5000000, "source": "lab"}
+            {"id": "b3", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 9999", "batch_size": 4, "peak_allocated_bytes": 5000000, "source": "lab"}
             {"id": "b4", "kind": "mem_at_batch", "model": "classic", "gpu": "T4", "batch_size": 4, "peak_reserved_bytes": 99000000000, "source": "lab"}
             {"id": "a1", "kind": "oom", "model": "classic", "gpu": "T4", "batch_size": 4, "source": "lab"}
             {"id": "b5", "kind": "mem_at_batch", "model": "classic", "gpu": "T4", "batch_s

@@ -245,7 +245,7 @@ struct FitSearch {
                 "full training does not fit: the closest full plan needs \(ByteSize.format(closest.shortfall)) more at batch 1; "
                     + "planned \(best.configuration.mode.rawValue) instead")
         }
-        assumptions.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: base.framework))
+        assumptions.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: base.framework, calibration: calibration))
         assumptions.append(contentsOf: skipped)
         if var plan = best,
             let final = phaseModel(plan.configuration, model: model, gpu: gpu, profiles: profiles, calibration: calibration)

@@ -112,7 +112,7 @@ extension PhaseModel {
         if accumulating {
             notes.append("gradient accumulation (\(configuration.gradAccumSteps) steps): gradients resident during forward")
         }
-        notes.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: configuration.framework))
+        notes.append(contentsOf: RuntimeDefaults.notes(gpu: gpu, framework: configuration.framework, calibration: calibration))
         notes.append(contentsOf: profile.notes)
         notes.append(contentsOf: model.notes)
         if calibration.activationScale == 1, calibration.modelStateScale == 1, calibration.allocatorReserveRatio == nil,

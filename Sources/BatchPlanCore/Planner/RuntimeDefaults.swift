@@ -47,19 +47,35 @@ public struct RuntimeDefaults: Hashable, Sendable {
         architecture == "hopper" || architecture == "blackwell"
     }
 
-    /// Statements of the defaults `resolve` uses for a card and framework, each with its source.
-    public static func notes(gpu: GPU?, framework: Framework) -> [String] {
+    /// Statements of the defaults `resolve` uses for a card and framework, each with its source; where
+    /// `calibration` replaces the runtime context or the allocator reserve, the value used, with the default beside it.
+    public static func notes(gpu: GPU?, framework: Framework, calibration: CalibrationFactors? = nil) -> [String] {
         let architecture = gpu?.architecture.lowercased() ?? "generic"
         let defaults = resolve(gpu: gpu, framework: framework)
         let context = defaults.runtimeContextBytes
         let blas = defaults.blasWorkspaceBytes
         let hopperOrLater = isHopperOrLater(architecture)
+        let scope = calibration.map { "calibration \($0.scope)" } ?? "calibration"
+        let contextNote =
+            if let calibrated = calibration?.runtimeContextBytes {
+                "runtime context \(ByteSize.format(calibrated)) (\(scope); the default for \(architecture) is "
+                    + "\(ByteSize.format(context)), within the observed 0.3–2 GiB, anchors.md §4)"
+            } else {
+                "runtime context \(ByteSize.format(context)) for \(architecture) (assumption within the observed "
+                    + "0.3–2 GiB, anchors.md §4; calibration replaces it)"
+            }
+        let reserveNote =
+            if let calibrated = calibration?.allocatorReserveRatio {
+                "allocator reserve " + NumberFormat.string("%.1f", calibrated * 100) + "% of allocated, rounded to 2 MiB "
+                    + "segments (\(scope); the default is 10%)"
+            } else {
+                "allocator reserve 10% of allocated, rounded to 2 MiB segments (assumption; calibration replaces it)"
+            }
         var notes = [
-            "runtime context \(ByteSize.format(context)) for \(architecture) (assumption within the observed "
-                + "0.3–2 GiB, anchors.md §4; calibration replaces it)",
+            contextNote,
             "cuBLAS workspace \(ByteSize.format(blas)) (PyTorch CUBLAS_WORKSPACE_CONFIG default "
                 + (hopperOrLater ? ":4096:8" : ":4096:2:16:8") + ")",
-            "allocator reserve 10% of allocated, rounded to 2 MiB segments (assumption; calibration replaces it)",
+            reserveNote,
         ]
         switch framework.name {
         case .pytorch: break
