@@ -88,6 +88,15 @@ struct FormatContractTests {
         #expect(answer.contains(ReportWording.bytes(card.models[1].best.deviceUsedBytes)))
     }
 
+    @Test("Where the plan knows the card it needs, the answer names that size, as fit's 'needs' does")
+    func nothingFitsNamesTheCardNeeded() throws {
+        var card = ReportSample.report().cards[1]
+        card.models[1].requiredMemoryBytes = 17_000_000_000
+        let answer = ReportWording.answer(for: card)
+        #expect(answer.contains("needs a card of at least \(ReportWording.bytes(17_000_000_000))"), "\(answer)")
+        #expect(answer.contains("\(ReportWording.bytes(card.models[1].best.deviceUsedBytes)) of device memory"))
+    }
+
     @Test("Calibration without cross-validation says its error is unknown")
     func calibrationWording() {
         let sentence = ReportWording.calibration(CalibrationSummary(scope: "global", runsUsed: 0))

@@ -106,11 +106,15 @@ public struct ModelPlans: Hashable, Sendable {
     public var task: String?
     /// Estimated throughput against batch size for the chosen plan's combination, with and without checkpointing.
     public var throughputCurves: [ThroughputCurve]
+    /// When nothing fits: the smallest card the closest plan would fit at batch 1, with the calibration's
+    /// uncertainty and the same headroom (what `fit` calls "needs").
+    public var requiredMemoryBytes: Int?
 
     public init(
         model: String, best: PlanRow, alternatives: [Alternative] = [], curves: [MemoryCurve] = [], input: String? = nil,
-        task: String? = nil, throughputCurves: [ThroughputCurve] = []
+        task: String? = nil, throughputCurves: [ThroughputCurve] = [], requiredMemoryBytes: Int? = nil
     ) {
+        self.requiredMemoryBytes = requiredMemoryBytes
         self.input = input
         self.task = task
         self.throughputCurves = throughputCurves

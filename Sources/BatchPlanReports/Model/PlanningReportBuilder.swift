@@ -58,7 +58,7 @@ public enum PlanningReportBuilder {
                 Alternative(plan: row($0, accumulation: accumulation), whyLost: $0.whyNot ?? "ranked lower")
             },
             curves: curves, input: result.input.map(String.init(describing:)), task: result.task?.rawValue,
-            throughputCurves: throughput)
+            throughputCurves: throughput, requiredMemoryBytes: result.best == nil ? result.nothingFits?.requiredMemoryBytes : nil)
     }
 
     /// One candidate as a report row; accumulation steps only when a target batch was asked and the plan fits.

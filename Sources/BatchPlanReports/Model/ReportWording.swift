@@ -11,7 +11,13 @@ public enum ReportWording {
         let clauses = card.models.map { plans -> String in
             let best = plans.best
             guard best.fits else {
-                return "\(plans.model) does not fit even at batch 1 (needs \(bytes(best.deviceUsedBytes)) with \(best.combinationLabel))"
+                // The card size, as `fit` says it: the device memory alone read as a smaller need than fit's.
+                guard let required = plans.requiredMemoryBytes else {
+                    return "\(plans.model) does not fit even at batch 1 (\(bytes(best.deviceUsedBytes)) of device memory with \(best.combinationLabel))"
+                }
+                return "\(plans.model) does not fit even at batch 1 (needs a card of at least \(bytes(required)): "
+                    + "\(bytes(best.deviceUsedBytes)) of device memory with \(best.combinationLabel), plus the calibration's "
+                    + "uncertainty and the headroom)"
             }
             var clause = "\(plans.model) reaches batch \(best.maxBatchSize) with \(best.combinationLabel)"
             if let steps = best.gradAccumSteps, steps > 1 {
