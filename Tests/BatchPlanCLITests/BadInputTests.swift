@@ -15,4 +15,17 @@ struct BadInputTests {
             #expect(!result.stderr.contains("\"sgd\" or \"sgd\""), "\(result.stderr)")
         }
     }
+
+    @Test("report exits 2 when nothing fits, as fit does, and still writes the report")
+    func reportNothingFitsExits2() throws {
+        let runner = CLIRunner()
+        let question = ["--memory", "24GB", "--model", "mixtral-8x7b"]
+        let fit = try runner.run(["fit"] + question)
+        #expect(fit.status == 2, "\(fit.stderr)")
+        let report = try runner.run(["report"] + question + ["--format", "md"])
+        #expect(report.status == 2, "\(report.stderr)")
+        #expect(report.stdout.contains("mixtral-8x7b"))
+        let fits = try runner.run(["report", "--memory", "24GB", "--model", "gpt2", "--format", "md"])
+        #expect(fits.status == 0, "\(fits.stderr)")
+    }
 }
