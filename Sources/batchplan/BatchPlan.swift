@@ -53,3 +53,11 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case json
     case csv
 }
+
+/// Output formats of commands whose answer is one document, not rows (`estimate`, `calibrate`, `plans show`,
+/// `db check`): a CSV of it would only be the table again, so `--format csv` is refused at parsing with the values
+/// that exist, and the help lists only these.
+enum TableOrJSON: String, ExpressibleByArgument, CaseIterable {
+    case table
+    case json
+}

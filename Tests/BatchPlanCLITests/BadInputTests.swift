@@ -28,4 +28,17 @@ struct BadInputTests {
         let fits = try runner.run(["report", "--memory", "24GB", "--model", "gpt2", "--format", "md"])
         #expect(fits.status == 0, "\(fits.stderr)")
     }
+
+    @Test("commands that answer with one document refuse --format csv and their help lists only what they write",
+          arguments: [["estimate", "--model", "gpt2", "--batch", "2"], ["calibrate"], ["db", "check"], ["plans", "show", "x"]])
+    func tableOrJSONOnly(command: [String]) throws {
+        let runner = CLIRunner()
+        let result = try runner.run(command + ["--format", "csv"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("Valid values: table, json."), "\(result.stderr)")
+        let help = try runner.run(command.prefix { !$0.hasPrefix("-") && $0 != "x" } + ["--help"], environment: ["COLUMNS": "1000"])
+        let formatLine = try #require(help.stdout.split(separator: "\n").first { $0.contains("--format <format>") })
+        #expect(!formatLine.contains("csv"), "\(formatLine)")
+    }
 }

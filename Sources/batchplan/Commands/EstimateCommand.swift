@@ -34,7 +34,7 @@ extension BatchPlan {
         @OptionGroup var setup: ConfigurationFlags
         @OptionGroup var calibrationFlags: CalibrationFlags
         @Option(help: "Card to plan for (picks runtime defaults and checks the precision is supported).") var gpu: String?
-        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+        @Option(help: "Output format: table or json.") var format: TableOrJSON = .table
 
         func run() throws {
             let configuration = try setup.configuration(batch: batch)
@@ -85,7 +85,7 @@ extension BatchPlan {
                 json.merge(StepTimeFormatting.json(try? stepTime?.get(), datasetSize: nil)) { _, new in new }
                 json.removeValue(forKey: "epoch_seconds")
                 Output.data(try Output.json(json))
-            case .table, .csv:
+            case .table:
                 var text = PlanFormatting.estimateTable(estimate, model: modelAccounting, gpu: card, calibration: factors)
                 switch stepTime {
                 case let .success(t)?:
