@@ -41,4 +41,19 @@ struct BadInputTests {
         let formatLine = try #require(help.stdout.split(separator: "\n").first { $0.contains("--format <format>") })
         #expect(!formatLine.contains("csv"), "\(formatLine)")
     }
+
+    @Test("a negative number after an option reaches the option's own check, not 'Missing value'",
+          arguments: [
+            (["fit", "--memory", "-3GB", "--model", "gpt2"], "cannot be negative"),
+            (["estimate", "--model", "gpt2", "--batch", "-1"], "--batch must be a positive"),
+            (["fit", "--memory", "12GB", "--model", "gpt2", "--headroom", "-1GB"], "cannot be negative"),
+            (["estimate", "--model", "gpt2", "--batch", "2", "--lora-dropout", "-.1"], "--lora-dropout must be"),
+          ])
+    func negativeValuesReachValidation(command: [String], message: String) throws {
+        let result = try CLIRunner().run(command)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.stderr.contains("Missing value"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
 }
