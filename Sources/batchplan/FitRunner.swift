@@ -47,6 +47,7 @@ struct FitRunner {
             checkpointing: query.checkpointing.isEmpty ? nil : query.checkpointing,
             modes: query.modes.isEmpty ? [.full, .lora, .qlora] : query.modes, base: base)
         let solver = try flags.solver.options()
+        try solver.headroom.check(against: gpus, flag: flags.solver.headroom)
         var accounted: [(catalog: CatalogModel, accounting: ModelAccounting)] = []
         let accountings = ModelLoading.account(each: selected, options, in: catalog)
         for (model, accounting) in zip(selected, accountings) {

@@ -56,4 +56,17 @@ struct BadInputTests {
         #expect(!result.stderr.contains("Missing value"), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
+
+    @Test("a headroom not smaller than the card is a usage error naming the card's size",
+          arguments: [["fit", "--memory", "12GB", "--model", "gpt2", "--headroom", "20GB"],
+                      ["fit", "--memory", "12GB", "--model", "gpt2", "--headroom", "12GB"],
+                      ["report", "--memory", "12GB", "--model", "gpt2", "--headroom", "20GB"],
+                      ["serve", "--memory", "12GB", "--model", "gpt2", "--context", "512", "--headroom", "20GB"]])
+    func headroomAsLargeAsTheCard(command: [String]) throws {
+        let result = try CLIRunner().run(command)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("--headroom") && result.stderr.contains("12.0 GiB"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
 }
