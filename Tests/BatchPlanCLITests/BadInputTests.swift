@@ -69,4 +69,18 @@ struct BadInputTests {
         #expect(result.stderr.contains("--headroom") && result.stderr.contains("12.0 GiB"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
+
+    @Test("runs import and models import name why a file cannot be read: a directory is not 'no such file'")
+    func unreadableFileReasons() throws {
+        let runner = CLIRunner()
+        let folder = FileManager.default.temporaryDirectory.path
+        for command in [["runs", "import", folder], ["models", "import", "--spec", folder]] {
+            let result = try runner.run(command)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("cannot read \(folder): is a directory"), "\(result.stderr)")
+            #expect(!result.stderr.contains("no such file"), "\(result.stderr)")
+        }
+        let missing = try runner.run(["runs", "import", folder + "/no-such-\(UUID().uuidString).jsonl"])
+        #expect(missing.status == 1 && missing.stderr.contains(": no such file;"), "\(missing.stderr)")
+    }
 }
