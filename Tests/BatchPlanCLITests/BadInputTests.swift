@@ -83,4 +83,37 @@ struct BadInputTests {
         let missing = try runner.run(["runs", "import", folder + "/no-such-\(UUID().uuidString).jsonl"])
         #expect(missing.status == 1 && missing.stderr.contains(": no such file;"), "\(missing.stderr)")
     }
+
+    @Test("a --db or BATCHPLAN_DB in a directory that does not exist is an error, and nothing is created")
+    func catalogInMissingDirectory() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("nodir-\(UUID().uuidString)").path
+        let runner = CLIRunner()
+        for (arguments, environment) in [(["--db", missing + "/x.sqlite", "gpus", "list"], [String: String]()),
+                                         (["gpus", "list"], ["BATCHPLAN_DB": missing + "/x.sqlite"])] {
+            let result = try runner.run(arguments, environment: environment)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("directory \(missing) does not exist; create it first"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: missing), "the mistyped directory is not created")
+        }
+    }
+
+    @Test("a new catalog at a --db path in an existing directory is created and said so once")
+    func newCatalogSaysSo() throws {
+        let runner = CLIRunner()
+        let path = CLIRunner.temporaryCatalog()
+        let first = try runner.run(["--db", path, "gpus", "list"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("created a new catalog at \(path)"), "\(first.stderr)")
+        let second = try runner.run(["--db", path, "gpus", "list"])
+        #expect(second.status == 0 && !second.stderr.contains("created a new catalog"), "\(second.stderr)")
+    }
+
+    @Test("the default catalog location is still created with its folders")
+    func defaultLocationCreated() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("xdg-\(UUID().uuidString)").path
+        let result = try CLIRunner().run(["gpus", "list"], environment: ["BATCHPLAN_DB": "", "XDG_DATA_HOME": home])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: home + "/batchplan/catalog.sqlite"))
+    }
 }
