@@ -116,4 +116,18 @@ struct BadInputTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: home + "/batchplan/catalog.sqlite"))
     }
+
+    @Test("estimate with --model and raw counts says they conflict, and a half-given raw model says what is missing",
+          arguments: [
+            (["--model", "gpt2", "--params", "100", "--activations", "10", "--input", "3x4x4"], "--model conflicts with --params and --activations"),
+            (["--model", "gpt2", "--params", "100"], "--model conflicts with --params"),
+            (["--params", "100", "--input", "3x4x4"], "--params needs --activations"),
+          ])
+    func estimateModelSources(arguments: [String], message: String) throws {
+        let runner = CLIRunner()
+        let result = try runner.run(["estimate", "--batch", "2"] + arguments)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: runner.catalog), "checked before the catalog is opened")
+    }
 }
