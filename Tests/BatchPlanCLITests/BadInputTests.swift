@@ -130,4 +130,18 @@ struct BadInputTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: runner.catalog), "checked before the catalog is opened")
     }
+
+    @Test("CSV piped into runs import - is told to pass --format csv, once, and nothing is stored")
+    func csvOnStandardInput() throws {
+        let runner = CLIRunner()
+        let csv = try runner.run(["runs", "export", "--format", "csv"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let result = try runner.run(["runs", "import", "-"], stdin: csv.stdout)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("-:1: looks like CSV"), "\(result.stderr)")
+        #expect(result.stderr.contains("pass --format csv"), "\(result.stderr)")
+        #expect(!result.stderr.contains("not valid JSON"), "\(result.stderr)")
+        let forced = try runner.run(["runs", "import", "-", "--format", "csv", "--dry-run"], stdin: csv.stdout)
+        #expect(forced.status == 0, "\(forced.stderr)")
+    }
 }
