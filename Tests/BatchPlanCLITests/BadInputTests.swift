@@ -144,4 +144,18 @@ struct BadInputTests {
         let forced = try runner.run(["runs", "import", "-", "--format", "csv", "--dry-run"], stdin: csv.stdout)
         #expect(forced.status == 0, "\(forced.stderr)")
     }
+
+    @Test("fit --save with a taken name fails before planning, printing no plan")
+    func saveNameCheckedFirst() throws {
+        let runner = CLIRunner()
+        let question = ["fit", "--memory", "12GB", "--model", "resnet18"]
+        let first = try runner.run(question + ["--save", "p1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try runner.run(question + ["--save", "P1"])
+        #expect(again.status == 1, "\(again.stderr)")
+        #expect(again.stdout.isEmpty, "no plan is printed before the error")
+        #expect(again.stderr.contains("saved plan \"p1\" already exists; pass --replace"), "\(again.stderr)")
+        let replaced = try runner.run(question + ["--save", "p1", "--replace"])
+        #expect(replaced.status == 0 && !replaced.stdout.isEmpty, "\(replaced.stderr)")
+    }
 }
