@@ -36,6 +36,11 @@ struct FitRunner {
     func run(_ query: FitQuery, flags: FitFlags? = nil) throws -> FitOutcome {
         let flags = try flags ?? FitFlags(query)
         let gpus = try flags.cards.cards(in: catalog)
+        do {
+            try Planner.checkSupport(anyOf: query.precisions, on: gpus)
+        } catch {
+            throw CatalogError.core(error)
+        }
         let options = try flags.accounting.options()
         let selected = query.models.isEmpty ? try catalog.models() : try query.models.map { try catalog.model(named: $0) }
         let base = try flags.training.base()

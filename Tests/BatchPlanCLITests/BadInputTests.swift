@@ -158,4 +158,19 @@ struct BadInputTests {
         let replaced = try runner.run(question + ["--save", "p1", "--replace"])
         #expect(replaced.status == 0 && !replaced.stdout.isEmpty, "\(replaced.stderr)")
     }
+
+    @Test("fit asked only for precisions its cards cannot run is a one-line error naming card, precision and what it runs")
+    func unsupportedPrecisionEverywhere() throws {
+        let runner = CLIRunner()
+        let one = try runner.run(["fit", "--gpu", "T4", "--model", "gpt2", "--precision", "bf16-amp"])
+        #expect(one.status == 1, "\(one.stderr)")
+        #expect(one.stdout.isEmpty)
+        #expect(one.stderr.split(separator: "\n").count == 1, "\(one.stderr)")
+        #expect(one.stderr.contains("bf16-amp") && one.stderr.contains("T4 runs fp32, fp16-amp, fp16"), "\(one.stderr)")
+        let several = try runner.run(["fit", "--gpu", "T4", "--gpu", "V100-16GB", "--model", "gpt2", "--precision", "bf16-amp", "--precision", "fp8"])
+        #expect(several.status == 1, "\(several.stderr)")
+        #expect(several.stderr.contains("bf16-amp or fp8") && several.stderr.contains("V100"), "\(several.stderr)")
+        let somewhere = try runner.run(["fit", "--gpu", "T4", "--gpu", "A100-80GB-SXM", "--model", "gpt2", "--precision", "bf16-amp"])
+        #expect(somewhere.status == 0, "a precision one card runs is planned there: \(somewhere.stderr)")
+    }
 }
