@@ -58,7 +58,9 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     private static func didYouMean(_ suggestions: [String]) -> String {
-        guard !suggestions.isEmpty else { return "" }
-        return ": did you mean " + suggestions.prefix(3).map { "\"\($0)\"" }.joined(separator: " or ") + "?"
+        var seen: Set<String> = []
+        let distinct = suggestions.filter { seen.insert($0.lowercased()).inserted }
+        guard !distinct.isEmpty else { return "" }
+        return ": did you mean " + distinct.prefix(3).map { "\"\($0)\"" }.joined(separator: " or ") + "?"
     }
 }

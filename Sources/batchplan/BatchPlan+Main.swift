@@ -3,11 +3,13 @@ import BatchPlanCore
 import Foundation
 
 extension BatchPlan {
-    /// The entry point: ArgumentParser's own `main`, with global options accepted before the subcommand
-    /// (`GlobalOptions`) and an invalid enum value answered with a suggestion (`InvalidValueMessage`).
+    /// The entry point: ArgumentParser's own `main`, with a negative number kept with its option (`NegativeValues`),
+    /// global options accepted before the subcommand (`GlobalOptions`) and an invalid enum value answered with a
+    /// suggestion (`InvalidValueMessage`).
     static func main() {
         do {
-            let arguments = try GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst()), root: Self.self)
+            let typed = NegativeValues.attached(Array(CommandLine.arguments.dropFirst()))
+            let arguments = try GlobalOptions.hoisted(typed, root: Self.self)
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {

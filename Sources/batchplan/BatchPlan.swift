@@ -43,8 +43,15 @@ struct CatalogOptions: ParsableArguments {
 
     func location() throws -> CatalogLocation { try CatalogLocation.resolve(flag: db) }
 
-    /// Opens the catalog, creating and seeding it on first use.
-    func open() throws -> Catalog { try Catalog(location: location()) }
+    /// Opens the catalog, creating and seeding it on first use. A catalog created at a `--db` path says so on
+    /// stderr, so a mistyped file name in an existing directory shows up as a new catalog instead of passing
+    /// unnoticed; `BATCHPLAN_DB` and the default location, set once, create theirs quietly.
+    func open() throws -> Catalog {
+        let location = try location()
+        let catalog = try Catalog(location: location)
+        if catalog.isNew && location.origin == .flag { Output.note("created a new catalog at \(catalog.path)") }
+        return catalog
+    }
 }
 
 /// Output formats of list and show commands; JSON is the stable contract.
@@ -52,4 +59,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table
     case json
     case csv
+}
+
+/// Output formats of commands whose answer is one document, not rows (`estimate`, `calibrate`, `plans show`,
+/// `db check`): a CSV of it would only be the table again, so `--format csv` is refused at parsing with the values
+/// that exist, and the help lists only these.
+enum TableOrJSON: String, ExpressibleByArgument, CaseIterable {
+    case table
+    case json
 }

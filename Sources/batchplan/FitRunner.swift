@@ -36,6 +36,11 @@ struct FitRunner {
     func run(_ query: FitQuery, flags: FitFlags? = nil) throws -> FitOutcome {
         let flags = try flags ?? FitFlags(query)
         let gpus = try flags.cards.cards(in: catalog)
+        do {
+            try Planner.checkSupport(anyOf: query.precisions, on: gpus)
+        } catch {
+            throw CatalogError.core(error)
+        }
         let options = try flags.accounting.options()
         let selected = query.models.isEmpty ? try catalog.models() : try query.models.map { try catalog.model(named: $0) }
         let base = try flags.training.base()
@@ -47,6 +52,7 @@ struct FitRunner {
             checkpointing: query.checkpointing.isEmpty ? nil : query.checkpointing,
             modes: query.modes.isEmpty ? [.full, .lora, .qlora] : query.modes, base: base)
         let solver = try flags.solver.options()
+        try solver.headroom.check(against: gpus, flag: flags.solver.headroom)
         var accounted: [(catalog: CatalogModel, accounting: ModelAccounting)] = []
         let accountings = ModelLoading.account(each: selected, options, in: catalog)
         for (model, accounting) in zip(selected, accountings) {

@@ -58,6 +58,20 @@ public enum RunFile {
         return parsed
     }
 
+    /// The first non-empty line when it reads as a CSV header of a runs file (comma-separated, a `model` column, no
+    /// JSON in it), so JSON Lines input that is really CSV (`runs import -` reads JSON Lines) is told so once
+    /// instead of failing on every line.
+    static func firstLineIfCSVHeader(_ text: String) -> String? {
+        guard let line = text.split(whereSeparator: \.isNewline).lazy
+            .map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { !$0.isEmpty })
+        else { return nil }
+        guard !line.hasPrefix("{"), !line.hasPrefix("["), line.contains(",") else { return nil }
+        let columns = line.split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
+        }
+        return columns.contains("model") ? line : nil
+    }
+
     private static func rows(text: String, file: String, format: Format) throws(CatalogError)
         -> (fields: [(Int, RunFields)], errors: [RowError])
     {
@@ -65,6 +79,11 @@ public enum RunFile {
         var errors: [RowError] = []
         switch format {
         case .jsonl:
+            if let header = firstLineIfCSVHeader(text) {
+                throw .invalidInput(
+                    "\(file):1: looks like CSV (a header row: \(header.prefix(60))\(header.count > 60 ? "…" : "")), not JSON Lines: "
+                        + "pass --format csv")
+            }
             for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !trimmed.isEmpty else { continue }

@@ -80,11 +80,7 @@ extension Catalog {
         guard !name.isEmpty else { throw .invalidInput("a saved plan needs a name: pass --save NAME") }
         try write("saving the plan \"\(name)\"") { db in
             if let existing = try String.fetchOne(db, sql: "SELECT name FROM saved_plan WHERE name = ?", arguments: [name]) {
-                guard replacing else {
-                    throw CatalogError.duplicate(
-                        what: "saved plan", name: existing,
-                        fix: "pass --replace to overwrite it, or save under another name")
-                }
+                guard replacing else { throw Self.planNameTaken(existing) }
                 try db.execute(sql: "DELETE FROM saved_plan WHERE name = ?", arguments: [name])
             }
             try db.execute(
@@ -94,6 +90,22 @@ extension Catalog {
                     """,
                 arguments: [name, plan.queryJSON, plan.resultJSON, plan.calibrationJSON, plan.batchplanVersion, plan.createdAt])
         }
+    }
+
+    /// Throws `duplicate` naming `--replace` when a plan called `name` (any letter case) is already saved.
+    ///
+    /// `fit --save` asks this before planning, so a taken name costs no fit and prints no plan before the error;
+    /// `savePlan` checks again inside its transaction.
+    public func requirePlanNameFree(_ name: String) throws(CatalogError) {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        let existing = try read("reading a saved plan") { db in
+            try String.fetchOne(db, sql: "SELECT name FROM saved_plan WHERE name = ?", arguments: [name])
+        }
+        if let existing { throw Self.planNameTaken(existing) }
+    }
+
+    static func planNameTaken(_ existing: String) -> CatalogError {
+        .duplicate(what: "saved plan", name: existing, fix: "pass --replace to overwrite it, or save under another name")
     }
 
     /// Every saved plan, oldest first (then by name).

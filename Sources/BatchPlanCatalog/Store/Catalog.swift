@@ -9,16 +9,23 @@ import GRDB
 /// embedded seed changed. Rows the user added or recorded are never touched by a refresh.
 public final class Catalog: Sendable {
     public let path: String
+    /// Whether this open created the catalog file (it did not exist before): the command says so once.
+    public let isNew: Bool
     let queue: DatabaseQueue
 
     /// Opens (creating if needed) the catalog at `location`.
+    ///
+    /// A path the user gave (`--db`, `BATCHPLAN_DB`) must be in a directory that exists: a mistyped folder would
+    /// otherwise become a fresh, empty catalog without notice. Only the default location's folders are created.
     public convenience init(location: CatalogLocation) throws(CatalogError) {
+        if location.origin == .flag || location.origin == .environment { try Self.requireFolder(for: location) }
         try self.init(path: location.path)
     }
 
     /// Opens (creating if needed) the catalog at `path`; `":memory:"` opens a private in-memory catalog.
     public init(path: String, seed: Bool = true) throws(CatalogError) {
         self.path = path
+        isNew = path != ":memory:" && !FileManager.default.fileExists(atPath: path)
         if path != ":memory:" { try Self.prepareFolder(for: path) }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -32,6 +39,21 @@ public final class Catalog: Sendable {
         }
         try migrate()
         if seed { try refreshBuiltins() }
+    }
+
+    /// Throws when the directory `location` names does not exist (or is a file), naming it and the fix.
+    private static func requireFolder(for location: CatalogLocation) throws(CatalogError) {
+        let folder = (location.path as NSString).deletingLastPathComponent
+        guard !folder.isEmpty else { return }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
+            throw .location(
+                path: location.path, problem: "directory \(folder) does not exist",
+                fix: "create it first (mkdir -p \(folder)) or fix the path given with \(location.origin.rawValue)")
+        }
+        if !isDirectory.boolValue {
+            throw .location(path: location.path, problem: "\(folder) is not a directory", fix: "fix the path given with \(location.origin.rawValue)")
+        }
     }
 
     private static func prepareFolder(for path: String) throws(CatalogError) {

@@ -18,6 +18,9 @@ public enum Headroom: Hashable, Codable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws(CoreError) {
         let trimmed = text.trimmingSpaces()
         let fix = "write a percentage such as 15% or a size such as 1.5GiB"
+        if trimmed.hasPrefix("-") {
+            throw .invalidValue(what: "headroom", value: text, fix: "a headroom cannot be negative; " + fix)
+        }
         if trimmed.hasSuffix("%") {
             guard let percent = Double(trimmed.dropLast().trimmingSpaces()),
                 percent.isFinite, percent >= 0, percent < 100

@@ -89,6 +89,29 @@ public enum Planner {
         return PhaseModel(profile: profile, configuration: configuration, gpu: gpu, calibration: calibration)
     }
 
+    /// Throws when none of `precisions` runs on any of `gpus`, naming each card, what the precision needs and what
+    /// the card runs: a fit asked only for precisions its cards cannot run is a wrong question, not "nothing fits".
+    /// One precision that runs on one card is enough to plan.
+    public static func checkSupport(anyOf precisions: [Precision], on gpus: [GPU]) throws(CoreError) {
+        guard !precisions.isEmpty, !gpus.isEmpty,
+            !gpus.contains(where: { gpu in precisions.contains(where: gpu.supports) })
+        else { return }
+        func runs(_ gpu: GPU) -> String { Precision.allCases.filter(gpu.supports).map(\.rawValue).joined(separator: ", ") }
+        if precisions.count == 1, gpus.count == 1, let precision = precisions.first, let gpu = gpus.first {
+            do throws(CoreError) {
+                try checkSupport(precision, on: gpu)
+            } catch let .unsupported(message) {
+                throw .unsupported("\(message) (\(gpu.name) runs \(runs(gpu)))")
+            }
+            return
+        }
+        let cards = gpus.map { "\($0.name) runs \(runs($0))" }.joined(separator: "; ")
+        let asked = precisions.map(\.rawValue)
+        let named = asked.count == 1 ? asked[0] : asked.dropLast().joined(separator: ", ") + " or " + asked.last!
+        throw .unsupported(
+            "none of the cards asked for runs --precision \(named): \(cards); ask for a precision one of them runs")
+    }
+
     /// Throws when `gpu` cannot run `precision`, naming what the precision needs.
     static func checkSupport(_ precision: Precision, on gpu: GPU) throws(CoreError) {
         guard !gpu.supports(precision) else { return }

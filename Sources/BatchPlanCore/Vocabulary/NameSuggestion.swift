@@ -20,11 +20,16 @@ public enum NameSuggestion {
 
     /// The candidates closest to `typed` (case-insensitive), best first: those within a third of the typed
     /// length (at least 2 edits), or that start with or contain what was typed. At most `limit`.
+    ///
+    /// Each name is suggested once: candidate lists join several vocabularies (an optimizer's own name and the same
+    /// name as a Hugging Face `optim` value), so a name that appears twice, in any letter case, keeps its first spelling.
     public static func closest(to typed: String, among candidates: [String], limit: Int = 3) -> [String] {
         let lowered = typed.lowercased()
         guard !lowered.isEmpty else { return [] }
         let budget = max(2, lowered.count / 3)
-        let scored = candidates.compactMap { candidate -> (String, Int)? in
+        var seen: Set<String> = []
+        let distinct = candidates.filter { seen.insert($0.lowercased()).inserted }
+        let scored = distinct.compactMap { candidate -> (String, Int)? in
             let key = candidate.lowercased()
             let edits = distance(lowered, key)
             if edits <= budget { return (candidate, edits) }

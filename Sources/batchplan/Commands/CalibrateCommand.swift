@@ -24,7 +24,7 @@ extension BatchPlan {
 
         @OptionGroup var catalog: CatalogOptions
         @Flag(help: "Cross-validate: error before and after calibration, per counter and family.") var report = false
-        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+        @Option(help: "Output format: table or json.") var format: TableOrJSON = .table
 
         func run() throws {
             let opened = try catalog.open()
@@ -42,7 +42,7 @@ extension BatchPlan {
                 if let accuracy { object["analytic_accuracy"] = CalibrationFormatting.accuracyJSON(accuracy) }
                 if let bySource { object["by_source"] = CalibrationFormatting.sourceJSON(bySource) }
                 Output.data(try Output.json(object))
-            case .table, .csv:
+            case .table:
                 var text = CalibrationFormatting.table(fit.model, report: validation)
                 if let accuracy { text += "\n\n" + CalibrationFormatting.accuracyTable(accuracy) }
                 if let bySource { text += "\n\n" + CalibrationFormatting.sourceTable(bySource) }

@@ -39,7 +39,7 @@ extension BatchPlan.Db {
         @OptionGroup var catalog: CatalogOptions
 
         @Option(help: "Output format: table or json.")
-        var format: OutputFormat = .table
+        var format: TableOrJSON = .table
 
         func run() throws {
             let opened = try catalog.open()
@@ -54,7 +54,7 @@ extension BatchPlan.Db {
                     "cached_accountings_of_this_build": report.cachedAccountingsOfThisBuild,
                     "cached_accounting_bytes": report.cachedAccountingBytes,
                 ]))
-            case .table, .csv:
+            case .table:
                 Output.data("""
                     catalog          \(opened.path)
                     integrity        \(report.integrity.joined(separator: "; "))

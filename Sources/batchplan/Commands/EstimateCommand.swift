@@ -34,9 +34,10 @@ extension BatchPlan {
         @OptionGroup var setup: ConfigurationFlags
         @OptionGroup var calibrationFlags: CalibrationFlags
         @Option(help: "Card to plan for (picks runtime defaults and checks the precision is supported).") var gpu: String?
-        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+        @Option(help: "Output format: table or json.") var format: TableOrJSON = .table
 
         func run() throws {
+            try checkModelSource()
             let configuration = try setup.configuration(batch: batch)
             let accounting = setup.accounting
             let opened = try catalog.open()
@@ -55,7 +56,7 @@ extension BatchPlan {
                 }
                 catalogModel = CatalogModel(definition: definition, family: .custom, parameters: params, addedAt: "")
             default:
-                throw Usage.error("give --model NAME, or --params N --activations N --input CxHxW")
+                throw Usage.error("give --model NAME, or --params N --activations N --input CxHxW")  // checkModelSource said which
             }
             let modelAccounting = try ModelLoading.account(catalogModel, options).asTrained(by: configuration)
             var factors = CalibrationFactors.analytic
@@ -85,7 +86,7 @@ extension BatchPlan {
                 json.merge(StepTimeFormatting.json(try? stepTime?.get(), datasetSize: nil)) { _, new in new }
                 json.removeValue(forKey: "epoch_seconds")
                 Output.data(try Output.json(json))
-            case .table, .csv:
+            case .table:
                 var text = PlanFormatting.estimateTable(estimate, model: modelAccounting, gpu: card, calibration: factors)
                 switch stepTime {
                 case let .success(t)?:
@@ -97,6 +98,29 @@ extension BatchPlan {
                 case nil: break
                 }
                 Output.data(text)
+            }
+        }
+
+        /// One source of the model, and all of it: --model, or --params with --activations. Checked before the catalog
+        /// opens, so a wrong combination says which flags clash or are missing and touches nothing.
+        private func checkModelSource() throws {
+            let raw = [params.map { _ in "--params" }, activations.map { _ in "--activations" }].compactMap { $0 }
+            if model != nil, !raw.isEmpty {
+                throw Usage.error(
+                    "--model conflicts with \(raw.joined(separator: " and ")): give --model NAME for a catalog model, or "
+                        + "--params N --activations N --input CxHxW for raw counts, not both")
+            }
+            switch (model, params, activations) {
+            case (nil, nil, nil):
+                throw Usage.error("give --model NAME, or --params N --activations N --input CxHxW")
+            case (nil, _?, nil):
+                throw Usage.error("--params needs --activations N (forward activation values per sample) and --input CxHxW")
+            case (nil, nil, _?):
+                throw Usage.error("--activations needs --params N (the parameter count) and --input CxHxW")
+            case (nil, _?, _?) where setup.accounting.input == nil:
+                throw Usage.error("--params needs --input, e.g. --input 180x50x1")
+            default:
+                break
             }
         }
     }

@@ -59,6 +59,7 @@ extension BatchPlan {
             if replace && save == nil { throw Usage.error("--replace only applies with --save NAME") }
             if let save, save.trimmingSpaces().isEmpty { throw Usage.error("--save needs a name, e.g. --save rtx3060-llama") }
             let opened = try catalog.open()
+            if let save, !replace { try opened.requirePlanNameFree(save) }
             let outcome = try FitRunner(catalog: opened).run(FitQuery(question), flags: question)
             let results = outcome.results
             let gpus = outcome.gpus

@@ -19,7 +19,7 @@ extension BatchPlan.Gpus {
         @Argument(help: "GPU name or alias.")
         var name: String
 
-        @Option(help: "Output format: table or json.")
+        @Option(help: "Output format: table, json or csv.")
         var format: OutputFormat = .table
 
         func run() throws {

@@ -33,12 +33,7 @@ extension BatchPlan.Models {
             guard given.count == 1, let (path, kind) = given.first else {
                 throw Usage.error("give exactly one of --hf, --spec or --profile")
             }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                let data = FileManager.default.contents(atPath: path)
-            else {
-                throw CatalogError.invalidInput("cannot read \(path): no such file")
-            }
+            let data = try InputFile.read(path)
             guard let text = String(data: data, encoding: .utf8) else {
                 throw CatalogError.invalidInput("\(path) is not UTF-8 text; save it as UTF-8 JSON")
             }

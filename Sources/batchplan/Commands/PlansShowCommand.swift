@@ -18,7 +18,7 @@ extension BatchPlan.Plans {
 
         @OptionGroup var catalog: CatalogOptions
         @Argument(help: "Name of the saved plan (any letter case).") var name: String
-        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+        @Option(help: "Output format: table or json.") var format: TableOrJSON = .table
 
         func run() throws {
             let loaded = try SavedPlans.load(name, from: catalog.open())
@@ -38,7 +38,7 @@ extension BatchPlan.Plans {
                          "device_used_bytes": result.best?.deviceUsedBytes ?? NSNull()]
                     },
                 ]))
-            case .table, .csv:
+            case .table:
                 var table = TextTable(headers: ["CARD", "MODEL", "PLAN", "MAX BATCH", "DEVICE USED"], rightAligned: [3, 4])
                 table.rows = input.results.map { result in
                     [result.gpu, result.model, PlanComparison.label(result.best), String(result.best?.maxBatchSize ?? 0),

@@ -16,7 +16,8 @@ extension BatchPlan {
                 one-sentence answer per card), per card × model the chosen plan and the alternatives with why they \
                 lost, the memory breakdown, memory against batch size per precision with the capacity line, measured \
                 runs against the prediction, the calibration (scope, runs, cross-validated error), every assumption, \
-                and the versions and time it was made. --format json is a stable contract (docs/report-json.md).
+                and the versions and time it was made. --format json is a stable contract (docs/report-json.md). \
+                Like fit, it exits 2 when nothing fits anywhere (the report is still written).
 
                 Without -o the report goes to stdout. With -o it is written atomically: into a temporary file renamed \
                 into place, so a failure leaves no half-written file.
@@ -53,12 +54,17 @@ extension BatchPlan {
             if compare && format == .html { throw Usage.error("--compare writes md, csv or json; pass --format md") }
             let opened = try catalog.open()
             let text: String
+            var nothingFits = false
             if let plan, compare {
                 text = try comparison(plan, in: opened)
             } else if let plan {
-                text = try render(SavedPlans.report(try SavedPlans.load(plan, from: opened), alternatives: alternatives))
+                let loaded = try SavedPlans.load(plan, from: opened)
+                let results = loaded.result.input.results
+                nothingFits = !results.isEmpty && results.allSatisfy { $0.best == nil }
+                text = try render(SavedPlans.report(loaded, alternatives: alternatives))
             } else {
                 let outcome = try FitRunner(catalog: opened).run(FitQuery(question), flags: question)
+                nothingFits = outcome.nothingFits
                 let assembly = ReportAssembly(catalog: opened)
                 text = try render(PlanningReportBuilder.report(
                     try assembly.input(for: outcome), versions: try assembly.versions(), generatedAt: Date(),
@@ -70,6 +76,8 @@ extension BatchPlan {
             } else {
                 Output.data(text)
             }
+            // The report is written either way (it says by how much and what would fit); the exit code says it, as fit's does.
+            if nothingFits { throw ExitCode(2) }
         }
 
         private func render(_ report: PlanningReport) throws -> String {

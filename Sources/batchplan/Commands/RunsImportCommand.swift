@@ -40,13 +40,7 @@ extension BatchPlan.Runs {
                 data = FileHandle.standardInput.readDataToEndOfFile()
                 forced = forced ?? .jsonl
             } else {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue,
-                    let contents = FileManager.default.contents(atPath: file)
-                else {
-                    throw CatalogError.invalidInput("cannot read \(file): no such file; give the path of a .jsonl or .csv file")
-                }
-                data = contents
+                data = try InputFile.read(file)
             }
             let opened = try catalog.open()
             let summary = try Progress.during("importing \(file == "-" ? "runs from standard input" : file)") {

@@ -42,6 +42,7 @@ extension BatchPlan {
                     "\(question.model) has \(limit) positions (a learned table, max_position_embeddings): use a context of \(limit) tokens or less")
             }
             let cards = try question.cards.cards(in: opened)
+            if case let .headroom(headroom) = budget { try headroom.check(against: cards, flag: question.headroom) }
             var plans: [(GPU, InferenceSolution)] = []
             for gpu in cards {
                 let configuration = try question.configuration(for: gpu)
