@@ -76,7 +76,10 @@ extension OptimizerImplementation: ExpressibleByArgument {}
 /// exactly as it would be estimated.
 struct ConfigurationFlags: ParsableArguments {
     @OptionGroup var accounting: AccountingFlags
-    @Option(help: "Precision: \(Precision.allCases.map(\.rawValue).joined(separator: ", ")).") var precision: Precision = .fp32
+    @Option(help: ArgumentHelp(
+        "Precision: \(Precision.allCases.map(\.rawValue).joined(separator: ", ")). Default fp32; with --mode lora or qlora, their usual recipe: bf16-amp (fp16-amp on a card without bf16).",
+        valueName: "precision"))
+    var precision: Precision?
     @Option(help: ArgumentHelp(
         "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")); also Hugging Face optim values (adamw_torch_fused, paged_adamw_8bit, …) and bitsandbytes class names (Adam8bit, PagedAdamW).",
         valueName: "optimizer"))
@@ -91,8 +94,25 @@ struct ConfigurationFlags: ParsableArguments {
         try Usage.parse { () throws(CoreError) in try OptimizerNames.parse(optimizer) }
     }
 
-    /// The configuration at `batch`.
-    func configuration(batch: Int) throws -> TrainingConfiguration {
+    /// The precision to plan: the one given; else PyTorch's default, fp32, except for LoRA and QLoRA, whose usual
+    /// recipe keeps the frozen base in bf16 (NF4 for QLoRA) and the adapters in fp32 under autocast (PEFT
+    /// `autocast_adapter_dtype`): bf16-amp, or fp16-amp on a card without bf16 (`card` when known).
+    func effectivePrecision(card: GPU?) -> Precision {
+        if let precision { return precision }
+        guard mode == .lora || mode == .qlora else { return .fp32 }
+        return card?.supportsBF16 == false ? .fp16Amp : .bf16Amp
+    }
+
+    /// What the output says when the precision was not given and the mode chose it; `nil` otherwise.
+    func precisionNote(card: GPU?) -> String? {
+        guard precision == nil, mode == .lora || mode == .qlora else { return nil }
+        return "precision \(effectivePrecision(card: card).rawValue): \(mode.rawValue)'s usual recipe (frozen base in "
+            + (mode == .qlora ? "NF4" : "bf16") + ", adapters in fp32 under autocast); pass --precision to choose another"
+    }
+
+    /// The configuration at `batch`, on `card` when known (it picks LoRA's default precision).
+    func configuration(batch: Int, card: GPU? = nil) throws -> TrainingConfiguration {
+        let precision = effectivePrecision(card: card)
         guard batch >= 1, batch <= 1 << 24 else { throw Usage.error("--batch must be a positive micro-batch size, got \(batch)") }
         guard gradAccum >= 1 else { throw Usage.error("--grad-accum must be at least 1") }
         let meaning = try optimizerMeaning()

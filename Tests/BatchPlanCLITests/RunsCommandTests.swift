@@ -109,6 +109,23 @@ struct RunsCommandTests {
         #expect(again.stderr.contains("added 0 runs, 1 already present"))
     }
 
+    @Test("LoRA and QLoRA without --precision take their usual recipe, bf16-amp or fp16-amp by card, and say so")
+    func loraDefaultPrecision() throws {
+        let runner = CLIRunner()
+        for (card, expected) in [("L4", "bf16-amp"), ("T4", "fp16-amp")] {
+            let result = try runner.run([
+                "estimate", "--model", "gpt2", "--batch", "2", "--seq", "512", "--mode", "lora", "--gpu", card, "--format", "json",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try result.json()
+            #expect(json["precision"] as? String == expected, "\(card)")
+            let assumptions = try #require(json["assumptions"] as? [String])
+            #expect(assumptions.contains { $0.hasPrefix("precision \(expected): lora's usual recipe") })
+        }
+        let full = try runner.run(["estimate", "--model", "gpt2", "--batch", "2", "--seq", "512", "--gpu", "L4", "--format", "json"])
+        #expect(try full.json()["precision"] as? String == "fp32")
+    }
+
     @Test("a reading written without its unit is refused in one line and nothing is stored")
     func readingWithoutUnit() throws {
         let runner = CLIRunner()

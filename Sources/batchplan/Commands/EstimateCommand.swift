@@ -19,7 +19,7 @@ extension BatchPlan {
 
                 Examples:
                   batchplan estimate --model resnet50 --batch 64 --precision bf16-amp --gpu "RTX 3090"
-                  batchplan estimate --model llama-3.2-1b --batch 4 --seq 2048 --mode lora --lora-rank 16 --gpu L4
+                  batchplan estimate --model llama-3.2-1b --batch 2 --seq 2048 --mode lora --lora-rank 16 --gpu L4
                   batchplan estimate --params 19072984 --activations 532752 --input 180x50x1 --batch 128 --optimizer sgd-momentum
                   batchplan estimate --model llama-3.2-1b --batch 2 --seq 2048 --precision bf16 --trainer torchtune --optimizer PagedAdamW --gpu "RTX 4090"
                   batchplan estimate --model bert-base-uncased --batch 32 --seq 128 --precision fp16-amp --optimizer adamw_hf --trainer hf-trainer-4.31 --gpu V100-16GB
@@ -38,10 +38,12 @@ extension BatchPlan {
 
         func run() throws {
             try checkModelSource()
-            let configuration = try setup.configuration(batch: batch)
+            // The flags are checked before the catalog opens; the card then settles LoRA's default precision.
+            _ = try setup.configuration(batch: batch)
             let accounting = setup.accounting
             let opened = try catalog.open()
             let card = try gpu.map { try opened.gpu(named: $0) }
+            let configuration = try setup.configuration(batch: batch, card: card)
             let options = try accounting.options()
             let catalogModel: CatalogModel
             switch (model, params, activations) {
@@ -65,7 +67,7 @@ extension BatchPlan {
                 factors = card.map { calibration.factors(for: catalogModel, gpu: $0, framework: configuration.framework, trainer: configuration.trainer) }
                     ?? calibration.globalFactors
             }
-            let estimate: MemoryEstimate
+            var estimate: MemoryEstimate
             do {
                 estimate = try Planner.estimate(
                     model: modelAccounting, gpu: card, configuration: configuration, calibration: factors,
@@ -73,6 +75,7 @@ extension BatchPlan {
             } catch {
                 throw CatalogError.core(error)
             }
+            if let note = setup.precisionNote(card: card) { estimate.assumptions.insert(note, at: 0) }
             // Step time needs the card's rates; calibrated from runs' step times like `fit`.
             var stepTime: Result<StepTimeEstimate, MissingRate>?
             if let card {

@@ -52,7 +52,7 @@ extension BatchPlan.Runs {
                 throw Usage.error("give a reading (--peak-allocated, --peak-reserved or --device-used), --oom or --fits")
             }
             guard !(oom && fits) else { throw Usage.error("--oom and --fits contradict each other; give one") }
-            let configuration = try setup.configuration(batch: batch)
+            _ = try setup.configuration(batch: batch)
             let accounting = setup.accounting
             let options = try accounting.options()
             var image: Int?
@@ -63,9 +63,10 @@ extension BatchPlan.Runs {
             default: break
             }
             let seq: Int? = if case .sequence(let length)? = options.input { length } else { nil }
-            let adapters = configuration.mode == .lora || configuration.mode == .qlora
             let opened = try catalog.open()
             let card = try opened.gpu(named: gpu)
+            let configuration = try setup.configuration(batch: batch, card: card)
+            let adapters = configuration.mode == .lora || configuration.mode == .qlora
             let isURL = source.hasPrefix("http://") || source.hasPrefix("https://")
             var run = MeasuredRun(
                 key: "recorded:" + UUID().uuidString.lowercased(), kind: oom ? .oom : (readings.isEmpty ? .fits : .memAtBatch), model: try opened.model(named: model).name,
