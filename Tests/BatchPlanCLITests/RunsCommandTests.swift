@@ -126,6 +126,16 @@ struct RunsCommandTests {
         #expect(try full.json()["precision"] as? String == "fp32")
     }
 
+    @Test("estimate of pure fp16 full training warns that its updates underflow, as fit does")
+    func pureFP16Warns() throws {
+        let result = try CLIRunner().run(["estimate", "--model", "gpt2", "--batch", "2", "--precision", "fp16", "--gpu", "T4"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("underflow"), "\(result.stderr)")
+        #expect(result.stdout.contains("pure fp16 without fp32 master weights"))
+        let mixed = try CLIRunner().run(["estimate", "--model", "gpt2", "--batch", "2", "--precision", "fp16-amp", "--gpu", "T4"])
+        #expect(!mixed.stderr.contains("underflow"))
+    }
+
     @Test("a reading written without its unit is refused in one line and nothing is stored")
     func readingWithoutUnit() throws {
         let runner = CLIRunner()

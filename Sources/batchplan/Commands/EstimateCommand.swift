@@ -76,6 +76,11 @@ extension BatchPlan {
                 throw CatalogError.core(error)
             }
             if let note = setup.precisionNote(card: card) { estimate.assumptions.insert(note, at: 0) }
+            // A precision fit never recommends says what it trades, as fit does; pure fp16 also warns.
+            if let note = PrecisionPolicy.note(configuration.precision, mode: configuration.mode) {
+                estimate.assumptions.insert(note, at: 0)
+                if configuration.precision == .fp16 { Output.warning(note) }
+            }
             // Step time needs the card's rates; calibrated from runs' step times like `fit`.
             var stepTime: Result<StepTimeEstimate, MissingRate>?
             if let card {
