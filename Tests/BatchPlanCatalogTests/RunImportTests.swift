@@ -38,6 +38,19 @@ struct RunImportTests {
         #expect(try Self.userRuns(catalog).count == 3)
     }
 
+    @Test("an import says which added runs calibration cannot use, and why")
+    func unusableRunsAreNamed() throws {
+        let catalog = try Self.catalogWithModel()
+        let text = #"""
+            {"id": "u1", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 3090", "batch_size": 4, "precision": "bf17", "optimizer": "sgd", "peak_allocated_bytes": 500000000, "source": "lab"}
+            {"id": "u2", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 3090", "batch_size": 4, "precision": "fp32", "optimizer": "sgd", "peak_allocated_bytes": 500000000, "source": "lab"}
+            """#
+        let summary = try catalog.importRuns(Self.parse(text), file: "runs.jsonl")
+        #expect(summary.added == 2)
+        #expect(summary.unusable.count == 1)
+        #expect(summary.unusable.first?.contains("bf17") == true, "\(summary.unusable)")
+    }
+
     @Test("one bad row rejects the whole file, naming FILE:LINE, and stores nothing")
     func allOrNothing() throws {
         let catalog = try Self.catalogWithModel()

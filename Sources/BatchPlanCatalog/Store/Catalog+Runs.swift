@@ -10,6 +10,9 @@ extension Catalog {
         public var duplicates: Int
         /// Rows left out with `--skip-invalid`, as `FILE:LINE: problem`.
         public var rejected: [String]
+        /// Why each added run that calibration cannot use is unusable (`runs list --unusable`), in file order:
+        /// stored all the same, but worth saying at import (a typo such as precision "bf17" shows here).
+        public var unusable: [String] = []
     }
 
     /// Stores parsed runs in one transaction: all of them, or (with errors and no `skipInvalid`) none.
@@ -32,6 +35,7 @@ extension Catalog {
                 }
                 if !errors.isEmpty && !skipInvalid { throw CatalogError.rejectedRows(errors) }
                 var summary = ImportSummary(added: 0, duplicates: 0, rejected: errors)
+                var names = NameResolutions()
                 for run in valid {
                     if try RunRecord.filter(sql: "run_key = ?", arguments: [run.key]).fetchCount(db) > 0 {
                         summary.duplicates += 1
@@ -40,6 +44,8 @@ extension Catalog {
                     var record = RunRecord(run)
                     try record.insert(db)
                     summary.added += 1
+                    let checked = try Self.usability(of: StoredRun(id: record.id ?? 0, run: run), db, names: &names)
+                    if let reason = checked.unusableReason { summary.unusable.append(reason) }
                 }
                 if summary.added > 0 { try Self.markCalibrationStale(db) }
                 if dryRun { throw DryRun(summary: summary) }

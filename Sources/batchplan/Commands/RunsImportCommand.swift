@@ -50,6 +50,22 @@ extension BatchPlan.Runs {
             for line in summary.rejected { Output.warning("skipped \(line)") }
             let verb = dryRun ? "would add" : "added"
             Output.note("\(verb) \(summary.added) run\(summary.added == 1 ? "" : "s"), \(summary.duplicates) already present, \(summary.rejected.count) skipped")
+            if let line = Self.unusableLine(summary.unusable, added: summary.added) { Output.warning(line) }
+        }
+
+        /// One line for the added runs calibration cannot use: how many, and the commonest reasons with their counts.
+        static func unusableLine(_ reasons: [String], added: Int) -> String? {
+            guard !reasons.isEmpty else { return nil }
+            var counts: [String: Int] = [:]
+            var order: [String] = []
+            for reason in reasons {
+                if counts[reason] == nil { order.append(reason) }
+                counts[reason, default: 0] += 1
+            }
+            let shown = order.sorted { counts[$0]! > counts[$1]! }.prefix(3).map { "\($0) (\(counts[$0]!))" }
+            let more = order.count > 3 ? "; \(order.count - 3) more reasons" : ""
+            return "\(reasons.count) of the \(added) added run\(added == 1 ? "" : "s") cannot calibrate: "
+                + shown.joined(separator: "; ") + more + "; runs list --unusable lists them"
         }
     }
 }
