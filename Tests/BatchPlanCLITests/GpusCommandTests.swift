@@ -13,6 +13,18 @@ struct GpusCommandTests {
         #expect(result.stderr.isEmpty)
     }
 
+    @Test("gpus add names an architecture no card has, and bf16 or fp8 claimed for a pre-Ampere card")
+    func addWarnsOnTypos() throws {
+        let runner = CLIRunner()
+        let typo = try runner.run(["gpus", "add", "X1", "--memory", "12GB", "--architecture", "amperee"])
+        #expect(typo.status == 0, "\(typo.stderr)")
+        #expect(typo.stderr.contains("did you mean \"ampere\"?"), "\(typo.stderr)")
+        let pascal = try runner.run(["gpus", "add", "X2", "--memory", "12GB", "--architecture", "pascal", "--bf16"])
+        #expect(pascal.stderr.contains("pascal cards have no bf16"), "\(pascal.stderr)")
+        let fine = try runner.run(["gpus", "add", "X3", "--memory", "12GB", "--architecture", "ampere", "--bf16"])
+        #expect(!fine.stderr.contains("warning"), "\(fine.stderr)")
+    }
+
     @Test("gpus list --format json carries schema_version and the documented keys")
     func listJSON() throws {
         let result = try CLIRunner().run(["gpus", "list", "--min-memory", "12GB", "--format", "json"])

@@ -61,8 +61,26 @@ extension BatchPlan.Gpus {
                 memoryBytes: memoryBytes, memoryBytesSource: "user", marketedMemory: marketed ?? memory,
                 marketedMemoryBytes: marketedBytes, tf32TFLOPS: tf32Tflops, supportsBF16: bf16, supportsFP8: fp8,
                 sourceURL: source, origin: .user)
-            try catalog.open().addGPU(gpu)
+            let opened = try catalog.open()
+            // An architecture no card in the catalog has gets generic runtime defaults: a typo ("amperee") would
+            // silently plan with them, so it is named, with the nearest known architectures.
+            let known = Set(try opened.gpus().map { $0.architecture.lowercased() })
+            try opened.addGPU(gpu)
             Output.note("added GPU \"\(name)\" (\(ByteSize.format(memoryBytes)))")
+            if !known.contains(gpu.architecture) {
+                let near = NameSuggestion.closest(to: gpu.architecture, among: known.sorted())
+                Output.warning(
+                    "no card in the catalog has architecture \"\(gpu.architecture)\": plans on it use generic runtime defaults"
+                        + (near.isEmpty ? "" : "; did you mean " + near.map { "\"\($0)\"" }.joined(separator: " or ") + "?"))
+            }
+            // Pre-Ampere NVIDIA cards run bf16 only emulated and have no fp8 tensor cores (CUDA compute capability
+            // 8.0 brought bf16 tensor cores, 8.9 fp8).
+            let preAmpere: Set = ["kepler", "maxwell", "pascal", "volta", "turing"]
+            if vendor == .nvidia, preAmpere.contains(gpu.architecture), bf16 || fp8 {
+                Output.warning(
+                    "\(gpu.architecture) cards have no \(bf16 ? "bf16" : "fp8")\(bf16 && fp8 ? " or fp8" : "") tensor cores "
+                        + "(bf16 came with Ampere, fp8 with Ada and Hopper): plans will use them as stated")
+            }
         }
     }
 }
