@@ -43,4 +43,55 @@ struct TextOutputTests {
             #expect(Self.segments(row).first?.upperBound == rules.first?.upperBound, "\(row)\n\(lines[1])")
         }
     }
+
+    /// Where `pattern` first matches `text`, as the matched text; `nil` when it does not.
+    static func firstMatch(_ pattern: String, in text: String) throws -> String? {
+        let expression = try NSRegularExpression(pattern: pattern)
+        guard let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        return Range(match.range, in: text).map { String(text[$0]) }
+    }
+
+    /// A duration or FLOP count printed with more than about three significant digits ("6522.33 s", "124.53 s",
+    /// "1107.30 GFLOP").
+    static let overPrecise = "([0-9]{4,}|[0-9]{2,}\\.[0-9]{2,}|[0-9]{3,}\\.[0-9]+) (ms|s|min|h|days|[kMGTP]?FLOP)\\b"
+
+    @Test("estimate's step time line lines its value up with the other labels' values")
+    func estimateLabelsLineUp() throws {
+        let question = ["estimate", "--model", "resnet50", "--batch", "64", "--precision", "bf16-amp", "--gpu", "RTX 3090"]
+        let result = try CLIRunner().run(question)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        let labels = ["peak allocated ", "device used ", "card ", "calibration ", "assumes ", "step time "]
+        var columns: [String: Int] = [:]
+        for line in lines {
+            guard let label = labels.first(where: { line.hasPrefix($0) }) else { continue }
+            let characters = Array(line)
+            columns[label] = characters.indices.first { $0 >= label.count && characters[$0] != " " }
+        }
+        #expect(columns.count == labels.count, "\(result.stdout)")
+        #expect(Set(columns.values).count == 1, "values start in different columns: \(columns)")
+    }
+
+    @Test("a step time of hours reads in hours, and one for a batch that does not fit is marked for reference only")
+    func estimateStepTimeForPeople() throws {
+        let result = try CLIRunner().run(["estimate", "--model", "llama-3.2-1b", "--batch", "64", "--seq", "131072", "--gpu", "H100-SXM"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("step time") })
+        #expect(line.contains(" h ") && line.contains("for reference only"), "\(line)")
+        #expect(try Self.firstMatch(Self.overPrecise, in: String(line)) == nil, "\(line)")
+        let fitting = try CLIRunner().run(["estimate", "--model", "resnet50", "--batch", "64", "--gpu", "RTX 3090"])
+        #expect(!fitting.stdout.contains("for reference only"), "\(fitting.stdout)")
+    }
+
+    @Test("fit's step times and models show's FLOPs keep about three significant digits")
+    func fitAndModelFiguresRounded() throws {
+        let runner = CLIRunner()
+        let fit = try runner.run(["fit", "--memory", "12TB", "--model", "squeezenet1_0", "--model", "regnet_y_400mf"])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(try Self.firstMatch(Self.overPrecise, in: fit.stdout) == nil, "\(fit.stdout)")
+        let show = try runner.run(["models", "show", "llama-2-13b"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let flops = try #require(show.stdout.split(separator: "\n").first { $0.hasPrefix("forward FLOPs") })
+        #expect(flops.hasSuffix(" 13.4 TFLOP per sample"), "\(flops)")
+    }
 }
