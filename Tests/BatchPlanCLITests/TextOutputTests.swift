@@ -94,4 +94,17 @@ struct TextOutputTests {
         let flops = try #require(show.stdout.split(separator: "\n").first { $0.hasPrefix("forward FLOPs") })
         #expect(flops.hasSuffix(" 13.4 TFLOP per sample"), "\(flops)")
     }
+
+    @Test("serve names the KV-cache budget as a budget, so the cache it then reports does not contradict it")
+    func serveBudgetWorded() throws {
+        let result = try CLIRunner().run([
+            "serve", "--model", "llama-3.1-8b", "--memory", "24GB", "--weights", "int4", "--prompt", "7168", "--generate",
+            "1024", "--memory-utilization", "0.9",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        let headline = try #require(lines.first { $0.hasPrefix("concurrent sequences") })
+        #expect(headline.hasSuffix(": 15 (15.5 GiB KV-cache budget, 1.0 GiB per sequence)"), "\(headline)")
+        #expect(lines.contains { $0.hasPrefix("limited by the KV cache: 15.0 GiB") }, "\(result.stdout)")
+    }
 }
