@@ -142,7 +142,9 @@ enum FitFormatting {
                     }
                 }
                 if let nothing = result.nothingFits, !nothing.suggestions.isEmpty {
-                    lines.append("  \(result.model): needs \(ByteSize.format(nothing.requiredMemoryBytes)) at batch 1; would fit with: "
+                    // Against the card's size in the header: "needs 12.03 GiB" on a 12.0 GiB card, not "needs 12.0 GiB".
+                    let needs = ByteSize.format(nothing.requiredMemoryBytes, against: gpu.memoryBytes).0
+                    lines.append("  \(result.model): needs \(needs) at batch 1; would fit with: "
                         + nothing.suggestions.prefix(3).map { "\($0.change) (batch \($0.maxBatchSize))" }.joined(separator: "; "))
                 }
             }

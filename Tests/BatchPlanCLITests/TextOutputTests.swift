@@ -107,4 +107,13 @@ struct TextOutputTests {
         #expect(headline.hasSuffix(": 15 (15.5 GiB KV-cache budget, 1.0 GiB per sequence)"), "\(headline)")
         #expect(lines.contains { $0.hasPrefix("limited by the KV cache: 15.0 GiB") }, "\(result.stdout)")
     }
+
+    @Test("nothing fitting shows what it needs against the card's size with the decimals that tell them apart")
+    func nothingFitsSizesDiffer() throws {
+        let result = try CLIRunner().run(["fit", "--memory", "12GB", "--model", "qwen2.5-7b"])
+        #expect(result.status == 2, "\(result.stderr)")
+        let advice = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("  qwen2.5-7b: needs ") })
+        #expect(advice.contains("needs 12.03 GiB at batch 1"), "\(advice)")
+        #expect(advice.contains("a card with at least 12.03 GiB (12.0 GiB card has 12.00 GiB)"), "\(advice)")
+    }
 }
