@@ -116,4 +116,17 @@ struct TextOutputTests {
         #expect(advice.contains("needs 12.03 GiB at batch 1"), "\(advice)")
         #expect(advice.contains("a card with at least 12.03 GiB (12.0 GiB card has 12.00 GiB)"), "\(advice)")
     }
+
+    @Test("fit's header names the ranking it used: batch where speed lacked the card's step-time rates")
+    func fitHeaderNamesRankingUsed() throws {
+        let runner = CLIRunner()
+        let question = ["fit", "--gpu", "A10G", "--model", "llama-3.2-3b", "--mode", "lora", "--trainer", "litgpt", "--seq", "1024"]
+        let fallen = try runner.run(question)
+        #expect(fallen.status == 0, "\(fallen.stderr)")
+        let header = try #require(fallen.stdout.split(separator: "\n").first)
+        #expect(header.hasSuffix("ranked by batch (speed needs every plan's step time)"), "\(header)")
+        #expect(fallen.stdout.contains("assumes: ranking: batch"), "\(fallen.stdout)")
+        let timed = try runner.run(["fit", "--gpu", "RTX 3090", "--model", "resnet50"])
+        #expect(timed.stdout.split(separator: "\n").first?.hasSuffix("ranked by speed") == true, "\(timed.stdout)")
+    }
 }
