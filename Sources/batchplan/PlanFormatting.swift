@@ -21,7 +21,7 @@ enum PlanFormatting {
 
     static func calibrationLine(_ factors: CalibrationFactors) -> String {
         guard factors.runsUsed > 0 else { return "analytic model (no calibration applied)" }
-        return "\(factors.scope) from \(factors.runsUsed) runs, spread ±\(String(format: "%.0f", (exp(factors.logSpread) - 1) * 100))%"
+        return "\(factors.scope) from \(factors.runsUsed) observations, spread ±\(String(format: "%.0f", (exp(factors.logSpread) - 1) * 100))%"
             + String(format: ", activations ×%.2f, step and cast temporaries ×%.2f", factors.activationScale, factors.modelStateScale)
     }
 
