@@ -129,4 +129,35 @@ struct TextOutputTests {
         let timed = try runner.run(["fit", "--gpu", "RTX 3090", "--model", "resnet50"])
         #expect(timed.stdout.split(separator: "\n").first?.hasSuffix("ranked by speed") == true, "\(timed.stdout)")
     }
+
+    @Test("calibrate counts observations in its table as in its first line, and estimate names them the same way")
+    func calibrateCountsObservations() throws {
+        let runner = CLIRunner()
+        let result = try runner.run(["calibrate"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let first = try #require(result.stderr.split(separator: "\n").first { $0.hasPrefix("fitted ") })
+        let observations = try #require(try Self.firstMatch("[0-9]+(?= observations)", in: String(first)).flatMap { Int($0) })
+        let lines = result.stdout.split(separator: "\n")
+        let header = try #require(lines.first { $0.hasPrefix("SCOPE") })
+        #expect(header.contains(" OBSERVATIONS ") && !header.contains(" RUNS "), "\(header)")
+        let global = try #require(lines.first { $0.hasPrefix("global ") })
+        #expect(global.split(separator: " ").dropFirst().first.map(String.init) == String(observations), "\(first)\n\(global)")
+        let estimate = try runner.run(["estimate", "--model", "resnet50", "--batch", "64", "--gpu", "RTX 3090"])
+        let line = try #require(estimate.stdout.split(separator: "\n").first { $0.hasPrefix("calibration      ") })
+        #expect(try Self.firstMatch("from [0-9]+ observations", in: String(line)) != nil, "\(line)")
+    }
+
+    @Test("plans show gives the applied scope's own observations, not the whole catalog's count as the scope's")
+    func savedPlanScopeCount() throws {
+        let runner = CLIRunner()
+        let fit = try runner.run(["fit", "--gpu", "RTX 3090", "--model", "resnet50", "--save", "mine"])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        let scopes = try runner.run(["calibrate", "--format", "json"]).json()["scopes"] as? [[String: Any]] ?? []
+        let show = try runner.run(["plans", "show", "mine"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let line = try #require(show.stdout.split(separator: "\n").first { $0.hasPrefix("calibration: ") })
+        let scope = try #require(try Self.firstMatch("(?<=Scope ).+(?= \\([0-9]+ observations\\))", in: String(line)), "\(line)")
+        let counted = try #require(scopes.first { "\($0["level"] ?? "") \($0["key"] ?? "")" == scope }?["runs_used"] as? Int)
+        #expect(line.contains("Scope \(scope) (\(counted) observations), of a calibration fitted on "), "\(line)")
+    }
 }
