@@ -8,7 +8,7 @@ enum CalibrationFormatting {
 
     static func factorsTable(_ model: CalibrationModel) -> String {
         var table = TextTable(
-            headers: ["SCOPE", "RUNS", "ACTIVATIONS", "TEMPORARIES", "RESERVE", "CONTEXT", "SPREAD", "LORO BEFORE",
+            headers: ["SCOPE", "OBSERVATIONS", "ACTIVATIONS", "TEMPORARIES", "RESERVE", "CONTEXT", "SPREAD", "LORO BEFORE",
                       "LORO AFTER", "APPLIED"], rightAligned: [1, 2, 3, 4, 5, 6, 7, 8])
         for (scope, factors) in model.factors.sorted(by: { ($0.key.level, $0.key.key) < ($1.key.level, $1.key.key) }) {
             table.rows.append([
@@ -20,6 +20,8 @@ enum CalibrationFormatting {
                 factors.runsUsed < model.minimumRuns ? "too few" : factors.applied ? "yes" : "skipped",
             ])
         }
+        // OBSERVATIONS counts what the fit weighed, as the first line's total does: a run gives one per memory
+        // counter it read (up to three) and a maximum-batch fact two (ran at B, out of memory at the next batch).
         return "per scope: factors, and the leave-one-run-out error on the scope's own runs without it (BEFORE: its "
             + "parent, or the analytic model when lower) and with it (AFTER); a scope applies only when AFTER is lower\n"
             + table.render()

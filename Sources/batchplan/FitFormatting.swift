@@ -98,6 +98,19 @@ enum FitFormatting {
         return cells
     }
 
+    /// The ranking a card's plans were ordered by, as the header says it: the one asked for, or `batch` where
+    /// `speed` needed step times the card's rates could not give (per model when they differ).
+    static func rankingWords(_ results: [FitResult], asked: PlanPreference) -> String {
+        let used = results.map { $0.ranking ?? asked }
+        guard used.contains(where: { $0 != asked }) else { return "ranked by \(asked.rawValue)" }
+        let reason = asked == .speed ? " (speed needs every plan's step time)" : ""
+        guard Set(used).count == 1 else {
+            let fallen = zip(results, used).filter { $0.1 != asked }.map { "\($0.0.model) by \($0.1.rawValue)" }
+            return "ranked by \(asked.rawValue), \(fallen.joined(separator: ", "))\(reason)"
+        }
+        return "ranked by \(used[0].rawValue)\(reason)"
+    }
+
     static func table(
         _ results: [FitResult], gpus: [GPU], headroom: Headroom, alternatives: Int, context: Context = Context()
     ) -> String {
@@ -105,7 +118,7 @@ enum FitFormatting {
         let epoch = context.datasetSize != nil
         for gpu in gpus {
             let forCard = results.filter { $0.gpu == gpu.name }
-            var lines = ["\(gpu.name): \(ByteSize.format(gpu.memoryBytes)), headroom \(headroom), ranked by \(context.prefer.rawValue)"]
+            var lines = ["\(gpu.name): \(ByteSize.format(gpu.memoryBytes)), headroom \(headroom), \(rankingWords(forCard, asked: context.prefer))"]
             var table = TextTable(
                 headers: ["MODEL", "INPUT", "TASK", "PRECISION", "OPTIMIZER", "CHECKPOINT", "MODE", "MICRO-BATCH", "ACCUM",
                           "DEVICE USED", "STEP", "SAMPLES/S", "TOKENS/S"] + (epoch ? ["EPOCH"] : []) + ["NOTE"],
@@ -142,7 +155,9 @@ enum FitFormatting {
                     }
                 }
                 if let nothing = result.nothingFits, !nothing.suggestions.isEmpty {
-                    lines.append("  \(result.model): needs \(ByteSize.format(nothing.requiredMemoryBytes)) at batch 1; would fit with: "
+                    // Against the card's size in the header: "needs 12.03 GiB" on a 12.0 GiB card, not "needs 12.0 GiB".
+                    let needs = ByteSize.format(nothing.requiredMemoryBytes, against: gpu.memoryBytes).0
+                    lines.append("  \(result.model): needs \(needs) at batch 1; would fit with: "
                         + nothing.suggestions.prefix(3).map { "\($0.change) (batch \($0.maxBatchSize))" }.joined(separator: "; "))
                 }
             }

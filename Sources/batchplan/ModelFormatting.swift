@@ -67,9 +67,20 @@ enum ModelFormatting {
             "task                  \(model.task.rawValue)" + (model.family == .cnn ? "" : ", attention \(model.attention.rawValue)"),
             "parameters            \(count(model.parameters)) (\(ByteSize.format(model.parameters * 4)) at fp32)",
             "saved for backward    \(ByteSize.format(model.activationBytesPerSample)) per sample at fp32 (\(count(model.activationBytesPerSample)) bytes)",
-            "forward FLOPs         \(String(format: "%.2f", Double(model.flopsPerSample) / 1e9)) GFLOP per sample",
+            "forward FLOPs         \(flops(model.flopsPerSample)) per sample",
         ]
         lines += model.notes.map { "note                  \($0)" }
         return lines.joined(separator: "\n")
+    }
+
+    /// A FLOP count for people, in the SI unit that keeps about three significant digits: "412 MFLOP",
+    /// "8.18 GFLOP", "1.11 TFLOP".
+    static func flops(_ count: Int) -> String {
+        let value = Double(count)
+        for (unit, size) in [("PFLOP", 1e15), ("TFLOP", 1e12), ("GFLOP", 1e9), ("MFLOP", 1e6), ("kFLOP", 1e3)]
+        where value >= size {
+            return ThroughputText.significant(value / size) + " " + unit
+        }
+        return "\(count) FLOP"
     }
 }

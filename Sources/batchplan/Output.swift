@@ -44,6 +44,9 @@ enum JSONContract {
 }
 
 /// Aligned text tables for terminals; numbers right-aligned.
+///
+/// Only trailing spaces are trimmed from a line: a right-aligned first column starts with its padding, and
+/// trimming that too shifted the whole line left of the rule under the header.
 struct TextTable {
     var headers: [String]
     var rows: [[String]] = []
@@ -56,10 +59,18 @@ struct TextTable {
             cells.enumerated().map { i, cell in
                 let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
                 return rightAligned.contains(i) ? pad + cell : cell + pad
-            }.joined(separator: "  ").trimmingSpaces()
+            }.joined(separator: "  ").droppingTrailingSpaces()
         }
         return ([line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line))
             .joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// The text without the spaces at its end; leading spaces (a right-aligned cell's padding) stay.
+    func droppingTrailingSpaces() -> String {
+        guard let last = lastIndex(where: { $0 != " " }) else { return "" }
+        return String(self[...last])
     }
 }
 

@@ -21,7 +21,7 @@ enum PlanFormatting {
 
     static func calibrationLine(_ factors: CalibrationFactors) -> String {
         guard factors.runsUsed > 0 else { return "analytic model (no calibration applied)" }
-        return "\(factors.scope) from \(factors.runsUsed) runs, spread ±\(String(format: "%.0f", (exp(factors.logSpread) - 1) * 100))%"
+        return "\(factors.scope) from \(factors.runsUsed) observations, spread ±\(String(format: "%.0f", (exp(factors.logSpread) - 1) * 100))%"
             + String(format: ", activations ×%.2f, step and cast temporaries ×%.2f", factors.activationScale, factors.modelStateScale)
     }
 
@@ -93,19 +93,27 @@ enum PlanFormatting {
         lines.append(table.render())
         lines += [
             "",
-            "peak allocated   \(ByteSize.format(estimate.peakAllocatedBytes))   (torch.cuda.max_memory_allocated, at \(estimate.peakPhase))",
-            "peak reserved    \(ByteSize.format(estimate.peakReservedBytes))   (torch.cuda.max_memory_reserved)",
-            "device used      \(ByteSize.format(estimate.deviceUsedBytes))   (nvidia-smi)"
-                + (estimate.uncertaintyBytes > 0 ? ", ± \(ByteSize.format(estimate.uncertaintyBytes)) calibration uncertainty" : ""),
+            labelled("peak allocated", "\(ByteSize.format(estimate.peakAllocatedBytes))   (torch.cuda.max_memory_allocated, at \(estimate.peakPhase))"),
+            labelled("peak reserved", "\(ByteSize.format(estimate.peakReservedBytes))   (torch.cuda.max_memory_reserved)"),
+            labelled("device used", "\(ByteSize.format(estimate.deviceUsedBytes))   (nvidia-smi)"
+                + (estimate.uncertaintyBytes > 0 ? ", ± \(ByteSize.format(estimate.uncertaintyBytes)) calibration uncertainty" : "")),
         ]
         if let gpu {
             let free = gpu.memoryBytes - estimate.deviceUsedBytes
-            lines.append("card             \(ByteSize.format(gpu.memoryBytes)) on \(gpu.name): "
-                + (free >= 0 ? "\(ByteSize.format(free)) left" : "short by \(ByteSize.format(-free))"))
+            lines.append(labelled("card", "\(ByteSize.format(gpu.memoryBytes)) on \(gpu.name): "
+                + (free >= 0 ? "\(ByteSize.format(free)) left" : "short by \(ByteSize.format(-free))")))
         }
-        lines.append("activations      \(ByteSize.format(estimate.activationBytesPerSample)) saved per sample")
-        lines.append("calibration      \(calibrationLine(calibration))")
-        lines += estimate.assumptions.map { "assumes          \($0)" }
+        lines.append(labelled("activations", "\(ByteSize.format(estimate.activationBytesPerSample)) saved per sample"))
+        lines.append(labelled("calibration", calibrationLine(calibration)))
+        lines += estimate.assumptions.map { labelled("assumes", $0) }
         return lines.joined(separator: "\n")
+    }
+
+    /// Characters before the value on the estimate's labelled lines ("peak allocated   ", "step time        ").
+    static let labelWidth = 17
+
+    /// `label` padded so that every labelled line's value starts in the same column.
+    static func labelled(_ label: String, _ value: String) -> String {
+        label + String(repeating: " ", count: max(1, labelWidth - label.count)) + value
     }
 }

@@ -67,14 +67,15 @@ struct ReportAssembly {
     /// fit, `Catalog.calibrationAccuracy()`).
     func calibrationSummary(_ outcome: FitOutcome) throws -> CalibrationSummary {
         guard !outcome.query.noCalibration else { return CalibrationSummary(scope: "analytic (--no-calibration)", runsUsed: 0) }
-        var scopes: [String] = []
+        var scopes: [CalibrationScope] = []
         for result in outcome.results {
-            let scope = (result.best ?? result.alternatives.first)?.estimate.calibrationScope.description ?? "global"
+            let scope = (result.best ?? result.alternatives.first)?.estimate.calibrationScope ?? .global
             if !scopes.contains(scope) { scopes.append(scope) }
         }
         let accuracy = try catalog.calibrationAccuracy()
         return CalibrationSummary(
-            scope: scopes.joined(separator: "; "), runsUsed: accuracy.runsUsed,
+            scope: scopes.map(\.description).joined(separator: "; "), runsUsed: accuracy.runsUsed,
+            scopeObservations: scopes.map { outcome.calibration.factors[$0]?.runsUsed ?? 0 },
             crossValidatedMedianError: accuracy.medianRelativeError, crossValidatedP90Error: accuracy.p90RelativeError)
     }
 

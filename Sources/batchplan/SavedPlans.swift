@@ -37,6 +37,18 @@ enum SavedPlans {
             calibration: try plan.decode(CalibrationModel.self, from: plan.calibrationJSON, what: "calibration"))
     }
 
+    /// The plan's calibration summary, with each scope's observations read off the saved calibration where a plan
+    /// saved before they were recorded lacks them.
+    static func calibrationSummary(_ loaded: Loaded) -> CalibrationSummary {
+        var summary = loaded.result.input.calibration
+        guard summary.scopeObservations == nil, summary.runsUsed > 0 else { return summary }
+        let byName = Dictionary(
+            loaded.calibration.factors.map { ($0.key.description, $0.value.runsUsed) }, uniquingKeysWith: { first, _ in first })
+        let counts = summary.scope.components(separatedBy: "; ").map { byName[$0] }
+        if counts.allSatisfy({ $0 != nil }) { summary.scopeObservations = counts.compactMap { $0 } }
+        return summary
+    }
+
     /// The report exactly as it was when the plan was saved.
     static func report(_ loaded: Loaded, alternatives: Int) -> PlanningReport {
         PlanningReportBuilder.report(

@@ -3,7 +3,7 @@ import Foundation
 
 /// Step times, throughputs and epoch times for text output.
 enum StepTimeFormatting {
-    /// "58.1 ms", "1.24 s".
+    /// "58.1 ms", "1.24 s", "125 s", "1.81 h".
     static func duration(milliseconds ms: Double) -> String { ThroughputText.milliseconds(ms) }
 
     /// "45 s", "14 min", "2 h 14 min", "3.2 days".
@@ -12,6 +12,15 @@ enum StepTimeFormatting {
         if s < 3600 { return NumberFormat.string("%.0f min", s / 60) }
         if s < 86_400 * 2 { return "\(Int(s / 3600)) h \(Int(s.truncatingRemainder(dividingBy: 3600) / 60)) min" }
         return NumberFormat.string("%.1f days", s / 86_400)
+    }
+
+    /// The estimate's step-time line; for a batch that does not fit the card, marked as a figure for reference
+    /// only, since the step would not run.
+    static func estimateLine(_ t: StepTimeEstimate, fits: Bool, batch: Int) -> String {
+        let rates = "\(rate(t.samplesPerSecond)) samples/s" + (t.tokensPerSecond.map { ", \(rate($0)) tokens/s" } ?? "")
+        let caveat = fits ? "" : "for reference only: batch \(batch) does not fit the card; "
+        return PlanFormatting.labelled(
+            "step time", "\(duration(milliseconds: t.stepTimeMs))   (\(caveat)\(rates); estimated, step-time scope \(t.scope))")
     }
 
     /// "1,410", "23.4k", "1.2M": abbreviated from 10,000 up for table cells.

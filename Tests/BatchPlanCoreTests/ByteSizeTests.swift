@@ -73,4 +73,21 @@ struct ByteSizeTests {
             #expect(ByteSize.format(bytes) == foundation(bytes), "\(bytes)")
         }
     }
+
+    static let gib = 1 << 30
+    static let mib = 1 << 20
+    static let comparedExamples: [(Int, Int, String, String)] = [
+        (12 * gib + 30 * mib, 12 * gib, "12.03 GiB", "12.00 GiB"),
+        (gib + 12 * mib, gib, "1.01 GiB", "1.00 GiB"),
+        (35 * gib + 300 * mib, 12 * gib, "35.3 GiB", "12.0 GiB"),
+        (12 * gib, 12 * gib, "12.0 GiB", "12.0 GiB"),
+        (12 * gib + 1, 12 * gib, "12.000 GiB", "12.000 GiB"),
+    ]
+
+    @Test("two sizes compared get the decimals that tell them apart, and no more", arguments: comparedExamples)
+    func comparedSizes(example: (Int, Int, String, String)) {
+        let (a, b, textA, textB) = example
+        let (formattedA, formattedB) = ByteSize.format(a, against: b)
+        #expect(formattedA == textA && formattedB == textB)
+    }
 }

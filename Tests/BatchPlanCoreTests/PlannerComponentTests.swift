@@ -260,7 +260,7 @@ struct PlannerComponentTests {
         // The decomposition is unscaled so a fitter can multiply it back.
         #expect(abs(calibrated.decomposition.modelStates - plain.decomposition.modelStates) <= 4)
         #expect(abs(calibrated.decomposition.activations - plain.decomposition.activations) <= 4)
-        #expect(calibrated.assumptions.contains { $0.contains("gpu pytorch/Test") && $0.contains("5 runs") })
+        #expect(calibrated.assumptions.contains { $0.contains("gpu pytorch/Test") && $0.contains("from 5 observations") })
     }
 
     @Test("the classic question's weights, gradients and momentum read 4 bytes per parameter exactly, calibrated or not")

@@ -127,4 +127,13 @@ struct PrecisionPolicyTests {
         #expect(policy.warning(for: .full)?.contains("--precision fp16-amp") == true)
         #expect(PrecisionPolicy(gpu: turing, requested: nil).mixed == .fp16Amp)
     }
+
+    @Test("step times read to about three significant digits, in a larger unit past 1,000 s", arguments: [
+        (0.42, "0.42 ms"), (58.14, "58.1 ms"), (737.4, "737 ms"), (1_243, "1.24 s"), (9_996, "10.0 s"),
+        (12_345, "12.3 s"), (124_530, "125 s"), (1_000_000, "16.7 min"), (6_522_330, "1.81 h"),
+        (360_000_000, "4.17 days"),
+    ])
+    func stepTimeText(milliseconds: Double, text: String) {
+        #expect(ThroughputText.milliseconds(milliseconds) == text)
+    }
 }

@@ -106,6 +106,16 @@ struct FormatContractTests {
         #expect(tested.contains("median 5.0 %") && tested.contains("90th percentile 12.0 %"))
     }
 
+    @Test("Calibration names each scope's own observations before the whole calibration's runs")
+    func calibrationScopeCounts() {
+        let one = ReportWording.calibration(CalibrationSummary(
+            scope: "architecture pytorch/ampere", runsUsed: 389, scopeObservations: [26], crossValidatedMedianError: 0.05))
+        #expect(one.hasPrefix("Scope architecture pytorch/ampere (26 observations), of a calibration fitted on 389 measured runs;"), "\(one)")
+        let two = ReportWording.calibration(CalibrationSummary(
+            scope: "gpu pytorch/RTX 3090; global", runsUsed: 389, scopeObservations: [26, 894]))
+        #expect(two.hasPrefix("Scopes gpu pytorch/RTX 3090 (26 observations) and global (894 observations), of a calibration"), "\(two)")
+    }
+
     @Test("Every format has a renderer with its own file extension")
     func formats() {
         #expect(ReportFormat.allCases.map { $0.renderer.fileExtension } == ["md", "html", "csv", "json"])

@@ -52,7 +52,9 @@ public struct CalibrationFactors: Hashable, Codable, Sendable {
     public var logSpread: Double
     /// The scope these factors were fitted for.
     public var scope: CalibrationScope
-    /// Runs that informed the fit at this scope (including its parents' evidence through shrinkage: no).
+    /// Observations that informed the fit at this scope (its parents' evidence through shrinkage not counted): one
+    /// per memory counter a run read, two per maximum-batch fact, one per fits/OOM outcome. The name, kept for the
+    /// stored calibrations and the JSON contract (`runs_used`), predates that distinction; text calls it observations.
     public var runsUsed: Int
     /// When these factors were fitted; `nil` for the analytic model.
     public var fittedAt: Date?

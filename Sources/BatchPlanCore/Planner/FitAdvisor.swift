@@ -60,9 +60,10 @@ struct FitAdvisor {
                 break
             }
         }
+        let (requiredText, memoryText) = ByteSize.format(required, against: memory)
         suggestions.append(
             FitSuggestion(
-                change: "a card with at least \(ByteSize.format(required)) (\(gpu.name) has \(ByteSize.format(memory)))",
+                change: "a card with at least \(requiredText) (\(gpu.name) has \(memoryText))",
                 configuration: nil, maxBatchSize: 1))
         return NothingFits(
             shortfallBytes: needed + headroom - memory, requiredMemoryBytes: required, suggestions: suggestions)

@@ -256,7 +256,8 @@ struct FitSearch {
         }
         return FitResult(
             gpu: gpu.name, model: model.name, best: best, alternatives: alternatives,
-            nothingFits: nothingFits, assumptions: assumptions, input: model.input, task: model.task)
+            nothingFits: nothingFits, assumptions: assumptions, input: model.input, task: model.task,
+            ranking: ranking.effective)
     }
 }
 

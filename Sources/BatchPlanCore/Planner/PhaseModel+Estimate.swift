@@ -122,7 +122,7 @@ extension PhaseModel {
         } else {
             // Rounded for people (three decimals); JSON's `calibration` object keeps the full values.
             notes.append(
-                "calibration \(calibration.scope) from \(calibration.runsUsed) runs: activations ×"
+                "calibration \(calibration.scope) from \(calibration.runsUsed) observations: activations ×"
                     + NumberFormat.string("%.3f", activationScale) + ", optimizer-step and cast temporaries ×"
                     + NumberFormat.string("%.3f", calibration.modelStateScale) + ", log spread "
                     + NumberFormat.string("%.3f", calibration.logSpread)

@@ -186,13 +186,17 @@ public struct FitResult: Hashable, Codable, Sendable {
     /// The input the model was planned at (sequence length, image size), and its task.
     public var input: InputSize?
     public var task: TrainingTask?
+    /// The ranking the candidates were ordered by: the one asked for, or `batch` where `speed` was asked and some
+    /// plan has no step time (the card lacks a rate). `nil` in results saved before it was recorded.
+    public var ranking: PlanPreference?
 
     public init(
         gpu: String, model: String, best: PlanCandidate?, alternatives: [PlanCandidate], nothingFits: NothingFits?,
-        assumptions: [String], input: InputSize? = nil, task: TrainingTask? = nil
+        assumptions: [String], input: InputSize? = nil, task: TrainingTask? = nil, ranking: PlanPreference? = nil
     ) {
         self.input = input
         self.task = task
+        self.ranking = ranking
         self.gpu = gpu
         self.model = model
         self.best = best

@@ -177,10 +177,25 @@ public enum ThroughputText {
         return grouped
     }
 
-    /// "0.42 ms", "58.1 ms", "737 ms", "1.24 s".
+    /// "0.42 ms", "58.1 ms", "737 ms", "1.24 s", "12.5 s", "125 s", "16.7 min", "1.81 h", "4.17 days".
+    ///
+    /// About three significant digits, in seconds up to 1,000 s, then the larger unit that keeps the number short
+    /// (minutes up to an hour, hours up to 100 h, then days): a step of 6,522.33 s reads as 1.81 h.
     public static func milliseconds(_ ms: Double) -> String {
         if ms < 1 { return NumberFormat.string("%.2f ms", ms) }
         if ms < 1000 { return NumberFormat.string(ms < 100 ? "%.1f ms" : "%.0f ms", ms) }
-        return NumberFormat.string("%.2f s", ms / 1000)
+        let seconds = ms / 1000
+        if seconds < 1000 { return significant(seconds) + " s" }
+        if seconds < 3600 { return significant(seconds / 60) + " min" }
+        if seconds < 360_000 { return significant(seconds / 3600) + " h" }
+        return significant(seconds / 86_400) + " days"
+    }
+
+    /// `value` (1 or more) to about three significant digits: "1.24", "12.5", "125", "1250".
+    public static func significant(_ value: Double) -> String {
+        // Decided on the rounded text, so that 9.996 becomes "10.0" rather than "10.00".
+        if (value * 100).rounded() < 1000 { return NumberFormat.string("%.2f", value) }
+        if (value * 10).rounded() < 1000 { return NumberFormat.string("%.1f", value) }
+        return NumberFormat.string("%.0f", value)
     }
 }

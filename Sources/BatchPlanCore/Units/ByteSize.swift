@@ -57,13 +57,27 @@ public enum ByteSize {
     }
 
     /// Formats bytes for people: `11.2 GiB`, `532.8 MiB`, `0 B`. Binary units, one decimal.
-    public static func format(_ bytes: Int) -> String {
+    public static func format(_ bytes: Int) -> String { format(bytes, decimals: 1) }
+
+    /// Bytes in binary units with `decimals` decimals: `12.03 GiB` with two.
+    public static func format(_ bytes: Int, decimals: Int) -> String {
         let magnitude = Double(bytes.magnitude)
         let sign = bytes < 0 ? "-" : ""
         for (name, size) in [("TiB", 1_099_511_627_776.0), ("GiB", 1_073_741_824.0), ("MiB", 1_048_576.0), ("KiB", 1024.0)]
         where magnitude >= size {
-            return sign + NumberFormat.string("%.1f", magnitude / size) + " " + name
+            return sign + NumberFormat.string("%.*f", Int32(decimals), magnitude / size) + " " + name
         }
         return "\(bytes) B"
+    }
+
+    /// Two sizes a sentence compares, with the same decimals and enough of them (up to three) that different sizes
+    /// read differently: "12.03 GiB" against "12.00 GiB", where one decimal gave "12.0 GiB" for both.
+    public static func format(_ a: Int, against b: Int) -> (String, String) {
+        var decimals = 1
+        while true {
+            let texts = (format(a, decimals: decimals), format(b, decimals: decimals))
+            if texts.0 != texts.1 || a == b || decimals == 3 { return texts }
+            decimals += 1
+        }
     }
 }

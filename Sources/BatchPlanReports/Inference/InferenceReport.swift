@@ -60,7 +60,7 @@ public enum InferenceWording {
                 + (s.cappedByPositions ? " (the model's max_position_embeddings, not memory, is the limit)" : "")
         case .concurrency:
             return "concurrent sequences of \(w.promptTokens) + \(w.contextTokens - w.promptTokens) tokens: \(s.answer)"
-                + " (\(ByteSize.format(s.kvCacheBudgetBytes ?? 0)) of KV cache, \(ByteSize.format(s.estimate.kvBytesPerSequence)) per sequence)"
+                + " (\(ByteSize.format(s.kvCacheBudgetBytes ?? 0)) KV-cache budget, \(ByteSize.format(s.estimate.kvBytesPerSequence)) per sequence)"
         case .check:
             return "batch \(w.sequences) at \(w.contextTokens) tokens fits"
         }

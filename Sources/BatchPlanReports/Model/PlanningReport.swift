@@ -59,17 +59,24 @@ public struct ReportVersions: Hashable, Sendable {
 public struct CalibrationSummary: Hashable, Codable, Sendable {
     /// The scope whose factors were applied, as `CalibrationScope.description` writes it ("global", "gpu pytorch/A100").
     public var scope: String
-    /// Measured runs the fit used.
+    /// Measured runs the whole calibration was fitted on (every scope's together).
     public var runsUsed: Int
+    /// The observations each scope in `scope` (joined by "; ") was fitted on, in the same order; `nil` in reports
+    /// saved before it was recorded.
+    public var scopeObservations: [Int]?
     /// Median of |predicted − measured| / measured under cross-validation, as a fraction (0.04 = 4 %); `nil` when the
     /// fit could not be cross-validated (too few runs, or the analytic model).
     public var crossValidatedMedianError: Double?
     /// 90th percentile of the same relative error, as a fraction; `nil` as above.
     public var crossValidatedP90Error: Double?
 
-    public init(scope: String, runsUsed: Int, crossValidatedMedianError: Double? = nil, crossValidatedP90Error: Double? = nil) {
+    public init(
+        scope: String, runsUsed: Int, scopeObservations: [Int]? = nil, crossValidatedMedianError: Double? = nil,
+        crossValidatedP90Error: Double? = nil
+    ) {
         self.scope = scope
         self.runsUsed = runsUsed
+        self.scopeObservations = scopeObservations
         self.crossValidatedMedianError = crossValidatedMedianError
         self.crossValidatedP90Error = crossValidatedP90Error
     }

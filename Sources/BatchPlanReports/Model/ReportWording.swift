@@ -66,6 +66,12 @@ public enum ReportWording {
     public static func calibration(_ summary: CalibrationSummary) -> String {
         let runs = summary.runsUsed == 1 ? "1 measured run" : "\(summary.runsUsed) measured runs"
         var sentence = "Scope \(summary.scope), fitted on \(runs)"
+        let scopes = summary.scope.components(separatedBy: "; ")
+        if let counts = summary.scopeObservations, counts.count == scopes.count, summary.runsUsed > 0 {
+            // The scope's own evidence, then the whole calibration's: a scope is fitted on its part of the runs.
+            let named = zip(scopes, counts).map { "\($0) (\($1) observation\($1 == 1 ? "" : "s"))" }
+            sentence = "\(named.count == 1 ? "Scope" : "Scopes") \(joined(named)), of a calibration fitted on \(runs)"
+        }
         if let median = summary.crossValidatedMedianError, let p90 = summary.crossValidatedP90Error {
             sentence += "; cross-validated error: median \(percent(median)), 90th percentile \(percent(p90))."
         } else if let median = summary.crossValidatedMedianError {

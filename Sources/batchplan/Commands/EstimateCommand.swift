@@ -98,10 +98,8 @@ extension BatchPlan {
                 var text = PlanFormatting.estimateTable(estimate, model: modelAccounting, gpu: card, calibration: factors)
                 switch stepTime {
                 case let .success(t)?:
-                    text += "\nstep time      \(StepTimeFormatting.duration(milliseconds: t.stepTimeMs))   "
-                        + "(\(StepTimeFormatting.rate(t.samplesPerSecond)) samples/s"
-                        + (t.tokensPerSecond.map { ", \(StepTimeFormatting.rate($0)) tokens/s" } ?? "")
-                        + "; estimated, step-time scope \(t.scope))"
+                    let fits = card.map { estimate.deviceUsedBytes <= $0.memoryBytes } ?? true
+                    text += "\n" + StepTimeFormatting.estimateLine(t, fits: fits, batch: configuration.batchSize)
                 case let .failure(missing)?: text += "\n\(missing.description)"
                 case nil: break
                 }

@@ -47,7 +47,7 @@ extension BatchPlan.Plans {
                 Output.data([
                     "plan:        \(loaded.plan.name)", "saved:       \(loaded.plan.createdAt) by batchplan \(loaded.plan.batchplanVersion)",
                     "question:    \(input.question)", "command:     \(command)",
-                    "calibration: \(ReportWording.calibration(input.calibration))", "", table.render(),
+                    "calibration: \(ReportWording.calibration(SavedPlans.calibrationSummary(loaded)))", "", table.render(),
                 ].joined(separator: "\n"))
             }
         }
