@@ -77,8 +77,9 @@ enum ModelFormatting {
     /// "8.18 GFLOP", "1.11 TFLOP".
     static func flops(_ count: Int) -> String {
         let value = Double(count)
+        // A count that rounds to 1.00 of a unit takes it: 999.6 GFLOP reads "1.00 TFLOP", not "1000 GFLOP".
         for (unit, size) in [("PFLOP", 1e15), ("TFLOP", 1e12), ("GFLOP", 1e9), ("MFLOP", 1e6), ("kFLOP", 1e3)]
-        where value >= size {
+        where value >= size * 0.9995 {
             return ThroughputText.significant(value / size) + " " + unit
         }
         return "\(count) FLOP"
