@@ -67,15 +67,24 @@ struct ReportAssembly {
     /// fit, `Catalog.calibrationAccuracy()`).
     func calibrationSummary(_ outcome: FitOutcome) throws -> CalibrationSummary {
         guard !outcome.query.noCalibration else { return CalibrationSummary(scope: "analytic (--no-calibration)", runsUsed: 0) }
-        var scopes: [CalibrationScope] = []
+        // A plan on which no scope applied carries the global scope with no runs behind it: the analytic model,
+        // which is named as such rather than as a scope that calibrate shows as skipped.
+        var scopes: [CalibrationScope?] = []
         for result in outcome.results {
-            let scope = (result.best ?? result.alternatives.first)?.estimate.calibrationScope ?? .global
+            guard let plan = result.best ?? result.alternatives.first else { continue }
+            let model = outcome.models.first { $0.catalog.name == result.model }
+            let gpu = outcome.gpus.first { $0.name == result.gpu }
+            let applied = model.flatMap { model in gpu.map { outcome.factors(for: model.catalog, gpu: $0).runsUsed > 0 } }
+            let scope: CalibrationScope? = applied == false ? nil : plan.estimate.calibrationScope
             if !scopes.contains(scope) { scopes.append(scope) }
         }
         let accuracy = try catalog.calibrationAccuracy()
+        if scopes.isEmpty || scopes.allSatisfy({ $0 == nil }) {
+            return CalibrationSummary(scope: "analytic (no calibrated scope applies to these plans)", runsUsed: 0)
+        }
         return CalibrationSummary(
-            scope: scopes.map(\.description).joined(separator: "; "), runsUsed: accuracy.runsUsed,
-            scopeObservations: scopes.map { outcome.calibration.factors[$0]?.runsUsed ?? 0 },
+            scope: scopes.map { $0?.description ?? "analytic" }.joined(separator: "; "), runsUsed: accuracy.runsUsed,
+            scopeObservations: scopes.map { $0.flatMap { outcome.calibration.factors[$0]?.runsUsed } ?? 0 },
             crossValidatedMedianError: accuracy.medianRelativeError, crossValidatedP90Error: accuracy.p90RelativeError)
     }
 

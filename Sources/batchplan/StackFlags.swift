@@ -106,8 +106,11 @@ struct ConfigurationFlags: ParsableArguments {
     /// What the output says when the precision was not given and the mode chose it; `nil` otherwise.
     func precisionNote(card: GPU?) -> String? {
         guard precision == nil, mode == .lora || mode == .qlora else { return nil }
-        return "precision \(effectivePrecision(card: card).rawValue): \(mode.rawValue)'s usual recipe (frozen base in "
-            + (mode == .qlora ? "NF4" : "bf16") + ", adapters in fp32 under autocast); pass --precision to choose another"
+        let precision = effectivePrecision(card: card)
+        let half = precision == .fp16Amp ? "fp16" : "bf16"
+        return "precision \(precision.rawValue): \(mode.rawValue)'s usual recipe (frozen base in "
+            + (mode == .qlora ? "NF4, computing in \(half)" : half) + ", adapters in fp32 under autocast)"
+            + (precision == .fp16Amp ? ", fp16 as the card has no bf16" : "") + "; pass --precision to choose another"
     }
 
     /// The configuration at `batch`, on `card` when known (it picks LoRA's default precision).

@@ -168,7 +168,7 @@ public struct MeasuredRun: Codable, Hashable, Sendable {
                                      ("peak_allocated_bytes", peakAllocatedBytes, 1 << 10),
                                      ("peak_bytes", peakUnspecifiedBytes, 1 << 10)] {
             if let value, value < floor {
-                throw fail("\(name) is \(value) bytes, below the \(ByteSize.format(floor)) any training step reads; a size without a unit is bytes: write it with one, e.g. 9.8GB")
+                throw fail("\(name) is \(value) bytes, below the \(ByteSize.format(floor)) any training step reads: check the unit (a size without a unit is bytes), e.g. 9.8GB")
             }
         }
         if let contextBytes, contextBytes < 0 || contextBytes > ByteSize.maximum { throw fail("context_bytes is out of range") }

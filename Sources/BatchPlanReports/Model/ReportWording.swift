@@ -64,6 +64,10 @@ public enum ReportWording {
 
     /// The calibration in one sentence, saying plainly when it was not tested.
     public static func calibration(_ summary: CalibrationSummary) -> String {
+        guard summary.runsUsed > 0 else {
+            return "Scope \(summary.scope): no measured runs calibrate these plans; not cross-validated, so the error of "
+                + "these numbers is unknown."
+        }
         let runs = summary.runsUsed == 1 ? "1 measured run" : "\(summary.runsUsed) measured runs"
         var sentence = "Scope \(summary.scope), fitted on \(runs)"
         let scopes = summary.scope.components(separatedBy: "; ")

@@ -76,6 +76,12 @@ extension BatchPlan.Gpus {
             // Pre-Ampere NVIDIA cards run bf16 only emulated and have no fp8 tensor cores (CUDA compute capability
             // 8.0 brought bf16 tensor cores, 8.9 fp8).
             let preAmpere: Set = ["kepler", "maxwell", "pascal", "volta", "turing"]
+            let bf16Architectures: Set = ["ampere", "ada", "hopper", "blackwell"]
+            if vendor == .nvidia, bf16Architectures.contains(gpu.architecture), !bf16 {
+                Output.warning(
+                    "\(gpu.architecture) cards run bf16, but --bf16 was not given: plans on it will not use bf16 "
+                        + "(gpus remove it and add it again with --bf16\(gpu.architecture == "ampere" ? "" : ", and --fp8 where it has fp8 tensor cores"))")
+            }
             if vendor == .nvidia, preAmpere.contains(gpu.architecture), bf16 || fp8 {
                 Output.warning(
                     "\(gpu.architecture) cards have no \(bf16 ? "bf16" : "fp8")\(bf16 && fp8 ? " or fp8" : "") tensor cores "

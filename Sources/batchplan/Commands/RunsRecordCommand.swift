@@ -15,7 +15,7 @@ extension BatchPlan.Runs {
                 Every configuration flag of estimate is accepted here with the same name and default (task, attention, sequence or image size, precision, optimizer and its Hugging Face or bitsandbytes names, checkpointing, mode, LoRA rank, targets and dropout, gradient accumulation, GPUs, ZeRO, framework, --trainer and the training-stack flags), so a run is recorded exactly as it ran and calibrated at that configuration.
 
                 Examples:
-                  batchplan runs record --model resnet50 --gpu "RTX 3090" --batch 128 --precision fp16-amp --optimizer sgd-momentum --peak-reserved 9.8GiB --device-used 10.6GiB
+                  batchplan runs record --model resnet50 --gpu "RTX 3090" --batch 128 --precision fp16-amp --optimizer sgd-momentum --peak-reserved 6.3GiB --device-used 6.8GiB
                   batchplan runs record --model gpt2 --gpu T4 --batch 16 --seq 1024 --precision fp16-amp --optimizer adamw --oom
                   batchplan runs record --model bert-base-uncased --gpu V100-16GB --batch 32 --seq 128 --task classification --precision fp16-amp --optimizer adamw_hf --trainer hf-trainer-4.31 --device-used 11.9GiB
                   batchplan runs record --inference --model llama-3.1-8b --gpu L4 --batch 4 --seq 4096 --dtype bf16 --peak-allocated 19.1GiB --peak-reserved 19.6GiB --device-used 20.3GiB

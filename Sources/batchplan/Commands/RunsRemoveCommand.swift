@@ -5,7 +5,7 @@ extension BatchPlan.Runs {
         static let configuration = CommandConfiguration(
             commandName: "remove",
             abstract: "Remove a run you recorded or imported (by the ID that runs list shows).",
-            discussion: "Example:\n  batchplan runs remove 181"
+            discussion: "Example:\n  batchplan runs remove 513    # an id runs list shows for a run you recorded or imported"
         )
 
         @OptionGroup var catalog: CatalogOptions
