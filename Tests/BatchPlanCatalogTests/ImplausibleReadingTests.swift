@@ -61,6 +61,25 @@ struct ImplausibleReadingTests {
         #expect(calibration.parameters == clean.model.parameters)
     }
 
+    @Test("an import says at once that a reading 100× off its prediction will not calibrate")
+    func importNamesImplausibleReadings() throws {
+        let catalog = try Catalog(path: ":memory:")
+        var run = try Self.reservedRun(catalog)
+        run.key = "mib-for-gib"
+        run.origin = .user
+        run.peakAllocatedBytes = nil
+        run.deviceUsedBytes = nil
+        run.peakReservedBytes = (run.peakReservedBytes ?? 0) / 1024
+        var plausible = try Self.reservedRun(catalog)
+        plausible.key = "as-measured"
+        plausible.origin = .user
+        let summary = try catalog.importRuns(RunFile.Parsed(runs: [(1, run), (2, plausible)], errors: []), file: "runs.jsonl")
+        #expect(summary.added == 2)
+        #expect(summary.unusable.count == 1)
+        #expect(summary.unusable.first?.contains("mib-for-gib") == true, "\(summary.unusable)")
+        #expect(summary.unusable.first?.contains("more than 100× off") == true, "\(summary.unusable)")
+    }
+
     @Test("every built-in usable run is within 100× of its prediction")
     func builtInRunsArePlausible() throws {
         let fit = try Catalog(path: ":memory:").fitCalibration()

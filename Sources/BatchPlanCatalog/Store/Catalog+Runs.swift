@@ -19,9 +19,25 @@ extension Catalog {
     ///
     /// A run whose model or GPU the catalog does not know is an error naming its line, with the fix. A dry run
     /// does the same work and rolls it back.
+    ///
+    /// The summary names every added run calibration will not use: those the catalog cannot express
+    /// (`runs list --unusable`), and those whose readings are more than 100× off their prediction (a unit left off,
+    /// `RunEvidence.checkPlausible`), which are stored but left out of the fit.
     public func importRuns(_ parsed: RunFile.Parsed, file: String, skipInvalid: Bool = false, dryRun: Bool = false)
         throws(CatalogError) -> ImportSummary
     {
+        var usable: [RunWithUsability] = []
+        var summary = try storeRuns(parsed, file: file, skipInvalid: skipInvalid, dryRun: dryRun, usable: &usable)
+        summary.unusable += RunEvidence.predictions(usable).skipped.map(\.1)
+        return summary
+    }
+
+    /// `importRuns` without the predictions: stores the runs and collects the added ones calibration can express.
+    private func storeRuns(
+        _ parsed: RunFile.Parsed, file: String, skipInvalid: Bool, dryRun: Bool, usable: inout [RunWithUsability]
+    ) throws(CatalogError) -> ImportSummary {
+        var added: [RunWithUsability] = []
+        defer { usable = added }
         do {
             return try queue.write { db in
                 var errors = parsed.errors.map(\.description)
@@ -45,7 +61,11 @@ extension Catalog {
                     try record.insert(db)
                     summary.added += 1
                     let checked = try Self.usability(of: StoredRun(id: record.id ?? 0, run: run), db, names: &names)
-                    if let reason = checked.unusableReason { summary.unusable.append(reason) }
+                    if let reason = checked.unusableReason {
+                        summary.unusable.append(reason)
+                    } else if checked.gpu != nil, checked.model != nil {
+                        added.append(checked)
+                    }
                 }
                 if summary.added > 0 { try Self.markCalibrationStale(db) }
                 if dryRun { throw DryRun(summary: summary) }

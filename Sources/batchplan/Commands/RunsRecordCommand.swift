@@ -95,6 +95,8 @@ extension BatchPlan.Runs {
             }
             let summary = try opened.importRuns(RunFile.Parsed(runs: [(1, run)], errors: []), file: "runs record")
             Output.note("recorded run on \(card.name) (\(summary.added) added); calibration will refit on the next plan")
+            // Stored all the same (it is what was measured), but said now rather than at the next calibrate.
+            for reason in summary.unusable { Output.warning("calibration will not use this run: \(reason)") }
         }
     }
 }
