@@ -136,7 +136,13 @@ enum FitFormatting {
                                        String(best.maxBatchSize), String(best.gradAccumSteps), ByteSize.format(best.deviceUsedBytes)]
                                       + stepCells(best, datasetSize: context.datasetSize) + [note.joined(separator: "; ")])
                 } else {
-                    let short = result.nothingFits.map { "nothing fits: short by \(ByteSize.format($0.shortfallBytes))" } ?? "nothing fits"
+                    // No plan at all, not even one that overflows: every combination was refused on this card,
+                    // most often a precision it cannot run (the assumes lines say which and why).
+                    let refused = result.alternatives.isEmpty
+                        ? (result.assumptions.contains { $0.contains(" needs a card with ") }
+                            ? "no plan: the precisions asked do not run on \(gpu.name) (see assumes)" : "no plan (see assumes)")
+                        : "nothing fits"
+                    let short = result.nothingFits.map { "nothing fits: short by \(ByteSize.format($0.shortfallBytes))" } ?? refused
                     table.rows.append([result.model, input, task, "-", "-", "-", "-", "0", "-", "-", "-", "-", "-"]
                                       + (epoch ? ["-"] : []) + [short])
                 }
@@ -157,7 +163,9 @@ enum FitFormatting {
                 if let nothing = result.nothingFits, !nothing.suggestions.isEmpty {
                     // Against the card's size in the header: "needs 12.03 GiB" on a 12.0 GiB card, not "needs 12.0 GiB".
                     let needs = ByteSize.format(nothing.requiredMemoryBytes, against: gpu.memoryBytes).0
-                    lines.append("  \(result.model): needs \(needs) at batch 1; would fit with: "
+                    // A card size, with the headroom asked kept free on that card: "short by" above keeps this card's
+                    // headroom, so with a percentage headroom the two differ by the headroom of the difference.
+                    lines.append("  \(result.model): needs a \(needs) card at batch 1; would fit with: "
                         + nothing.suggestions.prefix(3).map { "\($0.change) (batch \($0.maxBatchSize))" }.joined(separator: "; "))
                 }
             }

@@ -113,7 +113,7 @@ struct TextOutputTests {
         let result = try CLIRunner().run(["fit", "--memory", "12GB", "--model", "qwen2.5-7b"])
         #expect(result.status == 2, "\(result.stderr)")
         let advice = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("  qwen2.5-7b: needs ") })
-        #expect(advice.contains("needs 12.03 GiB at batch 1"), "\(advice)")
+        #expect(advice.contains("needs a 12.03 GiB card at batch 1"), "\(advice)")
         #expect(advice.contains("a card with at least 12.03 GiB (12.0 GiB card has 12.00 GiB)"), "\(advice)")
     }
 
@@ -159,5 +159,13 @@ struct TextOutputTests {
         let scope = try #require(try Self.firstMatch("(?<=Scope ).+(?= \\([0-9]+ observations\\))", in: String(line)), "\(line)")
         let counted = try #require(scopes.first { "\($0["level"] ?? "") \($0["key"] ?? "")" == scope }?["runs_used"] as? Int)
         #expect(line.contains("Scope \(scope) (\(counted) observations), of a calibration fitted on "), "\(line)")
+    }
+
+    @Test("in a fit over several cards, a card that runs none of the precisions asked says so, not 'nothing fits'")
+    func unsupportedPrecisionOnOneCard() throws {
+        let result = try CLIRunner().run(["fit", "--gpu", "T4", "--gpu", "A100-80GB-SXM", "--model", "gpt2", "--precision", "bf16-amp"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("gpt2") && $0.contains("no plan") })
+        #expect(row.contains("the precisions asked do not run on T4"), "\(row)")
     }
 }
