@@ -168,4 +168,12 @@ struct TextOutputTests {
         let row = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("gpt2") && $0.contains("no plan") })
         #expect(row.contains("the precisions asked do not run on T4"), "\(row)")
     }
+
+    @Test("every fitted row says what its memory rests on: a calibrated scope, or the analytic model")
+    func everyRowNamesItsCalibration() throws {
+        let result = try CLIRunner().run(["fit", "--memory", "8GB", "--no-calibration", "--model", "gpt2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("gpt2") })
+        #expect(row.hasSuffix("analytic (no calibrated scope)"), "\(row)")
+    }
 }
