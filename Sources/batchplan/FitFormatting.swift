@@ -129,8 +129,8 @@ enum FitFormatting {
                 if let best = result.best {
                     let c = best.configuration
                     // Every plan says what its memory figures rest on: a calibrated scope, or the analytic model alone.
-                    let calibrated = best.estimate.calibrationScope == .global && best.estimate.uncertaintyBytes == 0
-                        ? "analytic (no calibrated scope)" : "calibrated: \(best.estimate.calibrationScope)"
+                    let calibrated = best.estimate.isCalibrated
+                        ? "calibrated: \(best.estimate.calibrationScope)" : "analytic (no calibrated scope)"
                     let note = [PrecisionPolicy.shortNote(c.precision, mode: c.mode), calibrated].compactMap { $0 }
                     table.rows.append([result.model, input, task, c.precision.rawValue, c.optimizer.rawValue, c.checkpointing.rawValue,
                                        c.mode == .lora || c.mode == .qlora ? "\(c.mode.rawValue) r\(c.loraRank)" : c.mode.rawValue,

@@ -72,10 +72,7 @@ struct ReportAssembly {
         var scopes: [CalibrationScope?] = []
         for result in outcome.results {
             guard let plan = result.best ?? result.alternatives.first else { continue }
-            let model = outcome.models.first { $0.catalog.name == result.model }
-            let gpu = outcome.gpus.first { $0.name == result.gpu }
-            let applied = model.flatMap { model in gpu.map { outcome.factors(for: model.catalog, gpu: $0).runsUsed > 0 } }
-            let scope: CalibrationScope? = applied == false ? nil : plan.estimate.calibrationScope
+            let scope: CalibrationScope? = plan.estimate.isCalibrated ? plan.estimate.calibrationScope : nil
             if !scopes.contains(scope) { scopes.append(scope) }
         }
         let accuracy = try catalog.calibrationAccuracy()

@@ -1,5 +1,4 @@
 import BatchPlanCore
-import Dispatch
 import Foundation
 
 extension RunEvidence {
@@ -145,33 +144,22 @@ extension RunEvidence {
             }
             starts.append(starts[stretch] + predictable)
         }
-        let skipped = PartSlots<[(StoredRun, String)]>(count: stretches)
+        var skipped: [(StoredRun, String)] = []
         let predictions = [Prediction](unsafeUninitializedCapacity: runs.count) { buffer, initialized in
             let output = PredictionSlots(buffer: buffer)
-            let counts = PartSlots<Int>(count: stretches)
-            let next = PartSlots<Int>(count: 1)
             let recipes = SharedRecipes()
-            let work: @Sendable (Int) -> Void = { _ in
-                var predictor = RunPredictor(sharing: recipes)
-                while let stretch = next.take(below: stretches) {
-                    let (count, rejected) = predictor.predict(
-                        runs[bounds[stretch]..<bounds[stretch + 1]], into: output.pointer(at: starts[stretch]))
-                    counts.store(count, at: stretch)
-                    skipped.store(rejected, at: stretch)
-                }
-            }
-            if cores == 1 {
-                work(0)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: cores, execute: work)
+            let parts = ParallelMap.map(stretches, concurrency: cores, state: { RunPredictor(sharing: recipes) }) {
+                predictor, stretch in
+                predictor.predict(runs[bounds[stretch]..<bounds[stretch + 1]], into: output.pointer(at: starts[stretch]))
             }
             initialized = 0
-            for (stretch, count) in counts.values().enumerated() {
-                output.move(count, from: starts[stretch], to: initialized)
-                initialized += count
+            for (stretch, part) in parts.enumerated() {
+                output.move(part.count, from: starts[stretch], to: initialized)
+                initialized += part.count
             }
+            skipped = parts.flatMap(\.skipped)
         }
-        return (predictions, skipped.values().flatMap { $0 })
+        return (predictions, skipped)
     }
 
     /// Fewest runs worth a core of their own.
@@ -187,36 +175,6 @@ extension RunEvidence {
         func move(_ count: Int, from source: Int, to destination: Int) {
             guard count > 0, source != destination else { return }
             (buffer.baseAddress! + destination).moveInitialize(from: buffer.baseAddress! + source, count: count)
-        }
-    }
-
-    /// Each stretch's results, written once from worker threads (and a counter of the stretches taken).
-    private final class PartSlots<Value>: @unchecked Sendable {
-        private var storage: [Value?]
-        private let lock = NSLock()
-
-        init(count: Int) { storage = Array(repeating: nil, count: count) }
-
-        func store(_ value: Value, at index: Int) {
-            lock.lock()
-            storage[index] = value
-            lock.unlock()
-        }
-
-        func values() -> [Value] {
-            lock.lock()
-            defer { lock.unlock() }
-            return storage.map { $0! }
-        }
-
-        /// Counts up in the first slot (from 0): the next index below `limit`, or `nil` when all are taken.
-        func take(below limit: Int) -> Int? where Value == Int {
-            lock.lock()
-            defer { lock.unlock() }
-            let taken = storage[0] ?? 0
-            guard taken < limit else { return nil }
-            storage[0] = taken + 1
-            return taken
         }
     }
 }

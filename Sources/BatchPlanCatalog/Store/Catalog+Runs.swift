@@ -26,18 +26,16 @@ extension Catalog {
     public func importRuns(_ parsed: RunFile.Parsed, file: String, skipInvalid: Bool = false, dryRun: Bool = false)
         throws(CatalogError) -> ImportSummary
     {
-        var usable: [RunWithUsability] = []
-        var summary = try storeRuns(parsed, file: file, skipInvalid: skipInvalid, dryRun: dryRun, usable: &usable)
+        var (summary, usable) = try storeRuns(parsed, file: file, skipInvalid: skipInvalid, dryRun: dryRun)
         summary.unusable += RunEvidence.predictions(usable).skipped.map(\.1)
         return summary
     }
 
-    /// `importRuns` without the predictions: stores the runs and collects the added ones calibration can express.
-    private func storeRuns(
-        _ parsed: RunFile.Parsed, file: String, skipInvalid: Bool, dryRun: Bool, usable: inout [RunWithUsability]
-    ) throws(CatalogError) -> ImportSummary {
-        var added: [RunWithUsability] = []
-        defer { usable = added }
+    /// `importRuns` without the predictions: stores the runs, and returns with the summary the added runs that
+    /// calibration can express (to be predicted after the transaction).
+    private func storeRuns(_ parsed: RunFile.Parsed, file: String, skipInvalid: Bool, dryRun: Bool)
+        throws(CatalogError) -> (ImportSummary, usable: [RunWithUsability])
+    {
         do {
             return try queue.write { db in
                 var errors = parsed.errors.map(\.description)
@@ -51,6 +49,7 @@ extension Catalog {
                 }
                 if !errors.isEmpty && !skipInvalid { throw CatalogError.rejectedRows(errors) }
                 var summary = ImportSummary(added: 0, duplicates: 0, rejected: errors)
+                var added: [RunWithUsability] = []
                 var names = NameResolutions()
                 for run in valid {
                     if try RunRecord.filter(sql: "run_key = ?", arguments: [run.key]).fetchCount(db) > 0 {
@@ -68,18 +67,21 @@ extension Catalog {
                     }
                 }
                 if summary.added > 0 { try Self.markCalibrationStale(db) }
-                if dryRun { throw DryRun(summary: summary) }
-                return summary
+                if dryRun { throw DryRun(summary: summary, usable: added) }
+                return (summary, added)
             }
         } catch let dry as DryRun {
-            return dry.summary
+            return (dry.summary, dry.usable)
         } catch {
             throw Self.translate(error, path: path, operation: "importing runs")
         }
     }
 
     /// Thrown inside the transaction to roll a dry run back.
-    private struct DryRun: Error { var summary: ImportSummary }
+    private struct DryRun: Error {
+        var summary: ImportSummary
+        var usable: [RunWithUsability]
+    }
 
     /// Why a user's run cannot be stored: a reading larger than its (known) card. A run whose model or GPU the
     /// catalog does not define is stored all the same and listed as "model not in catalog: not used for

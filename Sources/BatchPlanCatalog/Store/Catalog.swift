@@ -18,15 +18,20 @@ public final class Catalog: Sendable {
     /// A path the user gave (`--db`, `BATCHPLAN_DB`) must be in a directory that exists: a mistyped folder would
     /// otherwise become a fresh, empty catalog without notice. Only the default location's folders are created.
     public convenience init(location: CatalogLocation) throws(CatalogError) {
-        if location.origin == .flag || location.origin == .environment { try Self.requireFolder(for: location) }
-        try self.init(path: location.path)
+        let given = location.origin == .flag || location.origin == .environment
+        try self.init(path: location.path, seed: true, givenWith: given ? location.origin : nil)
     }
 
     /// Opens (creating if needed) the catalog at `path`; `":memory:"` opens a private in-memory catalog.
-    public init(path: String, seed: Bool = true) throws(CatalogError) {
+    public convenience init(path: String, seed: Bool = true) throws(CatalogError) {
+        try self.init(path: path, seed: seed, givenWith: nil)
+    }
+
+    /// - Parameter givenWith: how the user gave `path`, whose folder must then exist; `nil` creates missing folders.
+    init(path: String, seed: Bool, givenWith: CatalogLocation.Origin?) throws(CatalogError) {
         self.path = path
         isNew = path != ":memory:" && !FileManager.default.fileExists(atPath: path)
-        if path != ":memory:" { try Self.prepareFolder(for: path) }
+        if path != ":memory:" { try Self.prepareFolder(for: path, givenWith: givenWith) }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(15)
@@ -41,22 +46,9 @@ public final class Catalog: Sendable {
         if seed { try refreshBuiltins() }
     }
 
-    /// Throws when the directory `location` names does not exist (or is a file), naming it and the fix.
-    private static func requireFolder(for location: CatalogLocation) throws(CatalogError) {
-        let folder = (location.path as NSString).deletingLastPathComponent
-        guard !folder.isEmpty else { return }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
-            throw .location(
-                path: location.path, problem: "directory \(folder) does not exist",
-                fix: "create it first (mkdir -p \(folder)) or fix the path given with \(location.origin.rawValue)")
-        }
-        if !isDirectory.boolValue {
-            throw .location(path: location.path, problem: "\(folder) is not a directory", fix: "fix the path given with \(location.origin.rawValue)")
-        }
-    }
-
-    private static func prepareFolder(for path: String) throws(CatalogError) {
+    /// Checks `path` is not a directory and that its folder is one, creating the folder when it is missing and the
+    /// path was not given by the user (`givenWith` names the flag or variable that gave it).
+    private static func prepareFolder(for path: String, givenWith: CatalogLocation.Origin?) throws(CatalogError) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -67,11 +59,17 @@ public final class Catalog: Sendable {
         }
         let folder = (path as NSString).deletingLastPathComponent
         guard !folder.isEmpty else { return }
+        let flag = givenWith?.rawValue ?? "--db"
         if manager.fileExists(atPath: folder, isDirectory: &isDirectory) {
             if !isDirectory.boolValue {
-                throw .location(path: path, problem: "\(folder) is not a directory", fix: "pass a path inside a directory with --db")
+                throw .location(path: path, problem: "\(folder) is not a directory", fix: "fix the path given with \(flag)")
             }
             return
+        }
+        if givenWith != nil {
+            throw .location(
+                path: path, problem: "directory \(folder) does not exist",
+                fix: "create it first (mkdir -p \(folder)) or fix the path given with \(flag)")
         }
         do {
             try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -132,6 +132,10 @@ public struct MemoryEstimate: Hashable, Codable, Sendable {
     public var decomposition: PeakDecomposition
     /// The calibration scope applied.
     public var calibrationScope: CalibrationScope
+
+    /// Whether a calibrated scope applied. The analytic model carries the global scope and no spread, so no
+    /// uncertainty; every applied scope has a spread from its runs.
+    public var isCalibrated: Bool { !(calibrationScope == .global && uncertaintyBytes == 0) }
     /// Statements of what was assumed: framework, attention, defaults and their sources.
     public var assumptions: [String]
     /// Each component's own largest value over the step and the phase it has it in (it may differ from the peak

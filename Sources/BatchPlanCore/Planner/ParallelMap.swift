@@ -31,6 +31,31 @@ package enum ParallelMap {
         return slots.values()
     }
 
+    /// `map` where each worker keeps state of its own across the indices it takes, made by `state` once per worker
+    /// (a predictor's caches: every index a worker takes then reuses what its earlier ones prepared). Results are in
+    /// index order; `body` must give the same result for an index whatever state it meets, as the serial loop (one
+    /// state for every index) does.
+    package static func map<State, T: Sendable>(
+        _ count: Int, concurrency: Int = defaultConcurrency, state: @Sendable () -> State,
+        _ body: @Sendable (inout State, Int) -> T
+    ) -> [T] {
+        guard count > 1, concurrency > 1 else {
+            var local = state()
+            return (0..<count).map { body(&local, $0) }
+        }
+        let slots = Slots<T>(count: count)
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: min(concurrency, count)) { _ in
+            var local = state()
+            while true {
+                let index = next.take()
+                guard index < count else { return }
+                slots.store(body(&local, index), at: index)
+            }
+        }
+        return slots.values()
+    }
+
     /// Results by index, written once each from worker threads.
     private final class Slots<T>: @unchecked Sendable {
         private var storage: [T?]
