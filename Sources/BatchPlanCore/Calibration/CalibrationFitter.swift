@@ -38,13 +38,18 @@ public enum CalibrationFitter {
         /// Folds of the gate's cross-validation at most: leave-one-run-out up to this many runs, then this many
         /// folds of runs (every run held out once), so a scope of 100,000 runs costs ten refits, not 100,000.
         public var gateFolds: Int
+        /// Observations from which a solve is large (`ScopeSolver`): it starts where the same problem over a
+        /// quarter as many of its rows ends, and steps with the Huber loss's own curvature. `Int.max` solves every
+        /// scope the way small ones are.
+        public var largeSolveRows: Int
 
         public init(
             shrinkageRuns: Double = 5, minimumRuns: Int = 3, huberDelta: Double = 0.1, minimumHuberDelta: Double = 0.02,
             constraintWeight: Double = 1, maxIterations: Int = 30, tolerance: Double = 1e-6, fittedAt: Date = Date(),
-            gate: Bool = true, gateFolds: Int = 10
+            gate: Bool = true, gateFolds: Int = 10, largeSolveRows: Int = 16_384
         ) {
             self.gate = gate
+            self.largeSolveRows = largeSolveRows
             self.gateFolds = gateFolds
             self.shrinkageRuns = shrinkageRuns
             self.minimumRuns = minimumRuns

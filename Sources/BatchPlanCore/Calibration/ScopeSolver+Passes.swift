@@ -62,10 +62,10 @@ extension ScopeSolver {
     /// parameters leave those entries at +0 and sum the others as the masked loop does.
     func normalEquations(
         _ rows: [SolverRow], _ residuals: [Double], at point: SolverPoint, corner delta: Double, free: [Bool],
-        information: Bool = false
+        information: Bool = false, newton: Bool = false
     ) -> Sweep {
         precondition(residuals.count == rows.count, "one residual per row")
-        let terms = NormalTerms(options.constraintWeight, delta)
+        let terms = NormalTerms(options.constraintWeight, delta, newton: newton)
         return rows.withUnsafeBufferPointer { rows in
             residuals.withUnsafeBufferPointer { residuals in
                 point.runtimes.withUnsafeBufferPointer { runtimes in
@@ -89,22 +89,28 @@ extension ScopeSolver {
     private struct NormalTerms {
         var constraintWeight: Double
         var corner: Double
+        /// Curvature from the Huber loss's second derivative (0 past the corner) instead of the weight.
+        var newton: Bool
 
-        init(_ constraintWeight: Double, _ corner: Double) {
+        init(_ constraintWeight: Double, _ corner: Double, newton: Bool = false) {
             self.constraintWeight = constraintWeight
             self.corner = corner
+            self.newton = newton
         }
 
-        /// `nil` for a row whose outcome constraint is met (it adds nothing), else its loss and Huber weight.
+        /// `nil` for a row whose outcome constraint is met (it adds nothing), else its loss, its Huber weight (the
+        /// gradient is weight × residual × slope) and the curvature its slope's outer product is summed with: the
+        /// weight (iteratively reweighted least squares), or under `newton` the loss's second derivative.
         @inline(__always)
-        func of(_ r: Double, _ kind: SolverRow.Kind) -> (loss: Double, weight: Double)? {
+        func of(_ r: Double, _ kind: SolverRow.Kind) -> (loss: Double, weight: Double, curvature: Double)? {
             let measured = kind == .measured
             if r == 0 && !measured { return nil }
             let base = measured ? 1 : constraintWeight
             let size = abs(r)
+            let weight = base * (size <= corner ? 1 : corner / size)
             return (
                 base * (size <= corner ? 0.5 * r * r : corner * (size - 0.5 * corner)),
-                base * (size <= corner ? 1 : corner / size)
+                weight, newton ? (size <= corner ? base : 0) : weight
             )
         }
     }
@@ -129,15 +135,15 @@ extension ScopeSolver {
                 }
             }
             let r = residuals[i]
-            guard let (rowLoss, w) = terms.of(r, rows[i].kind) else { continue }
+            guard let (rowLoss, w, h) = terms.of(r, rows[i].kind) else { continue }
             loss += rowLoss
             let g = j * mask
-            let wg = w * g
-            b += wg * r
-            a0 += wg * g.x
-            a1 += wg * g.y
-            a2 += wg * g.z
-            a3 += wg * g.w
+            b += w * g * r
+            let hg = h * g
+            a0 += hg * g.x
+            a1 += hg * g.y
+            a2 += hg * g.z
+            a3 += hg * g.w
         }
         return Sweep(
             a0: a0, a1: a1, a2: a2, a3: a3, b: b, loss: loss, information: sensitivity, informative: sensitive)
@@ -159,32 +165,36 @@ extension ScopeSolver {
         let block = Self.block
         var gradients = [SIMD4<Double>](repeating: .zero, count: block)
         var weighted = [SIMD4<Double>](repeating: .zero, count: block)
+        var curved = [SIMD4<Double>](repeating: .zero, count: block)
         var kept = [Double](repeating: 0, count: block)
         gradients.withUnsafeMutableBufferPointer { g in
             weighted.withUnsafeMutableBufferPointer { wg in
-                kept.withUnsafeMutableBufferPointer { r in
-                    var start = 0
-                    while start < rows.count {
-                        let end = min(start + block, rows.count)
-                        var count = 0
-                        for i in start..<end {
-                            guard let (rowLoss, w) = terms.of(residuals[i], rows[i].kind) else { continue }
-                            loss += rowLoss
-                            g[count] = rows[i].jacobian(point, runtimes[Int(rows[i].runtime)])
-                            wg[count] = w * g[count]
-                            r[count] = residuals[i]
-                            count += 1
+                curved.withUnsafeMutableBufferPointer { hg in
+                    kept.withUnsafeMutableBufferPointer { r in
+                        var start = 0
+                        while start < rows.count {
+                            let end = min(start + block, rows.count)
+                            var count = 0
+                            for i in start..<end {
+                                guard let (rowLoss, w, h) = terms.of(residuals[i], rows[i].kind) else { continue }
+                                loss += rowLoss
+                                g[count] = rows[i].jacobian(point, runtimes[Int(rows[i].runtime)])
+                                wg[count] = w * g[count]
+                                hg[count] = h * g[count]
+                                r[count] = residuals[i]
+                                count += 1
+                            }
+                            for k in 0..<count { b += wg[k] * r[k] }
+                            for k in 0..<count {
+                                a0 += hg[k] * g[k].x
+                                a1 += hg[k] * g[k].y
+                            }
+                            for k in 0..<count {
+                                a2 += hg[k] * g[k].z
+                                a3 += hg[k] * g[k].w
+                            }
+                            start = end
                         }
-                        for k in 0..<count { b += wg[k] * r[k] }
-                        for k in 0..<count {
-                            a0 += wg[k] * g[k].x
-                            a1 += wg[k] * g[k].y
-                        }
-                        for k in 0..<count {
-                            a2 += wg[k] * g[k].z
-                            a3 += wg[k] * g[k].w
-                        }
-                        start = end
                     }
                 }
             }
@@ -203,22 +213,23 @@ extension ScopeSolver {
         var loss = 0.0
         for i in rows.indices {
             let r = residuals[i]
-            guard let (rowLoss, w) = terms.of(r, rows[i].kind) else { continue }
+            guard let (rowLoss, w, h) = terms.of(r, rows[i].kind) else { continue }
             loss += rowLoss
             let g = rows[i].jacobian(point, runtimes[Int(rows[i].runtime)])
             let wg = w * g
             b0 += wg.x * r
             b2 += wg.z * r
             b3 += wg.w * r
-            a00 += wg.x * g.x
-            a20 += wg.z * g.x
-            a30 += wg.w * g.x
-            a02 += wg.x * g.z
-            a22 += wg.z * g.z
-            a32 += wg.w * g.z
-            a03 += wg.x * g.w
-            a23 += wg.z * g.w
-            a33 += wg.w * g.w
+            let hg = h * g
+            a00 += hg.x * g.x
+            a20 += hg.z * g.x
+            a30 += hg.w * g.x
+            a02 += hg.x * g.z
+            a22 += hg.z * g.z
+            a32 += hg.w * g.z
+            a03 += hg.x * g.w
+            a23 += hg.z * g.w
+            a33 += hg.w * g.w
         }
         return Sweep(
             a0: SIMD4(a00, 0, a20, a30), a1: SIMD4(), a2: SIMD4(a02, 0, a22, a32), a3: SIMD4(a03, 0, a23, a33),
@@ -235,12 +246,11 @@ extension ScopeSolver {
         var loss = 0.0
         for i in rows.indices {
             let r = residuals[i]
-            guard let (rowLoss, w) = terms.of(r, rows[i].kind) else { continue }
+            guard let (rowLoss, w, h) = terms.of(r, rows[i].kind) else { continue }
             loss += rowLoss
             let g = rows[i].activationSlope(point, runtimes[Int(rows[i].runtime)])
-            let wg = w * g
-            b += wg * r
-            a += wg * g
+            b += w * g * r
+            a += h * g * g
         }
         return Sweep(a0: SIMD4(a, 0, 0, 0), b: SIMD4(b, 0, 0, 0), loss: loss)
     }
