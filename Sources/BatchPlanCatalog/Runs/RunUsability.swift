@@ -18,6 +18,11 @@ extension Catalog {
     /// Without a GPU filter the runs are checked as they are read, in one transaction, with no list of stored runs in
     /// between.
     public func runsWithUsability(model: String? = nil, gpu: String? = nil) throws(CatalogError) -> [RunWithUsability] {
+        try runsWithUsability(model: model, gpu: gpu, halvesFrom: Self.runsReadInHalves)
+    }
+
+    /// `runsWithUsability(model:gpu:)`, reading every run in two halves from `halvesFrom` runs (tests lower it).
+    func runsWithUsability(model: String?, gpu: String?, halvesFrom: Int) throws(CatalogError) -> [RunWithUsability] {
         if gpu != nil {
             let stored = try runs(model: model, gpu: gpu)
             return try read("checking runs") { db in
@@ -25,6 +30,7 @@ extension Catalog {
                 return try stored.map { stored in try Self.usability(of: stored, db, names: &names) }
             }
         }
+        if model == nil, let halves = try runsWithUsabilityInHalves(from: halvesFrom) { return halves }
         return try read("checking runs") { db in
             var names = NameResolutions()
             var checked: [RunWithUsability] = []
@@ -35,6 +41,65 @@ extension Catalog {
             }
             return checked
         }
+    }
+
+    /// Runs from which every run is read in two halves at once (a refit's first stage, `runs list`).
+    static let runsReadInHalves = 20_000
+
+    /// Every run with its usability, read as two halves of the id range on two cores, each on a read-only
+    /// connection of its own (SQLite reads a table on one thread per connection; the catalog is in WAL mode, so
+    /// readers do not wait for each other). `nil` for an in-memory catalog, one with fewer than `threshold` runs, or
+    /// a single core: then one scan reads them.
+    ///
+    /// The order is the single scan's: the built-in runs of both halves, then the user's of both, each by id. The
+    /// halves are read in snapshots of their own: a run recorded meanwhile may be in one of them or not, as in a scan
+    /// that began a moment later (a refit's stamp is read before it, so such a run makes the next plan refit).
+    private func runsWithUsabilityInHalves(from threshold: Int) throws(CatalogError) -> [RunWithUsability]? {
+        guard path != ":memory:", ParallelMap.defaultConcurrency > 1 else { return nil }
+        let bounds = try read("checking runs") { db -> (count: Int, middle: Int64?) in
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM run") ?? 0
+            guard count >= threshold else { return (count, nil) }
+            return (count, try Int64.fetchOne(db, sql: "SELECT id FROM run ORDER BY id LIMIT 1 OFFSET ?", arguments: [count / 2]))
+        }
+        guard let middle = bounds.middle else { return nil }
+        let path = self.path
+        let halves = ParallelMap.map(2, concurrency: 2) { half -> Result<Half, CatalogError> in
+            do {
+                var configuration = Configuration()
+                configuration.readonly = true
+                configuration.busyMode = .timeout(15)
+                configuration.label = "batchplan.catalog.half"
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                let ids = half == 0 ? Int64.min..<middle : middle..<Int64.max
+                return .success(try queue.read { db in
+                    var names = NameResolutions()
+                    var part = Half()
+                    part.runs.reserveCapacity(bounds.count / 2 + 1)
+                    try Self.forEachStoredRun(db, model: nil, ids: ids) { stored, numbers in
+                        let checked = try Self.usability(of: stored, db, names: &names, numbers: numbers)
+                        if checked.stored.run.origin == .builtin { part.builtin += 1 }
+                        part.runs.append(checked)
+                    }
+                    return part
+                })
+            } catch {
+                return .failure(Self.translate(error, path: path, operation: "checking runs"))
+            }
+        }
+        let (first, second) = (try halves[0].get(), try halves[1].get())
+        var all: [RunWithUsability] = []
+        all.reserveCapacity(first.runs.count + second.runs.count)
+        all += first.runs[..<first.builtin]
+        all += second.runs[..<second.builtin]
+        all += first.runs[first.builtin...]
+        all += second.runs[second.builtin...]
+        return all
+    }
+
+    /// One half's runs in the scan's order (its built-in runs first) and how many are built in.
+    private struct Half: Sendable {
+        var runs: [RunWithUsability] = []
+        var builtin = 0
     }
 
     /// Model and GPU names already resolved while checking many runs: runs repeat a few names, and resolving one

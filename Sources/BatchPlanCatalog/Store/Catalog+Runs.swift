@@ -150,16 +150,23 @@ extension Catalog {
     /// read straight from the statement (`RunRowReader`).
     ///
     /// `body` also gets the run's model, GPU and framework texts by number (`RunRowReader.NameNumbers`).
+    ///
+    /// `ids` limits the scan to the runs whose ids it holds (all models): the built-in ones among them, then the user's.
     static func forEachStoredRun(
-        _ db: Database, model: String?, _ body: (StoredRun, RunRowReader.NameNumbers) throws -> Void
+        _ db: Database, model: String?, ids: Range<Int64>? = nil,
+        _ body: (StoredRun, RunRowReader.NameNumbers) throws -> Void
     ) throws {
         let columns = RunRecord.columnNames.map { "\"\($0)\"" }.joined(separator: ", ")
-        let statement = try db.cachedStatement(sql: model == nil
+        let statement = try db.cachedStatement(sql: ids != nil
+            ? "SELECT \(columns) FROM run WHERE id >= ? AND id < ? ORDER BY id"
+            : model == nil
             ? "SELECT \(columns) FROM run ORDER BY id"
             : "SELECT \(columns) FROM run WHERE model = ? COLLATE NOCASE ORDER BY id")
         var reader = RunRowReader()
         var users: [(StoredRun, RunRowReader.NameNumbers)] = []
-        let rows = try Row.fetchCursor(statement, arguments: StatementArguments(model.map { [$0] } ?? []))
+        let arguments: StatementArguments =
+            if let ids { [ids.lowerBound, ids.upperBound] } else { StatementArguments(model.map { [$0] } ?? []) }
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
         while try rows.next() != nil {
             let stored = try reader.storedRun(statement.sqliteStatement)
             if reader.readBuiltinRow {
