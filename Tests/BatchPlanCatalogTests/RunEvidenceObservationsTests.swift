@@ -16,9 +16,9 @@ struct RunEvidenceObservationsTests {
                 trainer: prediction.configuration.trainer, checkpointing: prediction.configuration.checkpointing)
             let source = run.url ?? run.source
             let decomposition = RunEvidence.decomposition(prediction)
-            let capacity = Double(
-                run.memoryCapBytes.map { $0 + (run.contextBytes ?? 0) } ?? run.gpuMemoryBytes
-                    ?? prediction.gpu.memoryBytes)
+            // A cap bounds the allocator's reserved memory; a card, the device's.
+            let capacity = Double(run.memoryCapBytes ?? run.gpuMemoryBytes ?? prediction.gpu.memoryBytes)
+            let level: CalibrationCounter = run.memoryCapBytes != nil ? .reserved : .deviceUsed
             switch run.kind {
             case .memAtBatch:
                 let readings: [(CalibrationCounter, Int?)] = [
@@ -36,7 +36,7 @@ struct RunEvidenceObservationsTests {
                 observations.append(
                     CalibrationObservation(
                         id: run.key, source: source, path: path, decomposition: decomposition,
-                        evidence: .outcome(ran: run.outcome == .ok, capacityBytes: capacity)))
+                        evidence: .outcome(ran: run.outcome == .ok, capacityBytes: capacity, counter: level)))
             case .maxBatch:
                 var oomAt: CalibrationDecomposition?
                 if let next = run.bracketNext {
@@ -51,7 +51,7 @@ struct RunEvidenceObservationsTests {
                 }
                 observations += CalibrationObservation.maxBatchFact(
                     id: run.key, source: source, path: path, ranAt: decomposition, oomAt: oomAt,
-                    capacityBytes: capacity)
+                    capacityBytes: capacity, counter: level)
             }
         }
         return observations
@@ -72,7 +72,32 @@ struct RunEvidenceObservationsTests {
         #expect(observations.contains { $0.id.hasSuffix("/oom") })
         #expect(
             observations.contains {
-                if case .outcome(ran: false, _) = $0.evidence { !$0.id.hasSuffix("/oom") } else { false }
+                if case .outcome(ran: false, _, _) = $0.evidence { !$0.id.hasSuffix("/oom") } else { false }
             })
+    }
+
+    @Test("a run under a memory cap is judged at the reserved level against the cap itself; a card's at device-used")
+    func cappedOutcomesAtReserved() throws {
+        let catalog = try Catalog(path: ":memory:")
+        let (predictions, _) = RunEvidence.predictions(try catalog.runsWithUsability())
+        let capOf = Dictionary(
+            predictions.map { ($0.run.key, $0.run.memoryCapBytes) }, uniquingKeysWith: { first, _ in first })
+        var capped = 0
+        var uncapped = 0
+        for observation in RunEvidence.observations(predictions) {
+            guard case .outcome(_, let capacity, let counter) = observation.evidence else { continue }
+            let key = observation.runGroup
+            if let cap = capOf[key] ?? nil {
+                capped += 1
+                #expect(counter == .reserved, "\(observation.id)")
+                #expect(capacity == Double(cap), "\(observation.id): the cap, without the CUDA context")
+            } else {
+                uncapped += 1
+                #expect(counter == .deviceUsed, "\(observation.id)")
+            }
+        }
+        // The built-in H100 searches: 70 OOM probes and 24 brackets under caps; the published facts are uncapped.
+        #expect(capped >= 100)
+        #expect(uncapped > 0)
     }
 }

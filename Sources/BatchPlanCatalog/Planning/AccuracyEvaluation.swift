@@ -50,7 +50,8 @@ public struct AccuracyEvaluation: Hashable, Codable, Sendable {
         for prediction in predictions {
             let run = prediction.run
             let calibration = factors(prediction)
-            let capacity = run.memoryCapBytes.map { $0 + (run.contextBytes ?? 0) } ?? run.gpuMemoryBytes ?? prediction.gpu.memoryBytes
+            // A cap bounds what the caching allocator may reserve; a card, what the device holds in all.
+            let capacity = run.memoryCapBytes ?? run.gpuMemoryBytes ?? prediction.gpu.memoryBytes
             switch run.kind {
             case .memAtBatch:
                 guard let estimate = try? Planner.estimate(
@@ -68,6 +69,14 @@ public struct AccuracyEvaluation: Hashable, Codable, Sendable {
             case .maxBatch:
                 var card = prediction.gpu
                 card.memoryBytes = capacity
+                if run.memoryCapBytes != nil {
+                    // The allocator's room is the cap: the card holds the planner's runtime context beside it.
+                    guard let estimate = try? Planner.estimate(
+                        model: prediction.accounting, gpu: prediction.gpu, configuration: prediction.configuration,
+                        calibration: calibration)
+                    else { continue }
+                    card.memoryBytes = capacity + (estimate.deviceUsedBytes - estimate.peakReservedBytes)
+                }
                 guard let solution = try? Planner.maxBatch(
                     model: prediction.accounting, gpu: card, configuration: prediction.configuration,
                     calibration: calibration, options: SolverOptions(headroom: .bytes(0)))
@@ -79,7 +88,8 @@ public struct AccuracyEvaluation: Hashable, Codable, Sendable {
                     calibration: calibration)
                 else { continue }
                 outcomes += 1
-                if (estimate.deviceUsedBytes <= capacity) == (run.outcome == .ok) { right += 1 }
+                let need = run.memoryCapBytes != nil ? estimate.peakReservedBytes : estimate.deviceUsedBytes
+                if (need <= capacity) == (run.outcome == .ok) { right += 1 }
             }
         }
         let counters = ["allocated", "reserved", "device_used"].compactMap { counter -> CounterAccuracy? in

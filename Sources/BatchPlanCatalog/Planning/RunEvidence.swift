@@ -234,9 +234,12 @@ extension RunEvidence {
                 let path = lookups.path(all, i)
                 let source = all[i].run.url ?? all[i].run.source
                 let decomposition = lookups.decomposition(all, i, all[i].estimate.decomposition)
-                // What the card could give at the device-used level: the cap plus the context outside it, or the card.
-                let cap = all[i].run.memoryCapBytes.map { $0 + (all[i].run.contextBytes ?? 0) }
-                let capacity = Double(cap ?? all[i].run.gpuMemoryBytes ?? all[i].gpu.memoryBytes)
+                // What the run had room for: a cap bounds what the caching allocator may reserve (the CUDA context
+                // and the libraries' memory lie outside it), so it is judged at the reserved level; a card at the
+                // device-used level.
+                let (capacity, level): (Double, CalibrationCounter) =
+                    if let cap = all[i].run.memoryCapBytes { (Double(cap), .reserved) }
+                    else { (Double(all[i].run.gpuMemoryBytes ?? all[i].gpu.memoryBytes), .deviceUsed) }
                 switch all[i].run.kind {
                 case .memAtBatch:
                     for counter in CalibrationCounter.allCases {
@@ -254,7 +257,7 @@ extension RunEvidence {
                 case .fits, .oom:
                     observations.append(CalibrationObservation(
                         id: all[i].run.key, source: source, path: path, decomposition: decomposition,
-                        evidence: .outcome(ran: all[i].run.outcome == .ok, capacityBytes: capacity)))
+                        evidence: .outcome(ran: all[i].run.outcome == .ok, capacityBytes: capacity, counter: level)))
                 case .maxBatch:
                     var oomAt: CalibrationDecomposition?
                     if let next = all[i].run.bracketNext {
@@ -269,7 +272,7 @@ extension RunEvidence {
                     }
                     observations += CalibrationObservation.maxBatchFact(
                         id: all[i].run.key, source: source, path: path, ranAt: decomposition, oomAt: oomAt,
-                        capacityBytes: capacity)
+                        capacityBytes: capacity, counter: level)
                 }
             }
         }

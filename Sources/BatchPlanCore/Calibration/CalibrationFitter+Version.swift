@@ -9,5 +9,7 @@ extension CalibrationFitter {
     /// 3: a run whose reading is more than 100× off its prediction (a unit left off) is left out.
     /// 4: scopes of 16,384 observations or more are solved from a sample's fit with Newton steps (the same optimum
     ///    where the reweighted walk converged; elsewhere a different stopping point).
-    public static let codeVersion = 4
+    /// 5: an outcome under a memory cap is judged at the reserved level against the cap (it had been the cap plus
+    ///    the bare CUDA context at the device-used level, 265 MB less room than the capped runs had).
+    public static let codeVersion = 5
 }

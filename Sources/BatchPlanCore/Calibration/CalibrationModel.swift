@@ -143,11 +143,12 @@ public struct CalibrationModel: Hashable, Codable, Sendable {
 }
 
 extension CalibrationEvidence {
-    /// The counter this evidence is about: outcomes are judged at deviceUsed against the card's capacity.
+    /// The counter this evidence is about: an outcome's is the level its capacity is at (deviceUsed for a card,
+    /// reserved for a cap on the allocator).
     public var counter: CalibrationCounter {
         switch self {
         case .measured(let counter, _): counter
-        case .outcome: .deviceUsed
+        case .outcome(_, _, let counter): counter
         }
     }
 }

@@ -62,11 +62,13 @@ public struct CalibrationDecomposition: Hashable, Codable, Sendable {
 public enum CalibrationEvidence: Hashable, Codable, Sendable {
     /// A measured peak of `counter`, in bytes.
     case measured(counter: CalibrationCounter, bytes: Double)
-    /// The run ran (`ran: true`, so deviceUsed ≤ capacity) or ran out of memory (`ran: false`, deviceUsed > capacity).
+    /// The run ran (`ran: true`, so `counter` ≤ capacity) or ran out of memory (`ran: false`, `counter` > capacity).
     ///
-    /// `capacityBytes` is what the card could give at the deviceUsed level: its memory as the driver reports it.
+    /// `capacityBytes` is what the card could give at the level of `counter`: at deviceUsed, its memory as the
+    /// driver reports it; at reserved, a cap on what PyTorch's caching allocator may reserve
+    /// (`torch.cuda.set_per_process_memory_fraction`, which leaves the CUDA context and the libraries outside it).
     /// A "max_batch B (bracket_next C)" fact is two of these built by the caller: ran at B, out of memory at C.
-    case outcome(ran: Bool, capacityBytes: Double)
+    case outcome(ran: Bool, capacityBytes: Double, counter: CalibrationCounter = .deviceUsed)
 }
 
 /// Where a run sits in the scope tree: framework → architecture → GPU → model family → model.
@@ -148,18 +150,18 @@ extension CalibrationObservation {
     /// nothing larger (a lower bound only), which leaves just the "ran" side. Ids get "/ran" and "/oom" appended.
     public static func maxBatchFact(
         id: String, source: String, path: CalibrationScopePath, ranAt: CalibrationDecomposition, oomAt: CalibrationDecomposition?,
-        capacityBytes: Double
+        capacityBytes: Double, counter: CalibrationCounter = .deviceUsed
     ) -> [CalibrationObservation] {
         var facts = [
             CalibrationObservation(
                 id: "\(id)/ran", source: source, path: path, decomposition: ranAt,
-                evidence: .outcome(ran: true, capacityBytes: capacityBytes))
+                evidence: .outcome(ran: true, capacityBytes: capacityBytes, counter: counter))
         ]
         if let oomAt {
             facts.append(
                 CalibrationObservation(
                     id: "\(id)/oom", source: source, path: path, decomposition: oomAt,
-                    evidence: .outcome(ran: false, capacityBytes: capacityBytes)))
+                    evidence: .outcome(ran: false, capacityBytes: capacityBytes, counter: counter)))
         }
         return facts
     }

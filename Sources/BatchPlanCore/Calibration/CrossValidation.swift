@@ -136,7 +136,7 @@ public struct CrossValidationReport: Hashable, Codable, Sendable {
             case .measured(_, let bytes):
                 before.append((s.analytic, bytes))
                 after.append((s.calibrated, bytes))
-            case .outcome(let ran, let capacity):
+            case .outcome(let ran, let capacity, _):
                 outcomes += 1
                 if (s.analytic <= capacity) == ran { rightBefore += 1 }
                 if (s.calibrated <= capacity) == ran { rightAfter += 1 }

@@ -29,9 +29,9 @@ struct SolverRow: Sendable {
             kind = .measured
             level = counter == .allocated ? 0 : counter == .reserved ? 1 : 2
             logTarget = log(max(bytes, 1))
-        case .outcome(let ran, let capacity):
+        case .outcome(let ran, let capacity, let counter):
             kind = ran ? .ran : .outOfMemory
-            level = 2
+            level = counter == .allocated ? 0 : counter == .reserved ? 1 : 2
             logTarget = log(max(capacity, 1))
         }
         runtime = runtimes.number(
