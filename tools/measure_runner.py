@@ -319,6 +319,9 @@ class Measurer:
             log(f"{cfg.model_name}: search produced nothing")
             return None
         best = results.get(lo, {})
+        # What the model is (its parameters, task, library version) from the last good probe, or from the first
+        # failing one when nothing fitted: a bracket that loses its task is predicted with another accounting.
+        about = best or results.get(hi) or {}
         if lo == 0:
             notes.append("nothing fits: batch 1 runs out of memory")
         keep = ("peak_allocated_bytes", "peak_reserved_bytes", "device_used_bytes", "overhead_bytes",
@@ -327,10 +330,10 @@ class Measurer:
         readings = {k: best.get(k) for k in keep}
         row = self.row(probe_cfg, lo, readings, oom=False, notes=notes, kind="max_batch", search_id=search_id,
                        extra={"bracket_next": hi, "outcome": "ok" if lo > 0 else "oom",
-                              "probes": sorted(results), "params": best.get("params"),
-                              "attention": best.get("attention", cfg.attention),
-                              "model_library_version": best.get("model_library_version"),
-                              "task": best.get("task") or measure_rows.guess_task(cfg)})
+                              "probes": sorted(results), "params": about.get("params"),
+                              "attention": about.get("attention", cfg.attention),
+                              "model_library_version": about.get("model_library_version"),
+                              "task": about.get("task") or measure_rows.guess_task(cfg)})
         self.sink(row)
         log(f"{cfg.model_name} max batch {lo} (first failing {hi}) "
             f"{'cap=' + measure_env.format_gib(cfg.cap_bytes) if cfg.cap_bytes else ''} after {len(results)} probes")

@@ -9,7 +9,8 @@ struct RunEvidenceObservationsTests {
     /// outcome, or both sides of its maximum-batch fact (the failing side predicted through `Planner.estimate`).
     static func straightforward(_ predictions: [RunEvidence.Prediction]) throws -> [CalibrationObservation] {
         var observations: [CalibrationObservation] = []
-        for prediction in predictions {
+        let stated = RunEvidence.statedSides(predictions)
+        for (index, prediction) in predictions.enumerated() {
             let run = prediction.run
             let path = RunEvidence.scopePath(
                 gpu: prediction.gpu, model: prediction.model, framework: prediction.configuration.framework,
@@ -33,13 +34,14 @@ struct RunEvidenceObservationsTests {
                             decomposition: decomposition, evidence: .measured(counter: counter, bytes: Double(bytes))))
                 }
             case .fits, .oom:
+                guard !stated.repeated.contains(index) else { continue }
                 observations.append(
                     CalibrationObservation(
                         id: run.key, source: source, path: path, decomposition: decomposition,
                         evidence: .outcome(ran: run.outcome == .ok, capacityBytes: capacity, counter: level)))
             case .maxBatch:
                 var oomAt: CalibrationDecomposition?
-                if let next = run.bracketNext {
+                if let next = run.bracketNext, !stated.outOfMemory.contains(index) {
                     var failing = prediction
                     failing.configuration.batchSize = next
                     if let estimate = try? Planner.estimate(
@@ -50,8 +52,8 @@ struct RunEvidenceObservationsTests {
                     }
                 }
                 observations += CalibrationObservation.maxBatchFact(
-                    id: run.key, source: source, path: path, ranAt: decomposition, oomAt: oomAt,
-                    capacityBytes: capacity, counter: level)
+                    id: run.key, source: source, path: path, ranAt: stated.ran.contains(index) ? nil : decomposition,
+                    oomAt: oomAt, capacityBytes: capacity, counter: level)
             }
         }
         return observations
@@ -96,8 +98,39 @@ struct RunEvidenceObservationsTests {
                 #expect(counter == .deviceUsed, "\(observation.id)")
             }
         }
-        // The built-in H100 searches: 70 OOM probes and 24 brackets under caps; the published facts are uncapped.
-        #expect(capped >= 100)
+        // The built-in H100 searches' OOM probes, all under caps (their brackets add nothing: see below); the
+        // published facts are uncapped.
+        #expect(capped >= 60)
         #expect(uncapped > 0)
+    }
+
+    @Test("a search's bracket adds no fact its own probes state; a bracket without its probes keeps both sides")
+    func bracketsOfSearchesAreNotCountedTwice() throws {
+        let catalog = try Catalog(path: ":memory:")
+        let (predictions, _) = RunEvidence.predictions(try catalog.runsWithUsability())
+        let stated = RunEvidence.statedSides(predictions)
+        let brackets = predictions.indices.filter { predictions[$0].run.kind == .maxBatch }
+        let searched = brackets.filter { predictions[$0].run.memoryCapBytes != nil }
+        // Our H100 searches (23 brackets, all capped) wrote their probes: both sides of each are stated already.
+        // (The 24th search's first probe ran out of memory: its bracket, "batch 0", is an OOM at batch 1, repeated.)
+        #expect(searched.count == 23)
+        let repeatedOOM = predictions.indices.filter { stated.repeated.contains($0) }
+        #expect(repeatedOOM.count == 1)
+        #expect(repeatedOOM.allSatisfy { predictions[$0].run.kind == .oom && predictions[$0].run.batchSize == 1 })
+        for index in searched {
+            #expect(stated.ran.contains(index), "\(predictions[index].run.key)")
+            #expect(stated.outOfMemory.contains(index) == (predictions[index].run.bracketNext != nil))
+        }
+        // The published brackets (timm on an RTX 3090) come without probes and keep both sides.
+        let published = brackets.filter { predictions[$0].run.memoryCapBytes == nil }
+        #expect(published.count >= 10)
+        #expect(published.allSatisfy { !stated.ran.contains($0) && !stated.outOfMemory.contains($0) })
+        let observations = RunEvidence.observations(predictions)
+        let keys = Set(searched.map { predictions[$0].run.key })
+        #expect(!observations.contains { keys.contains($0.runGroup) })
+        // And the probes themselves are still there: the OOM probes as outcomes at the cap.
+        #expect(observations.contains {
+            if case .outcome(ran: false, _, .reserved) = $0.evidence { true } else { false }
+        })
     }
 }

@@ -53,7 +53,8 @@ class FakeMeasurer(Measurer):
         self.tried.append(batch_size)
         oom = batch_size > self.limit
         row = self.row(cfg, batch_size, {"step_time_ms": 1.0, "peak_reserved_bytes": 100 * batch_size},
-                       oom=oom, notes=[], search_id=search_id, probe=probe)
+                       oom=oom, notes=[], search_id=search_id, probe=probe,
+                       extra={"params": 1234, "task": "causal-lm", "model_library_version": "fake-1"})
         self.sink(row)
         return row
 
@@ -116,6 +117,9 @@ class Search(unittest.TestCase):
         measurer = FakeMeasurer(limit=0)
         row = measurer.find_max(self.cfg(), start=4, growth=2, max_batch=4096, probe_mode="in-process")
         self.assertEqual((row["batch_size"], row["bracket_next"], row["outcome"]), (0, 1, "oom"))
+        # What the model is comes from the failing probe: a bracket without its task is predicted differently.
+        self.assertEqual((row["params"], row["task"], row["model_library_version"]), (1234, "causal-lm", "fake-1"))
+        self.assertIsNone(row["peak_reserved_bytes"], "no reading of the failing probe is the bracket's")
 
     def test_a_slow_step_stops_the_search_but_keeps_what_fitted(self):
         measurer = FakeMeasurer(limit=100)

@@ -209,10 +209,12 @@ extension RunEvidence {
     static func observations(
         _ predictions: [Prediction], minimumRunsPerPart: Int, concurrency: Int = ParallelMap.defaultConcurrency
     ) -> [CalibrationObservation] {
+        let stated = statedSides(predictions)
         let parts = min(concurrency, max(1, predictions.count / minimumRunsPerPart))
-        guard parts > 1 else { return observations(predictions, 0..<predictions.count) }
+        guard parts > 1 else { return observations(predictions, 0..<predictions.count, stated: stated) }
         let stretches = ParallelMap.map(parts, concurrency: concurrency) { part in
-            observations(predictions, predictions.count * part / parts..<predictions.count * (part + 1) / parts)
+            observations(
+                predictions, predictions.count * part / parts..<predictions.count * (part + 1) / parts, stated: stated)
         }
         var joined: [CalibrationObservation] = []
         joined.reserveCapacity(stretches.reduce(0) { $0 + $1.count })
@@ -220,8 +222,84 @@ extension RunEvidence {
         return joined
     }
 
+    /// Which sides of maximum-batch facts another run already states, by the max_batch run's index: a run of the
+    /// same source, accounting and configuration (all but the batch), card and cap that ran at its batch (a reading
+    /// or a "fits") or ran out of memory at its next one (an "oom").
+    ///
+    /// A search (`tools/measure_torch.py --find-max`) writes every probe as a run of its own and then the bracket
+    /// as a max_batch run, whose two sides are its last good probe and its first failing one again. Counted twice,
+    /// each search's facts weighed double in the fit; a bracket whose probes are not in the catalog keeps both sides.
+    /// A fits or oom run that repeats an earlier run's outcome (the same source, configuration, batch and room) is
+    /// in `repeated`: a search whose first probe already ran out of memory also writes its bracket, "batch 0", which
+    /// reads as an OOM at batch 1 again.
+    struct StatedSides: Sendable {
+        var ran: Set<Int> = []
+        var outOfMemory: Set<Int> = []
+        var repeated: Set<Int> = []
+    }
+
+    static func statedSides(_ predictions: [Prediction]) -> StatedSides {
+        var stated = StatedSides()
+        let brackets = predictions.indices.filter {
+            predictions[$0].run.kind == .maxBatch || predictions[$0].run.kind == .fits || predictions[$0].run.kind == .oom
+        }
+        guard !brackets.isEmpty else { return stated }
+        struct Place: Hashable {
+            var model: String
+            var gpu: String
+            var batch: Int
+            var cap: Int?
+        }
+        let cards = Set(brackets.map { "\(predictions[$0].model.name)\u{0}\(predictions[$0].gpu.name)" })
+        var ran: [Place: [Int]] = [:]
+        var outOfMemory: [Place: [Int]] = [:]
+        for (index, prediction) in predictions.enumerated() {
+            let run = prediction.run
+            guard let batch = run.batchSize, run.kind != .maxBatch, run.kind != .memAtBatch || run.outcome == .ok,
+                cards.contains("\(prediction.model.name)\u{0}\(prediction.gpu.name)")
+            else { continue }
+            let place = Place(model: prediction.model.name, gpu: prediction.gpu.name, batch: batch, cap: run.memoryCapBytes)
+            if run.outcome == .ok { ran[place, default: []].append(index) } else { outOfMemory[place, default: []].append(index) }
+        }
+        for index in brackets {
+            let bracket = predictions[index]
+            // The same measurement (the same source) of the same planner question apart from the batch: the same
+            // accounting and configuration as resolved (a search's bracket may leave out what its probes state, as
+            // the task of one whose first probe failed) on the same card.
+            func states(_ candidates: [Int]?) -> Bool {
+                (candidates ?? []).contains {
+                    let other = predictions[$0]
+                    var configuration = other.configuration
+                    configuration.batchSize = bracket.configuration.batchSize
+                    return (other.run.url ?? other.run.source) == (bracket.run.url ?? bracket.run.source)
+                        && other.run.gpuMemoryBytes == bracket.run.gpuMemoryBytes
+                        && other.accountingKey == bracket.accountingKey && configuration == bracket.configuration
+                        && other.gpu == bracket.gpu
+                }
+            }
+            let at = Place(
+                model: bracket.model.name, gpu: bracket.gpu.name, batch: bracket.run.batchSize ?? 1,
+                cap: bracket.run.memoryCapBytes)
+            guard bracket.run.kind == .maxBatch else {
+                // A fits or oom run: stated already by an earlier run of the same outcome.
+                let same = (bracket.run.outcome == .ok ? ran[at] : outOfMemory[at])?.filter { $0 < index }
+                if states(same) { stated.repeated.insert(index) }
+                continue
+            }
+            if states(ran[at]) { stated.ran.insert(index) }
+            if let next = bracket.run.bracketNext {
+                var above = at
+                above.batch = next
+                if states(outOfMemory[above]) { stated.outOfMemory.insert(index) }
+            }
+        }
+        return stated
+    }
+
     /// The observations of `predictions[range]`.
-    private static func observations(_ predictions: [Prediction], _ range: Range<Int>) -> [CalibrationObservation] {
+    private static func observations(
+        _ predictions: [Prediction], _ range: Range<Int>, stated: StatedSides = StatedSides()
+    ) -> [CalibrationObservation] {
         var observations: [CalibrationObservation] = []
         // At most three counters a run, or two sides of a fact: reserved once, the array is never copied.
         observations.reserveCapacity(range.count * 3)
@@ -255,12 +333,13 @@ extension RunEvidence {
                             decomposition: decomposition, evidence: .measured(counter: counter, bytes: Double(bytes))))
                     }
                 case .fits, .oom:
+                    guard !stated.repeated.contains(i) else { continue }
                     observations.append(CalibrationObservation(
                         id: all[i].run.key, source: source, path: path, decomposition: decomposition,
                         evidence: .outcome(ran: all[i].run.outcome == .ok, capacityBytes: capacity, counter: level)))
                 case .maxBatch:
                     var oomAt: CalibrationDecomposition?
-                    if let next = all[i].run.bracketNext {
+                    if let next = all[i].run.bracketNext, !stated.outOfMemory.contains(i) {
                         var nextConfiguration = all[i].configuration
                         nextConfiguration.batchSize = next
                         if let nextEstimate = try? estimates.estimate(
@@ -271,7 +350,8 @@ extension RunEvidence {
                         }
                     }
                     observations += CalibrationObservation.maxBatchFact(
-                        id: all[i].run.key, source: source, path: path, ranAt: decomposition, oomAt: oomAt,
+                        id: all[i].run.key, source: source, path: path,
+                        ranAt: stated.ran.contains(i) ? nil : decomposition, oomAt: oomAt,
                         capacityBytes: capacity, counter: level)
                 }
             }

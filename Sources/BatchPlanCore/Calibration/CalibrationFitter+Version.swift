@@ -10,6 +10,7 @@ extension CalibrationFitter {
     /// 4: scopes of 16,384 observations or more are solved from a sample's fit with Newton steps (the same optimum
     ///    where the reweighted walk converged; elsewhere a different stopping point).
     /// 5: an outcome under a memory cap is judged at the reserved level against the cap (it had been the cap plus
-    ///    the bare CUDA context at the device-used level, 265 MB less room than the capped runs had).
+    ///    the bare CUDA context at the device-used level, 265 MB less room than the capped runs had), and a fact
+    ///    that another run of the same source already states (a search's bracket and its probes) counts once.
     public static let codeVersion = 5
 }

@@ -147,16 +147,19 @@ extension CalibrationObservation {
     /// A "max_batch B (bracket_next C)" fact as its two constraints: ran at B, out of memory at C.
     ///
     /// The caller evaluates the planner's decomposition at both batch sizes; `oomAt` is `nil` when the source tried
-    /// nothing larger (a lower bound only), which leaves just the "ran" side. Ids get "/ran" and "/oom" appended.
+    /// nothing larger (a lower bound only), which leaves just the "ran" side, and either is `nil` when another run
+    /// states that side already. Ids get "/ran" and "/oom" appended.
     public static func maxBatchFact(
-        id: String, source: String, path: CalibrationScopePath, ranAt: CalibrationDecomposition, oomAt: CalibrationDecomposition?,
-        capacityBytes: Double, counter: CalibrationCounter = .deviceUsed
+        id: String, source: String, path: CalibrationScopePath, ranAt: CalibrationDecomposition?,
+        oomAt: CalibrationDecomposition?, capacityBytes: Double, counter: CalibrationCounter = .deviceUsed
     ) -> [CalibrationObservation] {
-        var facts = [
-            CalibrationObservation(
-                id: "\(id)/ran", source: source, path: path, decomposition: ranAt,
-                evidence: .outcome(ran: true, capacityBytes: capacityBytes, counter: counter))
-        ]
+        var facts: [CalibrationObservation] = []
+        if let ranAt {
+            facts.append(
+                CalibrationObservation(
+                    id: "\(id)/ran", source: source, path: path, decomposition: ranAt,
+                    evidence: .outcome(ran: true, capacityBytes: capacityBytes, counter: counter)))
+        }
         if let oomAt {
             facts.append(
                 CalibrationObservation(
