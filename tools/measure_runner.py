@@ -25,6 +25,20 @@ import measure_rows  # noqa: E402
 PRECISIONS = ("fp32", "tf32", "fp16-amp", "bf16-amp", "fp16", "bf16")
 
 
+def make_grad_scaler(device):
+    """A GradScaler for `device`: torch.amp.GradScaler(device) from torch 2.3, torch.cuda.amp.GradScaler before."""
+    if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler(device)
+    return torch.cuda.amp.GradScaler(enabled=device == "cuda")
+
+
+def needs_state(optimizer):
+    """Whether `optimizer` keeps per-parameter state after a step (plain SGD without momentum keeps none)."""
+    if isinstance(optimizer, torch.optim.SGD):
+        return any(group.get("momentum", 0) for group in optimizer.param_groups)
+    return True
+
+
 @dataclass(frozen=True)
 class Config:
     """One training configuration; batch size is given separately."""
@@ -143,7 +157,7 @@ class Measurer:
             batch = built.make_batch(batch_size)
             amp_dtype = {"fp16-amp": torch.float16, "bf16-amp": torch.bfloat16}.get(cfg.precision)
             autocast = (lambda: torch.autocast(self.device, dtype=amp_dtype)) if amp_dtype else nullcontext
-            scaler = torch.amp.GradScaler(self.device) if cfg.precision == "fp16-amp" else None
+            scaler = make_grad_scaler(self.device) if cfg.precision == "fp16-amp" else None
             if cuda:
                 torch.cuda.synchronize()
                 readings["allocated_after_build_bytes"] = torch.cuda.memory_allocated()
@@ -170,6 +184,12 @@ class Measurer:
                 return time.perf_counter() - begin
 
             warm_times = [step() for _ in range(cfg.warmup)]
+            # Under fp16-amp the scaler skips the optimizer step while the loss scale overflows (it starts at 2^16
+            # and halves each time): warm up until a stateful optimizer has its state, so that it is not created
+            # inside the measured steps (at most 24 more steps; the scale is then 2^-8).
+            while (scaler is not None and not optimizer.state and needs_state(optimizer)
+                   and len(warm_times) < cfg.warmup + 24):
+                warm_times.append(step())
             readings["warmup_step_ms"] = [round(t * 1000, 3) for t in warm_times]
             if cuda:
                 readings["warmup_peak_allocated_bytes"] = torch.cuda.max_memory_allocated()

@@ -6,8 +6,7 @@ steps (forward, loss, backward, optimizer step: optimizer state appears on the f
 counters, and runs --steps measured steps. A row records torch.cuda.max_memory_allocated / _reserved over the
 measured steps, what the device shows as used right after them (total - free while the caching allocator still
 holds its reserve), the CUDA context size, and the median step time. An out-of-memory error becomes an `oom`
-row; memory is freed (gc + empty_cache) and the run goes on. Row format: see FORMAT.md next to this tool's
-output or `--help-format`.
+row; memory is freed (gc + empty_cache) and the run goes on. Row format: see tools/FORMAT.md.
 
 Models:  torchvision:NAME | timm:NAME | hf:PATH/config.json | module:MODULE:FACTORY (MODULE may be a .py path)
 Examples:
