@@ -99,6 +99,9 @@ for index in 0..<(base.isEmpty ? 0 : count) {
     }
     func scaled(_ bytes: Int?) -> Int? { bytes.map { Int(Double($0) * scale) } }
     run.key = "\(run.key)-sweep\(copy)"
+    // Stored as the user's runs: a built-in copy would be replaced, with the built-in runs, by the next build whose
+    // seed differs, and a kept catalog would lose its sweeps.
+    run.origin = .user
     run.batchSize = batch
     if run.kind == .memAtBatch {
         run.peakAllocatedBytes = scaled(run.peakAllocatedBytes)

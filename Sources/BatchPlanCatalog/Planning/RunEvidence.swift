@@ -239,58 +239,66 @@ extension RunEvidence {
     }
 
     static func statedSides(_ predictions: [Prediction]) -> StatedSides {
+        predictions.withUnsafeBufferPointer { statedSides($0) }
+    }
+
+    /// Reads each prediction in place: a copy of one retains and releases some forty strings and arrays, which over
+    /// 100,000 runs cost more than the rest of this.
+    private static func statedSides(_ all: UnsafeBufferPointer<Prediction>) -> StatedSides {
         var stated = StatedSides()
-        let brackets = predictions.indices.filter {
-            predictions[$0].run.kind == .maxBatch || predictions[$0].run.kind == .fits || predictions[$0].run.kind == .oom
-        }
-        guard !brackets.isEmpty else { return stated }
+        guard all.contains(where: { $0.run.kind != .memAtBatch }) else { return stated }
+        // Runs that state an outcome, by their accounting, batch, cap and outcome; runs with the same place are
+        // chained from the latest to the first (`earlier`), so that placing 100,000 runs allocates no list per place.
         struct Place: Hashable {
-            var model: String
-            var gpu: String
+            var accounting: String
             var batch: Int
             var cap: Int?
+            var ran: Bool
         }
-        let cards = Set(brackets.map { "\(predictions[$0].model.name)\u{0}\(predictions[$0].gpu.name)" })
-        var ran: [Place: [Int]] = [:]
-        var outOfMemory: [Place: [Int]] = [:]
-        for (index, prediction) in predictions.enumerated() {
-            let run = prediction.run
-            guard let batch = run.batchSize, run.kind != .maxBatch, run.kind != .memAtBatch || run.outcome == .ok,
-                cards.contains("\(prediction.model.name)\u{0}\(prediction.gpu.name)")
-            else { continue }
-            let place = Place(model: prediction.model.name, gpu: prediction.gpu.name, batch: batch, cap: run.memoryCapBytes)
-            if run.outcome == .ok { ran[place, default: []].append(index) } else { outOfMemory[place, default: []].append(index) }
+        var latest: [Place: Int] = [:]
+        latest.reserveCapacity(all.count)
+        var earlier = [Int](repeating: -1, count: all.count)
+        for index in all.indices where all[index].run.kind != .maxBatch {
+            guard all[index].run.kind != .memAtBatch || all[index].run.outcome == .ok else { continue }
+            let place = Place(
+                accounting: all[index].accountingKey, batch: all[index].configuration.batchSize,
+                cap: all[index].run.memoryCapBytes, ran: all[index].run.outcome == .ok)
+            earlier[index] = latest[place] ?? -1
+            latest[place] = index
         }
-        for index in brackets {
-            let bracket = predictions[index]
-            // The same measurement (the same source) of the same planner question apart from the batch: the same
-            // accounting and configuration as resolved (a search's bracket may leave out what its probes state, as
-            // the task of one whose first probe failed) on the same card.
-            func states(_ candidates: [Int]?) -> Bool {
-                (candidates ?? []).contains {
-                    let other = predictions[$0]
-                    var configuration = other.configuration
-                    configuration.batchSize = bracket.configuration.batchSize
-                    return (other.run.url ?? other.run.source) == (bracket.run.url ?? bracket.run.source)
-                        && other.run.gpuMemoryBytes == bracket.run.gpuMemoryBytes
-                        && other.accountingKey == bracket.accountingKey && configuration == bracket.configuration
-                        && other.gpu == bracket.gpu
+        // Whether a run before `limit` states that the question of run `asker` at `batch` ran (or ran out of memory):
+        // the same measurement (the same source) of the same planner question, the accounting and configuration as
+        // resolved (a search's bracket may leave out what its probes state, as the task of one whose first probe
+        // failed), on the same card.
+        func states(_ asker: Int, batch: Int, ran: Bool, before limit: Int = .max) -> Bool {
+            var index =
+                latest[Place(accounting: all[asker].accountingKey, batch: batch, cap: all[asker].run.memoryCapBytes, ran: ran)]
+                ?? -1
+            while index >= 0 {
+                if index < limit, all[index].gpu.name == all[asker].gpu.name,
+                    all[index].run.gpuMemoryBytes == all[asker].run.gpuMemoryBytes,
+                    (all[index].run.url ?? all[index].run.source) == (all[asker].run.url ?? all[asker].run.source)
+                {
+                    var configuration = all[index].configuration
+                    configuration.batchSize = all[asker].configuration.batchSize
+                    if configuration == all[asker].configuration { return true }
                 }
+                index = earlier[index]
             }
-            let at = Place(
-                model: bracket.model.name, gpu: bracket.gpu.name, batch: bracket.run.batchSize ?? 1,
-                cap: bracket.run.memoryCapBytes)
-            guard bracket.run.kind == .maxBatch else {
+            return false
+        }
+        for index in all.indices where all[index].run.kind != .memAtBatch {
+            let batch = all[index].configuration.batchSize
+            guard all[index].run.kind == .maxBatch else {
                 // A fits or oom run: stated already by an earlier run of the same outcome.
-                let same = (bracket.run.outcome == .ok ? ran[at] : outOfMemory[at])?.filter { $0 < index }
-                if states(same) { stated.repeated.insert(index) }
+                if states(index, batch: batch, ran: all[index].run.outcome == .ok, before: index) {
+                    stated.repeated.insert(index)
+                }
                 continue
             }
-            if states(ran[at]) { stated.ran.insert(index) }
-            if let next = bracket.run.bracketNext {
-                var above = at
-                above.batch = next
-                if states(outOfMemory[above]) { stated.outOfMemory.insert(index) }
+            if states(index, batch: batch, ran: true) { stated.ran.insert(index) }
+            if let next = all[index].run.bracketNext, states(index, batch: next, ran: false) {
+                stated.outOfMemory.insert(index)
             }
         }
         return stated
