@@ -44,11 +44,13 @@ public enum ReportWording {
         String(format: "%.1f %%", fraction * 100)
     }
 
-    /// A fraction of a capacity, rounded: 71 of 80 → "89 %"; a non-zero part under half a percent → "<1 %".
+    /// A fraction of a capacity, rounded: 71 of 80 → "89 %"; a non-zero part under half a percent → "<1 %", or
+    /// "-<1 %" for a small negative one (a calibration adjustment that takes a little off), never "-0 %".
     public static func share(_ part: Int, of whole: Int) -> String {
         guard whole > 0 else { return "–" }
         let fraction = Double(part) / Double(whole)
         if part > 0 && fraction < 0.005 { return "<1 %" }
+        if part < 0 && fraction > -0.005 { return "-<1 %" }
         return String(format: "%.0f %%", fraction * 100)
     }
 
