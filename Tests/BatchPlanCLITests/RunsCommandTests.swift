@@ -150,6 +150,25 @@ struct RunsCommandTests {
         #expect(estimate.status == 0, "\(estimate.stderr)")
     }
 
+    @Test("runs list marks a run 100× off its prediction as unusable, with the reason calibrate gives")
+    func implausibleRunListedUnusable() throws {
+        let runner = CLIRunner()
+        let recorded = try runner.run([
+            "runs", "record", "--model", "resnet50", "--gpu", "RTX 3090", "--batch", "128", "--peak-reserved", "9.8MiB",
+        ])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stderr.contains("calibration will not use this run"), "\(recorded.stderr)")
+        let list = try runner.run(["runs", "list", "--format", "json"])
+        let runs = try #require(try list.json()["runs"] as? [[String: Any]])
+        let mine = try #require(runs.first { $0["origin"] as? String == "user" })
+        #expect(mine["usable"] as? Bool == false)
+        #expect((mine["unusable_reason"] as? String)?.contains("more than 100× off") == true, "\(mine)")
+        let unusable = try runner.run(["runs", "list", "--unusable"])
+        #expect(unusable.stdout.contains("resnet50"), "\(unusable.stdout)")
+        // The built-in runs stay usable: all of them are within 100× of their predictions.
+        #expect(runs.filter { $0["origin"] as? String == "builtin" && $0["usable"] as? Bool == true }.count >= 380)
+    }
+
     @Test("an import killed midway leaves all of its rows or none", arguments: [0.05, 0.2, 0.6])
     func killedImportIsAllOrNothing(delay: Double) throws {
         let runner = try Self.runnerWithModel()

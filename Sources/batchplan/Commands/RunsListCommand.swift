@@ -7,7 +7,7 @@ extension BatchPlan.Runs {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
-            abstract: "List measured runs; --unusable lists those the planner cannot express, with the reason.",
+            abstract: "List measured runs; --unusable lists those calibration cannot use, with the reason.",
             discussion: """
                 Examples:
                   batchplan runs list --model resnet50
@@ -19,11 +19,19 @@ extension BatchPlan.Runs {
         @OptionGroup var catalog: CatalogOptions
         @Option(help: "Only runs of this model.") var model: String?
         @Option(help: "Only runs on this GPU (any alias).") var gpu: String?
-        @Flag(help: "Only runs the planner cannot use, with the reason.") var unusable = false
+        @Flag(help: "Only runs calibration cannot use (not expressible, or a reading 100× off its prediction), with the reason.")
+        var unusable = false
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
 
         func run() throws {
-            let all = try catalog.open().runsWithUsability(model: model, gpu: gpu)
+            var all = try catalog.open().runsWithUsability(model: model, gpu: gpu)
+            // Usable means what calibration uses: a run the planner cannot predict at its configuration, or whose
+            // reading is more than 100× off its prediction (a unit left off), is left out there and listed so here.
+            let skipped = Dictionary(
+                RunEvidence.predictions(all).skipped.map { ($0.0.id, $0.1) }, uniquingKeysWith: { first, _ in first })
+            for index in all.indices where all[index].unusableReason == nil {
+                if let reason = skipped[all[index].stored.id] { all[index].unusableReason = reason }
+            }
             let runs = unusable ? all.filter { $0.unusableReason != nil } : all
             switch format {
             case .json:
