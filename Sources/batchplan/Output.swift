@@ -43,34 +43,18 @@ enum JSONContract {
     static let schemaVersion = 1
 }
 
-/// Aligned text tables for terminals; numbers right-aligned.
-///
-/// Only trailing spaces are trimmed from a line: a right-aligned first column starts with its padding, and
-/// trimming that too shifted the whole line left of the rule under the header.
+/// Aligned text tables for terminals: the reports' `TextTable` (one renderer for both), with the columns the CLI
+/// names right-aligned and the others left, and no newline after the last row (`Output.data` adds it).
 struct TextTable {
     var headers: [String]
     var rows: [[String]] = []
     var rightAligned: Set<Int> = []
 
     func render() -> String {
-        var widths = headers.map(\.count)
-        for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, cell in
-                let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
-                return rightAligned.contains(i) ? pad + cell : cell + pad
-            }.joined(separator: "  ").droppingTrailingSpaces()
-        }
-        return ([line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line))
-            .joined(separator: "\n")
-    }
-}
-
-extension String {
-    /// The text without the spaces at its end; leading spaces (a right-aligned cell's padding) stay.
-    func droppingTrailingSpaces() -> String {
-        guard let last = lastIndex(where: { $0 != " " }) else { return "" }
-        return String(self[...last])
+        var table = BatchPlanReports.TextTable(
+            columns: headers.indices.map { .init(headers[$0], alignment: rightAligned.contains($0) ? .right : .left) })
+        for row in rows { table.append(row) }
+        return String(table.render().dropLast())
     }
 }
 
