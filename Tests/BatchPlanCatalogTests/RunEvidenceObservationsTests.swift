@@ -133,4 +133,28 @@ struct RunEvidenceObservationsTests {
             if case .outcome(ran: false, _, .reserved) = $0.evidence { true } else { false }
         })
     }
+
+    @Test("a reading states that a run ran only at the level the fact is judged at: allocated alone leaves a fits fact")
+    func readingsStateOnlyAtTheirLevel() throws {
+        for (readings, stated) in [
+            (#""peak_allocated_bytes": 1200000000"#, false),
+            (#""peak_allocated_bytes": 1200000000, "device_used_bytes": 1900000000"#, true),
+        ] {
+            let catalog = try RunImportTests.catalogWithModel()
+            let rows = """
+                {"id": "m", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 3090", "batch_size": 128, "precision": "fp32", "optimizer": "sgd", \(readings), "source": "lab"}
+                {"id": "f", "kind": "fits", "model": "classic", "gpu": "RTX 3090", "batch_size": 128, "precision": "fp32", "optimizer": "sgd", "source": "lab"}
+                {"id": "g", "kind": "fits", "model": "classic", "gpu": "RTX 3090", "batch_size": 128, "precision": "fp32", "optimizer": "sgd", "source": "elsewhere"}
+                """
+            _ = try catalog.importRuns(RunImportTests.parse(rows), file: "runs.jsonl")
+            let (predictions, _) = RunEvidence.predictions(try catalog.runsWithUsability(model: "classic"))
+            let sides = RunEvidence.statedSides(predictions)
+            let fits = predictions.indices.filter { predictions[$0].run.kind == .fits }
+            #expect(fits.count == 2)
+            let lab = fits.filter { predictions[$0].run.source == "lab" }
+            #expect(lab.allSatisfy { sides.repeated.contains($0) } == stated, "\(readings)")
+            // Another source's fits is a fact of its own either way.
+            #expect(fits.filter { predictions[$0].run.source == "elsewhere" }.allSatisfy { !sides.repeated.contains($0) })
+        }
+    }
 }

@@ -25,6 +25,10 @@ struct RunReadInHalvesTests {
         }
         try catalog.refreshBuiltins()
         _ = try catalog.importRuns(RunImportTests.parse(Self.rows("late", batches: [64, 128])), file: "b.jsonl")
+        // The largest id SQLite allows is read too.
+        try catalog.write("test") { db in
+            try db.execute(sql: "UPDATE run SET id = 9223372036854775807 WHERE id = (SELECT max(id) FROM run)")
+        }
 
         let halves = try catalog.runsWithUsability(model: nil, gpu: nil, halvesFrom: 2)
         let scan = try catalog.runsWithUsability(model: nil, gpu: nil, halvesFrom: .max)

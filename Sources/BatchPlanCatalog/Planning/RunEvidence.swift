@@ -259,7 +259,15 @@ extension RunEvidence {
         latest.reserveCapacity(all.count)
         var earlier = [Int](repeating: -1, count: all.count)
         for index in all.indices where all[index].run.kind != .maxBatch {
-            guard all[index].run.kind != .memAtBatch || all[index].run.outcome == .ok else { continue }
+            // A reading states that the run ran only where it reads the level the outcome is judged at: the device
+            // memory on a card, the reserved memory under a cap. An allocated or unnamed peak alone leaves the fact
+            // its own.
+            if all[index].run.kind == .memAtBatch {
+                let run = all[index].run
+                guard run.outcome == .ok,
+                    (run.memoryCapBytes != nil ? run.peakReservedBytes : run.deviceUsedBytes) != nil
+                else { continue }
+            }
             let place = Place(
                 accounting: all[index].accountingKey, batch: all[index].configuration.batchSize,
                 cap: all[index].run.memoryCapBytes, ran: all[index].run.outcome == .ok)

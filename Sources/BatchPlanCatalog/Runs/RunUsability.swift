@@ -52,16 +52,20 @@ extension Catalog {
     /// a single core: then one scan reads them.
     ///
     /// The order is the single scan's: the built-in runs of both halves, then the user's of both, each by id. The
-    /// halves are read in snapshots of their own: a run recorded meanwhile may be in one of them or not, as in a scan
-    /// that began a moment later (a refit's stamp is read before it, so such a run makes the next plan refit).
+    /// halves are read in snapshots of their own, so each notes the table's count and largest id in its snapshot:
+    /// unless both saw the table as it was when the halves were chosen, a write came in between (a run recorded, or
+    /// the built-in runs replaced by another build, which renumbers them) and one scan reads it all again.
     private func runsWithUsabilityInHalves(from threshold: Int) throws(CatalogError) -> [RunWithUsability]? {
         guard path != ":memory:", ParallelMap.defaultConcurrency > 1 else { return nil }
-        let bounds = try read("checking runs") { db -> (count: Int, middle: Int64?) in
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM run") ?? 0
-            guard count >= threshold else { return (count, nil) }
-            return (count, try Int64.fetchOne(db, sql: "SELECT id FROM run ORDER BY id LIMIT 1 OFFSET ?", arguments: [count / 2]))
+        let bounds = try read("checking runs") { db -> (table: TableState, middle: Int64?) in
+            let table = try TableState(db)
+            guard table.count >= threshold else { return (table, nil) }
+            return (
+                table,
+                try Int64.fetchOne(db, sql: "SELECT id FROM run ORDER BY id LIMIT 1 OFFSET ?", arguments: [table.count / 2])
+            )
         }
-        guard let middle = bounds.middle else { return nil }
+        guard let middle = bounds.middle, middle > Int64.min else { return nil }
         let path = self.path
         let halves = ParallelMap.map(2, concurrency: 2) { half -> Result<Half, CatalogError> in
             do {
@@ -70,11 +74,11 @@ extension Catalog {
                 configuration.busyMode = .timeout(15)
                 configuration.label = "batchplan.catalog.half"
                 let queue = try DatabaseQueue(path: path, configuration: configuration)
-                let ids = half == 0 ? Int64.min..<middle : middle..<Int64.max
+                let ids = half == 0 ? Int64.min...(middle - 1) : middle...Int64.max
                 return .success(try queue.read { db in
                     var names = NameResolutions()
-                    var part = Half()
-                    part.runs.reserveCapacity(bounds.count / 2 + 1)
+                    var part = Half(table: try TableState(db))
+                    part.runs.reserveCapacity(bounds.table.count / 2 + 1)
                     try Self.forEachStoredRun(db, model: nil, ids: ids) { stored, numbers in
                         let checked = try Self.usability(of: stored, db, names: &names, numbers: numbers)
                         if checked.stored.run.origin == .builtin { part.builtin += 1 }
@@ -87,6 +91,7 @@ extension Catalog {
             }
         }
         let (first, second) = (try halves[0].get(), try halves[1].get())
+        guard first.table == bounds.table && second.table == bounds.table else { return nil }
         var all: [RunWithUsability] = []
         all.reserveCapacity(first.runs.count + second.runs.count)
         all += first.runs[..<first.builtin]
@@ -96,10 +101,24 @@ extension Catalog {
         return all
     }
 
-    /// One half's runs in the scan's order (its built-in runs first) and how many are built in.
+    /// One half's runs in the scan's order (its built-in runs first), how many are built in, and the table it read.
     private struct Half: Sendable {
+        var table: TableState
         var runs: [RunWithUsability] = []
         var builtin = 0
+    }
+
+    /// The run table's row count and largest id in one snapshot: equal states, no run added, removed or renumbered
+    /// in between (ids are never reused while a larger one exists).
+    private struct TableState: Equatable, Sendable {
+        var count: Int
+        var largest: Int64
+
+        init(_ db: Database) throws {
+            let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(max(id), 0) FROM run")
+            count = row?[0] ?? 0
+            largest = row?[1] ?? 0
+        }
     }
 
     /// Model and GPU names already resolved while checking many runs: runs repeat a few names, and resolving one

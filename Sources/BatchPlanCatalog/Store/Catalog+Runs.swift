@@ -153,12 +153,12 @@ extension Catalog {
     ///
     /// `ids` limits the scan to the runs whose ids it holds (all models): the built-in ones among them, then the user's.
     static func forEachStoredRun(
-        _ db: Database, model: String?, ids: Range<Int64>? = nil,
+        _ db: Database, model: String?, ids: ClosedRange<Int64>? = nil,
         _ body: (StoredRun, RunRowReader.NameNumbers) throws -> Void
     ) throws {
         let columns = RunRecord.columnNames.map { "\"\($0)\"" }.joined(separator: ", ")
         let statement = try db.cachedStatement(sql: ids != nil
-            ? "SELECT \(columns) FROM run WHERE id >= ? AND id < ? ORDER BY id"
+            ? "SELECT \(columns) FROM run WHERE id >= ? AND id <= ? ORDER BY id"
             : model == nil
             ? "SELECT \(columns) FROM run ORDER BY id"
             : "SELECT \(columns) FROM run WHERE model = ? COLLATE NOCASE ORDER BY id")

@@ -93,7 +93,7 @@ struct SolverRow: Sendable {
 }
 
 /// The runtime defaults of an observation's architecture and the counter it reads (0 allocated, 1 reserved,
-/// 2 deviceUsed; outcomes are deviceUsed).
+/// 2 deviceUsed; an outcome's is the level of its capacity: deviceUsed for a card, reserved for a cap).
 struct SolverRuntime: Hashable, Sendable {
     var defaultReserve: Double
     var defaultContext: Double
