@@ -27,6 +27,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import measure_env  # noqa: E402
+from measure_runner import is_oom  # noqa: E402
 
 DTYPES = {"float32": ("fp32", torch.float32), "float16": ("fp16", torch.float16), "bfloat16": ("bf16", torch.bfloat16)}
 
@@ -94,6 +95,12 @@ def run(args, model, config, decoder, dtype):
     return f"prefill of {args.batch} x {prompt} tokens into a StaticCache of {context}, then {steps} decode steps"
 
 
+def chosen_attention(model, asked):
+    """The attention implementation transformers built `model` with, when it is one batchplan models, else `asked`."""
+    chosen = getattr(getattr(model, "config", None), "_attn_implementation", None)
+    return chosen if chosen in ("sdpa", "eager") else asked
+
+
 def main(argv=None):
     args = parse_args(argv)
     name, dtype = DTYPES[args.dtype]
@@ -110,7 +117,9 @@ def main(argv=None):
     try:
         with torch.inference_mode():
             note = run(args, model, config, decoder, dtype)
-    except torch.OutOfMemoryError:
+    except Exception as error:  # an allocation failure in cuBLAS or cuDNN is an OOM too, as in measure_torch.py
+        if not is_oom(error):
+            raise
         oom = True
     readings = {"peak_allocated_bytes": None, "peak_reserved_bytes": None, "device_used_bytes": None}
     if cuda and not oom:
@@ -126,7 +135,10 @@ def main(argv=None):
         "model": args.model_name, "model_spec": args.model, "gpu": facts.gpu, "gpu_memory_bytes": facts.gpu_memory_bytes,
         "framework": facts.framework, "framework_version": facts.framework_version, "cuda_version": facts.cuda_version,
         "driver_version": facts.driver_version, "precision": name, "weight_format": "native",
-        "kv_cache_dtype": name if decoder else None, "tensor_parallel": 1, "attention": args.attention if config else None,
+        "kv_cache_dtype": name if decoder else None, "tensor_parallel": 1,
+        # The attention transformers chose, which may not be the one asked for (it falls back to eager where a model
+        # has no SDPA path); batchplan's runs name sdpa or eager.
+        "attention": chosen_attention(model, args.attention) if config else None,
         "batch_size": args.batch, "seq_len": (args.context or 512) if decoder else (args.seq if config else None),
         "image_size": None if config else args.image, "context_bytes": facts.context_bytes, **readings,
         "notes": f"measured by tools/measure_inference.py: random init, torch.inference_mode(), {note or 'out of memory'}; "
