@@ -43,10 +43,10 @@ struct ScopeSolver {
     /// instead of at the parent. And it steps with the Huber loss's own curvature (Newton: 1 within the corner, 0
     /// past it) instead of its weights (ψ(r)/r, reweighted least squares): the reweighted steps fall short of the
     /// optimum by about the share of weight past the corner, so they close in on it by a factor of about 0.35 a
-    /// step, where Newton steps close in faster once near. A Newton step that does not descend at its full, half or quarter length
-    /// is replaced by the reweighted one from the same point, for the rest of the solve. Over 100,000 runs, the
-    /// large solves' passes fell by 40% (10.2 → 6.1 steps each) and the fit ends where the reweighted walk from the
-    /// parent does, within 1.3e-6 in every parameter, where that walk converges.
+    /// step, where Newton steps close in faster once near. A Newton step that does not descend at its full, half or
+    /// quarter length is replaced by the reweighted one from the same point, for the rest of the solve. Over 100,000
+    /// runs, the large solves' passes fell by 40% (10.2 → 6.1 steps each) and the fit ends where the reweighted walk
+    /// from the parent does, within 1.3e-6 in every parameter, where that walk converges.
     func solve(
         rows: [SolverRow], start: [Double], parent: CalibrationParameters, free: [Bool], spread: Bool = true,
         runtimes: [SolverRuntime]
@@ -70,9 +70,9 @@ struct ScopeSolver {
         let large = rows.count >= options.largeSolveRows
         if large {
             // A large solve walks to its optimum from a nearer point than the parent: where the same problem over
-            // every s-th row ends (the prior weighed in the same proportion, so that the sample's
-            // objective is the whole one subsampled). Only the whole objective decides where the solve ends; the
-            // point is taken only when the whole objective is lower there than at the parent.
+            // every s-th row ends (the prior weighed in the same proportion, so that the sample's objective is the
+            // whole one subsampled). Only the whole objective decides where the solve ends; the point is taken only
+            // when the whole objective is lower there than at the parent.
             let candidate = sampled(rows, start: start, parent: parent, lambda: lambda, free: free, runtimes: runtimes)
             let there = objective(rows, at: SolverPoint(candidate, runtimes: runtimes), corner: delta, residuals: &trying)
             if there + penalty(candidate, parent, lambda, free) <= sums.loss + 1e-12 {
