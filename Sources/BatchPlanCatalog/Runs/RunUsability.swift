@@ -90,8 +90,11 @@ extension Catalog {
                 return .failure(Self.translate(error, path: path, operation: "checking runs"))
             }
         }
-        let (first, second) = (try halves[0].get(), try halves[1].get())
-        guard first.table == bounds.table && second.table == bounds.table else { return nil }
+        // A half that could not be read (a second connection refused) leaves it to the single scan, which reports
+        // an error that is really there.
+        guard case .success(let first) = halves[0], case .success(let second) = halves[1],
+            first.table == bounds.table && second.table == bounds.table
+        else { return nil }
         var all: [RunWithUsability] = []
         all.reserveCapacity(first.runs.count + second.runs.count)
         all += first.runs[..<first.builtin]
