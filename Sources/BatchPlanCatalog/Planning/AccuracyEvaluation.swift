@@ -50,8 +50,7 @@ public struct AccuracyEvaluation: Hashable, Codable, Sendable {
         for prediction in predictions {
             let run = prediction.run
             let calibration = factors(prediction)
-            // A cap bounds what the caching allocator may reserve; a card, what the device holds in all.
-            let capacity = run.memoryCapBytes ?? run.gpuMemoryBytes ?? prediction.gpu.memoryBytes
+            let room = RunEvidence.room(of: run, on: prediction.gpu)
             switch run.kind {
             case .memAtBatch:
                 guard let estimate = try? Planner.estimate(
@@ -68,14 +67,10 @@ public struct AccuracyEvaluation: Hashable, Codable, Sendable {
                 }
             case .maxBatch:
                 var card = prediction.gpu
-                card.memoryBytes = capacity
-                if run.memoryCapBytes != nil {
-                    // The allocator's room is the cap: the card holds the planner's runtime context beside it.
-                    guard let estimate = try? Planner.estimate(
-                        model: prediction.accounting, gpu: prediction.gpu, configuration: prediction.configuration,
-                        calibration: calibration)
-                    else { continue }
-                    card.memoryBytes = capacity + (estimate.deviceUsedBytes - estimate.peakReservedBytes)
+                card.memoryBytes = room.bytes
+                if let cap = run.memoryCapBytes {
+                    card = RunEvidence.emulatedCard(
+                        prediction.gpu, cap: cap, calibration: calibration, framework: prediction.configuration.framework)
                 }
                 guard let solution = try? Planner.maxBatch(
                     model: prediction.accounting, gpu: card, configuration: prediction.configuration,
@@ -88,8 +83,8 @@ public struct AccuracyEvaluation: Hashable, Codable, Sendable {
                     calibration: calibration)
                 else { continue }
                 outcomes += 1
-                let need = run.memoryCapBytes != nil ? estimate.peakReservedBytes : estimate.deviceUsedBytes
-                if (need <= capacity) == (run.outcome == .ok) { right += 1 }
+                let need = room.counter == .reserved ? estimate.peakReservedBytes : estimate.deviceUsedBytes
+                if (need <= room.bytes) == (run.outcome == .ok) { right += 1 }
             }
         }
         let counters = ["allocated", "reserved", "device_used"].compactMap { counter -> CounterAccuracy? in

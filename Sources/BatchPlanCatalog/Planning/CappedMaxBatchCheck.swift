@@ -31,10 +31,9 @@ public enum CappedMaxBatchCheck {
             // A point prediction: the calibration's uncertainty margin (which plans add to the headroom) is left out.
             var calibrated = model.factors(for: prediction.model, gpu: prediction.gpu, framework: prediction.configuration.framework, trainer: prediction.configuration.trainer)
             calibrated.logSpread = 0
-            let defaults = RuntimeDefaults.resolve(gpu: prediction.gpu, framework: prediction.configuration.framework)
             func solve(_ factors: CalibrationFactors) -> Int {
-                var card = prediction.gpu
-                card.memoryBytes = cap + (factors.runtimeContextBytes ?? defaults.runtimeContextBytes)
+                let card = RunEvidence.emulatedCard(
+                    prediction.gpu, cap: cap, calibration: factors, framework: prediction.configuration.framework)
                 let solution = try? Planner.maxBatch(
                     model: prediction.accounting, gpu: card, configuration: prediction.configuration, calibration: factors,
                     options: SolverOptions(headroom: .bytes(0)))

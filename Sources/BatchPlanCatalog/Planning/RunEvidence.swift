@@ -148,6 +148,24 @@ public struct RunEvidence: Sendable {
 }
 
 extension RunEvidence {
+    /// What a run had room for, and the counter it is judged at there: a cap bounds what PyTorch's caching allocator
+    /// may reserve (`set_per_process_memory_fraction`; the CUDA context and the libraries' memory lie outside it), so
+    /// a capped run is judged at the reserved level against the cap; a run on a card at the device-used level against
+    /// the card's memory.
+    static func room(of run: MeasuredRun, on gpu: GPU) -> (bytes: Int, counter: CalibrationCounter) {
+        if let cap = run.memoryCapBytes { return (cap, .reserved) }
+        return (run.gpuMemoryBytes ?? gpu.memoryBytes, .deviceUsed)
+    }
+
+    /// The card a capped run emulates, for the planner's maximum batch: the cap of allocator room, and the planner's
+    /// runtime context (calibrated, else the card's default) beside it.
+    static func emulatedCard(_ gpu: GPU, cap: Int, calibration: CalibrationFactors, framework: Framework) -> GPU {
+        var card = gpu
+        card.memoryBytes = cap
+            + (calibration.runtimeContextBytes ?? RuntimeDefaults.resolve(gpu: gpu, framework: framework).runtimeContextBytes)
+        return card
+    }
+
     /// How far a reading may be from its prediction before the run is left out of calibration as a mistake.
     ///
     /// The analytic model is within a factor of 2 of the measured runs it is checked on; a unit mix-up (MB for GB,
@@ -263,9 +281,8 @@ extension RunEvidence {
             // memory on a card, the reserved memory under a cap. An allocated or unnamed peak alone leaves the fact
             // its own.
             if all[index].run.kind == .memAtBatch {
-                let run = all[index].run
-                guard run.outcome == .ok,
-                    (run.memoryCapBytes != nil ? run.peakReservedBytes : run.deviceUsedBytes) != nil
+                guard all[index].run.outcome == .ok,
+                    all[index].run.reading(Self.room(of: all[index].run, on: all[index].gpu).counter) != nil
                 else { continue }
             }
             let place = Place(
@@ -328,22 +345,12 @@ extension RunEvidence {
                 let path = lookups.path(all, i)
                 let source = all[i].run.url ?? all[i].run.source
                 let decomposition = lookups.decomposition(all, i, all[i].estimate.decomposition)
-                // What the run had room for: a cap bounds what the caching allocator may reserve (the CUDA context
-                // and the libraries' memory lie outside it), so it is judged at the reserved level; a card at the
-                // device-used level.
-                let (capacity, level): (Double, CalibrationCounter) =
-                    if let cap = all[i].run.memoryCapBytes { (Double(cap), .reserved) }
-                    else { (Double(all[i].run.gpuMemoryBytes ?? all[i].gpu.memoryBytes), .deviceUsed) }
+                let room = Self.room(of: all[i].run, on: all[i].gpu)
+                let (capacity, level) = (Double(room.bytes), room.counter)
                 switch all[i].run.kind {
                 case .memAtBatch:
                     for counter in CalibrationCounter.allCases {
-                        let bytes: Int? =
-                            switch counter {
-                            case .allocated: all[i].run.peakAllocatedBytes
-                            case .reserved: all[i].run.peakReservedBytes
-                            case .deviceUsed: all[i].run.deviceUsedBytes
-                            }
-                        guard let bytes else { continue }
+                        guard let bytes = all[i].run.reading(counter) else { continue }
                         observations.append(CalibrationObservation(
                             id: Self.id(all[i].run.key, counter), source: source, path: path,
                             decomposition: decomposition, evidence: .measured(counter: counter, bytes: Double(bytes))))
@@ -443,6 +450,17 @@ extension RunEvidence {
                 defaultContextBytes: Double(values.runtimeContextBytes))
             d.exactStates = Double(peak.exactStates)
             return d
+        }
+    }
+}
+
+extension MeasuredRun {
+    /// The run's reading of `counter`, if it has one.
+    func reading(_ counter: CalibrationCounter) -> Int? {
+        switch counter {
+        case .allocated: peakAllocatedBytes
+        case .reserved: peakReservedBytes
+        case .deviceUsed: deviceUsedBytes
         }
     }
 }

@@ -58,7 +58,7 @@ extension Catalog {
     private func runsWithUsabilityInHalves(from threshold: Int) throws(CatalogError) -> [RunWithUsability]? {
         guard path != ":memory:", ParallelMap.defaultConcurrency > 1 else { return nil }
         let bounds = try read("checking runs") { db -> (table: TableState, middle: Int64?) in
-            let table = try TableState(db)
+            let table = try TableState(db, "run")
             guard table.count >= threshold else { return (table, nil) }
             return (
                 table,
@@ -77,7 +77,7 @@ extension Catalog {
                 let ids = half == 0 ? Int64.min...(middle - 1) : middle...Int64.max
                 return .success(try queue.read { db in
                     var names = NameResolutions()
-                    var part = Half(table: try TableState(db))
+                    var part = Half(table: try TableState(db, "run"))
                     part.runs.reserveCapacity(bounds.table.count / 2 + 1)
                     try Self.forEachStoredRun(db, model: nil, ids: ids) { stored, numbers in
                         let checked = try Self.usability(of: stored, db, names: &names, numbers: numbers)
@@ -109,19 +109,6 @@ extension Catalog {
         var table: TableState
         var runs: [RunWithUsability] = []
         var builtin = 0
-    }
-
-    /// The run table's row count and largest id in one snapshot: equal states, no run added, removed or renumbered
-    /// in between (ids are never reused while a larger one exists).
-    private struct TableState: Equatable, Sendable {
-        var count: Int
-        var largest: Int64
-
-        init(_ db: Database) throws {
-            let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(max(id), 0) FROM run")
-            count = row?[0] ?? 0
-            largest = row?[1] ?? 0
-        }
     }
 
     /// Model and GPU names already resolved while checking many runs: runs repeat a few names, and resolving one

@@ -11,12 +11,25 @@ extension Catalog {
     /// that fits did) and never otherwise. Cheap: a few aggregate queries over indexed rowids, no run is read.
     static func calibrationStamp(_ db: Database) throws -> String {
         func rows(_ table: String) throws -> String {
-            let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(max(id), 0) FROM \(table)")
-            return "\(row?[0] as Int? ?? 0)/\(row?[1] as Int64? ?? 0)"
+            let state = try TableState(db, table)
+            return "\(state.count)/\(state.largest)"
         }
         let seed = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'seed_version'") ?? "-"
         return "code \(CalibrationFitter.codeVersion); step-time code \(ThroughputFitter.codeVersion); runs \(try rows("run")); models \(try rows("model")); "
             + "gpus \(try rows("gpu")); seed \(seed)"
+    }
+
+    /// A table's row count and largest id in one snapshot: equal states, no row added, removed or renumbered in
+    /// between (ids are never reused while a larger one exists).
+    struct TableState: Equatable, Sendable {
+        var count: Int
+        var largest: Int64
+
+        init(_ db: Database, _ table: String) throws {
+            let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(max(id), 0) FROM \(table)")
+            count = row?[0] ?? 0
+            largest = row?[1] ?? 0
+        }
     }
 
     /// The stamp of what a calibration fitted now would read.
