@@ -6,7 +6,7 @@ import Foundation
 /// Scopes are written in a fixed order (level, then key), so the same fit always gives the same bytes.
 public enum CompactCalibration {
     /// Bumped whenever the layout below changes; bytes of another format are refused (the JSON is read instead).
-    static let format = 1
+    static let format = 2
 
     public static func encode(_ memory: CalibrationModel, _ throughput: ThroughputCalibration) -> [UInt8] {
         var writer = CompactWriter()
@@ -40,7 +40,6 @@ public enum CompactCalibration {
             writer.int(factors.runsUsed)
             writer.double(factors.medianRelativeError)
         }
-        writeTexts(throughput.sources, &writer)
         return writer.bytes
     }
 
@@ -85,10 +84,10 @@ public enum CompactCalibration {
                 tensorScale: tensor, vectorScale: vector, memoryScale: memory, overheadPerPassSeconds: overhead,
                 scope: scope, runsUsed: runs, medianRelativeError: error)
         }
-        guard let sources = readTexts(&reader), reader.isAtEnd else { return nil }
+        guard reader.isAtEnd else { return nil }
         return (
             CalibrationModel(factors: factors, parameters: parameters, minimumRuns: minimumRuns, fittedAt: fittedAt),
-            ThroughputCalibration(scopes: scopes, sources: sources))
+            ThroughputCalibration(scopes: scopes))
     }
 
     private static func write(_ factors: CalibrationFactors, _ writer: inout CompactWriter) {

@@ -119,7 +119,7 @@ public struct ThroughputFitter: Sendable {
                 scopes[key] = fitScope(observations, group, parent: parent, key: key, fitsUtilization: level >= 2)
             }
         }
-        return ThroughputCalibration(scopes: scopes, sources: observations.map(\.id))
+        return ThroughputCalibration(scopes: scopes)
     }
 
     /// One scope: four parameters (tensor scale, fp32 scale, memory scale, overhead) by ridge-regularised relative
