@@ -8,10 +8,12 @@ import PackagePlugin
 struct EmbedResourcesPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let root = context.package.directoryURL
-        // BatchPlanCore's sources are read for their fingerprint only (the accounting cache's key), not embedded.
+        // BatchPlanCore's and BatchPlanCatalog's sources are read for their fingerprints only (the keys of the
+        // accounting cache and of the runs' kept calibration facts), not embedded.
         let inputs = try Self.files(under: root.appending(path: "Migrations"), root: root)
             + Self.files(under: root.appending(path: "data"), root: root)
             + Self.files(under: root.appending(path: "Sources/BatchPlanCore"), root: root).filter { $0.relative.hasSuffix(".swift") }
+            + Self.files(under: root.appending(path: "Sources/BatchPlanCatalog"), root: root).filter { $0.relative.hasSuffix(".swift") }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedResources.swift")
         return [
             .buildCommand(

@@ -2,7 +2,8 @@ import Foundation
 
 // Usage: EmbedResources OUTPUT ROOT RELATIVE_PATH...
 // Writes a Swift file holding each file's text as a string literal, keyed by its path relative to ROOT; files under
-// Sources/ are not embedded but fingerprinted (`coreFingerprint`: FNV-1a 64 over their paths and text, in path order).
+// Sources/ are not embedded but fingerprinted (FNV-1a 64 over their paths and text, in path order: `catalogFingerprint`
+// for Sources/BatchPlanCatalog, `coreFingerprint` for the rest, BatchPlanCore).
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
     FileHandle.standardError.write(Data("usage: EmbedResources OUTPUT ROOT FILE...\n".utf8))
@@ -23,6 +24,7 @@ var source = """
 // depend on BatchPlanCore's `FNV1a`; `SeedVersion.computed()` works the same value out with it, and a test compares.)
 var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
 var codeFingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
+var catalogCodeFingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
 var embedded = 0
 for relative in arguments.dropFirst(3).sorted() {
     let text: String
@@ -31,6 +33,11 @@ for relative in arguments.dropFirst(3).sorted() {
     } catch {
         FileHandle.standardError.write(Data("EmbedResources: \(relative) is not UTF-8 text: \(error)\n".utf8))
         exit(1)
+    }
+    if relative.hasPrefix("Sources/BatchPlanCatalog/") {
+        for byte in relative.utf8 { catalogCodeFingerprint = (catalogCodeFingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        for byte in text.utf8 { catalogCodeFingerprint = (catalogCodeFingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        continue
     }
     if relative.hasPrefix("Sources/") {
         for byte in relative.utf8 { codeFingerprint = (codeFingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
@@ -53,6 +60,10 @@ source += """
         /// FNV-1a 64-bit over BatchPlanCore's source files' paths and text, in path order (hexadecimal): the code
         /// that accounts models, which keys the accounting cache.
         static let coreFingerprint = \(String(reflecting: String(codeFingerprint, radix: 16)))
+
+        /// The same over BatchPlanCatalog's sources: the code that reads runs and predicts them, which with
+        /// `coreFingerprint` keys each run's kept calibration facts.
+        static let catalogFingerprint = \(String(reflecting: String(catalogCodeFingerprint, radix: 16)))
     }
 
     """

@@ -134,14 +134,27 @@ if repetitions < 1 {
     exit(0)
 }
 
+if ProcessInfo.processInfo.environment["REFIT_BENCH_STAGES"] == "kept" {
+    // Only reading every run's kept facts (kept first if there are none), for profiling that read.
+    _ = try catalog.refitFacts()
+    var times: [Double] = []
+    var read = Catalog.RefitFacts(facts: [], predicted: 0, kept: 0)
+    for _ in 0..<repetitions { times.append(try seconds("kept") { read = try catalog.refitFacts() }) }
+    print(String(format: "read %d runs' kept facts (%d predicted): median %.3f s", read.kept, read.predicted, median(times))
+          + processor("kept"))
+    exit(0)
+}
 let calibrationOnly = ProcessInfo.processInfo.environment["REFIT_BENCH_STAGES"] == "calibration"
-var reads: [Double] = [], predictions: [Double] = [], observationTimes: [Double] = [], fits: [Double] = []
+// REFIT_BENCH_STAGES=warm: only the refits after one run was recorded (for profiling them).
+let warmOnly = ProcessInfo.processInfo.environment["REFIT_BENCH_STAGES"] == "warm"
+var reads: [Double] = [], predictions: [Double] = [], factTimes: [Double] = [], observationTimes: [Double] = []
+var fits: [Double] = []
 var throughputFits: [Double] = [], wholes: [Double] = []
 var predicted = 0
 var made: [RunEvidence.Prediction] = []
 var model = CalibrationModel.analytic
-var throughput = ThroughputCalibration(scopes: [:], sources: [])
-for repetition in 0..<repetitions {
+var throughput = ThroughputCalibration(scopes: [:])
+for repetition in 0..<(warmOnly ? 0 : repetitions) {
     if !calibrationOnly || repetition == 0 {
         var entries: [Catalog.RunWithUsability] = []
         reads.append(try seconds("read") { entries = try catalog.runsWithUsability() })
@@ -149,12 +162,17 @@ for repetition in 0..<repetitions {
         predicted = made.count
     }
     if readAndPredictOnly { continue }
+    var facts: [RunEvidence.RunFacts] = []
+    factTimes.append(seconds("facts") { facts = RunEvidence.facts(made) })
     var observations: [CalibrationObservation] = []
-    observationTimes.append(seconds("observations") { observations = RunEvidence.observations(made) })
+    observationTimes.append(seconds("observations") { observations = RunEvidence.observations(facts) })
     fits.append(seconds("fit") { model = CalibrationFitter.fit(observations) })
-    throughputFits.append(seconds("step-time") { throughput = ThroughputFitter().fit(ThroughputEvidence.observations(made)) })
+    throughputFits.append(seconds("step-time") {
+        throughput = ThroughputFitter().fit(RunEvidence.throughputObservations(facts))
+    })
     if !calibrationOnly { wholes.append(try seconds("whole") { _ = try catalog.fitCalibration() }) }
 }
+if !warmOnly {
 print(String(format: "read %d runs: median %.3f s", stored, median(reads)) + processor("read"))
 print(String(format: "predict %d usable runs at their configurations: median %.3f s", predicted, median(predictions))
       + processor("predict"))
@@ -162,17 +180,71 @@ if readAndPredictOnly {
     removeTemporaryCatalog()
     exit(0)
 }
+print(String(format: "each run's facts (observations, step-time observation, what it asks): median %.3f s", median(factTimes))
+      + processor("facts"))
 print(String(format: "memory calibration (observations and gated fit): median %.3f s", median(zip(observationTimes, fits).map(+)))
       + String(format: " (observations %.3f s", median(observationTimes)) + processor("observations")
       + String(format: ", fit %.3f s", median(fits)) + processor("fit") + ")")
 print(String(format: "step-time calibration (observations and fit): median %.3f s", median(throughputFits))
       + processor("step-time"))
+}
 if !calibrationOnly {
-    print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
-                 median(wholes), wholes.min()!, wholes.max()!, repetitions) + processor("whole"))
+    if !warmOnly {
+        print(String(format: "whole refit (Catalog.fitCalibration): median %.3f s (min %.3f, max %.3f, n=%d)",
+                     median(wholes), wholes.min()!, wholes.max()!, repetitions) + processor("whole"))
+    }
     let fitted = try catalog.fitCalibration()
     model = fitted.model
     throughput = fitted.throughput
+
+    // What a plan pays when the runs changed (`Catalog.currentCalibrations`, which keeps each run's facts): the first
+    // refit with none kept (after a new build, model or card), which predicts every run and keeps its facts, and a
+    // refit after one more run was recorded, which predicts that run only. Both runs are removed again after.
+    guard let template = try catalog.runsWithUsability().first(where: {
+        $0.unusableReason == nil && $0.stored.run.kind == .memAtBatch
+    })?.stored.run else { fatalError("no usable run to copy") }
+    var colds: [Double] = [], warms: [Double] = []
+    var kept = 0
+    var sameAsWhole = true
+    func fitDigest(_ memory: CalibrationModel, _ throughput: ThroughputCalibration) throws -> UInt64 {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        var json = try canonicalJSON(memory)
+        json.append(contentsOf: Array("\n".utf8))
+        json.append(try encoder.encode(throughput))
+        return digest(json)
+    }
+    for repetition in 0..<repetitions {
+        var keys: [String] = []
+        func record(_ name: String) throws {
+            var run = template
+            run.key = "refit-bench-\(name)-\(repetition)-\(getpid())"
+            run.origin = .user
+            keys.append(run.key)
+            _ = try catalog.importRuns(RunFile.Parsed(runs: [(1, run)]), file: "refit-bench")
+        }
+        if !warmOnly {
+            try catalog.forgetRunFacts()
+            try record("cold")
+            colds.append(try seconds("cold") { _ = try catalog.currentCalibrations() })
+        }
+        try record("warm")
+        var warm: (memory: CalibrationModel, throughput: ThroughputCalibration)?
+        warms.append(try seconds("warm") { warm = try catalog.currentCalibrations() })
+        kept = try catalog.refitFacts().kept
+        if repetition == 0, let warm {
+            // The refit from kept facts is the whole fit over the same runs, to the bit.
+            let whole = try catalog.fitCalibration()
+            sameAsWhole = try fitDigest(warm.memory, warm.throughput) == fitDigest(whole.model, whole.throughput)
+        }
+        for stored in try catalog.runs() where keys.contains(stored.run.key) { try catalog.removeRun(id: stored.id) }
+    }
+    if !warmOnly {
+        print(String(format: "refit with no run's facts kept (predicts every run, keeps their facts): median %.3f s", median(colds))
+              + processor("cold"))
+    }
+    print(String(format: "refit after one run was recorded (%d runs' facts kept, 1 predicted): median %.3f s", kept - 1,
+                 median(warms)) + processor("warm") + (sameAsWhole ? ", the whole fit's to the bit" : ", DIFFERS from the whole fit"))
 }
 // The digest of both fitted calibrations, the dates left out.
 let encoder = JSONEncoder()

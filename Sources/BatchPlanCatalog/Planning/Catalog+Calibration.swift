@@ -108,18 +108,25 @@ extension Catalog {
     public func fitCalibration(options: CalibrationFitter.Options = .init()) throws(CatalogError) -> CalibrationRun {
         let start = Date()
         let (predictions, skipped) = RunEvidence.predictions(try runsWithUsability())
-        let fitted = StepTimeFit()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            fitted.store(ThroughputFitter().fit(ThroughputEvidence.observations(predictions)))
-        }
-        let observations = RunEvidence.observations(predictions)
-        let model = CalibrationFitter.fit(observations, options: options)
-        group.wait()
-        let throughput = fitted.value!
+        let (model, throughput, observations) = Self.fit(RunEvidence.facts(predictions), options: options)
         return CalibrationRun(
             model: model, throughput: throughput, observations: observations, predictions: predictions,
             skipped: skipped, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Both calibrations from runs' facts, in run order.
+    static func fit(
+        _ facts: [RunEvidence.RunFacts], options: CalibrationFitter.Options = .init()
+    ) -> (memory: CalibrationModel, throughput: ThroughputCalibration, observations: [CalibrationObservation]) {
+        let fitted = StepTimeFit()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            fitted.store(ThroughputFitter().fit(RunEvidence.throughputObservations(facts)))
+        }
+        let observations = RunEvidence.observations(facts)
+        let model = CalibrationFitter.fit(observations, options: options)
+        group.wait()
+        return (model, fitted.value!, observations)
     }
 
     /// The step-time fit, handed from the thread that fits it (read after that thread is waited for).
@@ -193,17 +200,17 @@ extension Catalog {
         try currentCalibrations().throughput
     }
 
-    /// Both calibrations plans use: the stored fits, refitted together (one prediction pass over the runs) and
-    /// stored first only when they are stale, so no plan pays for fitting unless the runs, the models, the cards,
-    /// the seed or the fitting code changed.
+    /// Both calibrations plans use: the stored fits, refitted together and stored first only when they are stale,
+    /// so no plan pays for fitting unless the runs, the models, the cards, the seed or the fitting code changed. A
+    /// refit predicts only the runs no earlier refit kept the facts of (`refitFacts`).
     public func currentCalibrations() throws(CatalogError) -> (memory: CalibrationModel, throughput: ThroughputCalibration) {
         if try !calibrationIsStale(), let stored = try storedCompactCalibrations() {
             return stored
         }
         let stamp = try calibrationStamp()
-        let fitted = try fitCalibration()
-        try saveCalibration(fitted.model, throughput: fitted.throughput, stamp: stamp)
-        return (fitted.model, fitted.throughput)
+        let fitted = Self.fit(try refitFacts().facts)
+        try saveCalibration(fitted.memory, throughput: fitted.throughput, stamp: stamp)
+        return (fitted.memory, fitted.throughput)
     }
 }
 

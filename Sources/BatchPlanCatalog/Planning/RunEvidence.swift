@@ -209,35 +209,18 @@ extension RunEvidence {
     }
 
     /// Observations for the calibration fitter: one per memory counter a run reports, and outcome constraints for
-    /// OOMs, "fits" and "maximum batch" facts (which ran at B and, with `bracket_next`, failed at the next size).
-    ///
-    /// Reads each prediction in place (a copy of one retained and released some forty strings and arrays, a third
-    /// of this function's time over 100,000 runs), makes a run's scope path and its card's runtime defaults once
-    /// per card, model and stack rather than once per run (so the observations of neighbouring runs share one path),
-    /// and each id in one allocation.
-    ///
-    /// Over many runs, consecutive stretches of them are turned into observations on every core and joined in order:
-    /// the same observations, in the same order, as one pass.
+    /// OOMs, "fits" and "maximum batch" facts (which ran at B and, with `bracket_next`, failed at the next size),
+    /// less the facts another run states already (`statedSides`): each run's `RunFacts`, then the check across runs.
     public static func observations(_ predictions: [Prediction]) -> [CalibrationObservation] {
-        observations(predictions, minimumRunsPerPart: minimumRunsPerPart)
+        observations(facts(predictions))
     }
 
-    /// `observations(_:)` in up to `concurrency` stretches of at least `minimumRunsPerPart` runs (tests lower it to
-    /// split a small catalog).
+    /// `observations(_:)` with the runs' facts worked out in up to `concurrency` stretches of at least
+    /// `minimumRunsPerPart` runs (tests lower it to split a small catalog).
     static func observations(
         _ predictions: [Prediction], minimumRunsPerPart: Int, concurrency: Int = ParallelMap.defaultConcurrency
     ) -> [CalibrationObservation] {
-        let stated = statedSides(predictions)
-        let parts = min(concurrency, max(1, predictions.count / minimumRunsPerPart))
-        guard parts > 1 else { return observations(predictions, 0..<predictions.count, stated: stated) }
-        let stretches = ParallelMap.map(parts, concurrency: concurrency) { part in
-            observations(
-                predictions, predictions.count * part / parts..<predictions.count * (part + 1) / parts, stated: stated)
-        }
-        var joined: [CalibrationObservation] = []
-        joined.reserveCapacity(stretches.reduce(0) { $0 + $1.count })
-        for stretch in stretches { joined += stretch }
-        return joined
+        observations(facts(predictions, minimumRunsPerPart: minimumRunsPerPart, concurrency: concurrency))
     }
 
     /// Which sides of maximum-batch facts another run already states, by the max_batch run's index: a run of the
@@ -257,133 +240,11 @@ extension RunEvidence {
     }
 
     static func statedSides(_ predictions: [Prediction]) -> StatedSides {
-        predictions.withUnsafeBufferPointer { statedSides($0) }
-    }
-
-    /// Reads each prediction in place: a copy of one retains and releases some forty strings and arrays, which over
-    /// 100,000 runs cost more than the rest of this.
-    private static func statedSides(_ all: UnsafeBufferPointer<Prediction>) -> StatedSides {
-        var stated = StatedSides()
-        guard all.contains(where: { $0.run.kind != .memAtBatch }) else { return stated }
-        // Runs that state an outcome, by their accounting, batch, cap and outcome; runs with the same place are
-        // chained from the latest to the first (`earlier`), so that placing 100,000 runs allocates no list per place.
-        struct Place: Hashable {
-            var accounting: String
-            var batch: Int
-            var cap: Int?
-            var ran: Bool
-        }
-        var latest: [Place: Int] = [:]
-        latest.reserveCapacity(all.count)
-        var earlier = [Int](repeating: -1, count: all.count)
-        for index in all.indices where all[index].run.kind != .maxBatch {
-            // A reading states that the run ran only where it reads the level the outcome is judged at: the device
-            // memory on a card, the reserved memory under a cap. An allocated or unnamed peak alone leaves the fact
-            // its own.
-            if all[index].run.kind == .memAtBatch {
-                guard all[index].run.outcome == .ok,
-                    all[index].run.reading(Self.room(of: all[index].run, on: all[index].gpu).counter) != nil
-                else { continue }
-            }
-            let place = Place(
-                accounting: all[index].accountingKey, batch: all[index].configuration.batchSize,
-                cap: all[index].run.memoryCapBytes, ran: all[index].run.outcome == .ok)
-            earlier[index] = latest[place] ?? -1
-            latest[place] = index
-        }
-        // Whether a run before `limit` states that the question of run `asker` at `batch` ran (or ran out of memory):
-        // the same measurement (the same source) of the same planner question, the accounting and configuration as
-        // resolved (a search's bracket may leave out what its probes state, as the task of one whose first probe
-        // failed), on the same card.
-        func states(_ asker: Int, batch: Int, ran: Bool, before limit: Int = .max) -> Bool {
-            var index =
-                latest[Place(accounting: all[asker].accountingKey, batch: batch, cap: all[asker].run.memoryCapBytes, ran: ran)]
-                ?? -1
-            while index >= 0 {
-                if index < limit, all[index].gpu.name == all[asker].gpu.name,
-                    all[index].run.gpuMemoryBytes == all[asker].run.gpuMemoryBytes,
-                    (all[index].run.url ?? all[index].run.source) == (all[asker].run.url ?? all[asker].run.source)
-                {
-                    var configuration = all[index].configuration
-                    configuration.batchSize = all[asker].configuration.batchSize
-                    if configuration == all[asker].configuration { return true }
-                }
-                index = earlier[index]
-            }
-            return false
-        }
-        for index in all.indices where all[index].run.kind != .memAtBatch {
-            let batch = all[index].configuration.batchSize
-            guard all[index].run.kind == .maxBatch else {
-                // A fits or oom run: stated already by an earlier run of the same outcome.
-                if states(index, batch: batch, ran: all[index].run.outcome == .ok, before: index) {
-                    stated.repeated.insert(index)
-                }
-                continue
-            }
-            if states(index, batch: batch, ran: true) { stated.ran.insert(index) }
-            if let next = all[index].run.bracketNext, states(index, batch: next, ran: false) {
-                stated.outOfMemory.insert(index)
-            }
-        }
-        return stated
-    }
-
-    /// The observations of `predictions[range]`.
-    private static func observations(
-        _ predictions: [Prediction], _ range: Range<Int>, stated: StatedSides = StatedSides()
-    ) -> [CalibrationObservation] {
-        var observations: [CalibrationObservation] = []
-        // At most three counters a run, or two sides of a fact: reserved once, the array is never copied.
-        observations.reserveCapacity(range.count * 3)
-        // The failing side of a maximum-batch fact is the same configuration at the next batch: one more evaluation
-        // of a phase model the cache usually has already.
-        var estimates = EstimateCache()
-        var lookups = Lookups()
-        predictions.withUnsafeBufferPointer { all in
-            for i in range {
-                let path = lookups.path(all, i)
-                let source = all[i].run.url ?? all[i].run.source
-                let decomposition = lookups.decomposition(all, i, all[i].estimate.decomposition)
-                let room = Self.room(of: all[i].run, on: all[i].gpu)
-                let (capacity, level) = (Double(room.bytes), room.counter)
-                switch all[i].run.kind {
-                case .memAtBatch:
-                    for counter in CalibrationCounter.allCases {
-                        guard let bytes = all[i].run.reading(counter) else { continue }
-                        observations.append(CalibrationObservation(
-                            id: Self.id(all[i].run.key, counter), source: source, path: path,
-                            decomposition: decomposition, evidence: .measured(counter: counter, bytes: Double(bytes))))
-                    }
-                case .fits, .oom:
-                    guard !stated.repeated.contains(i) else { continue }
-                    observations.append(CalibrationObservation(
-                        id: all[i].run.key, source: source, path: path, decomposition: decomposition,
-                        evidence: .outcome(ran: all[i].run.outcome == .ok, capacityBytes: capacity, counter: level)))
-                case .maxBatch:
-                    var oomAt: CalibrationDecomposition?
-                    if let next = all[i].run.bracketNext, !stated.outOfMemory.contains(i) {
-                        var nextConfiguration = all[i].configuration
-                        nextConfiguration.batchSize = next
-                        if let nextEstimate = try? estimates.estimate(
-                            model: all[i].accounting, key: all[i].accountingKey, gpu: all[i].gpu,
-                            configuration: nextConfiguration)
-                        {
-                            oomAt = lookups.decomposition(all, i, nextEstimate.decomposition)
-                        }
-                    }
-                    observations += CalibrationObservation.maxBatchFact(
-                        id: all[i].run.key, source: source, path: path,
-                        ranAt: stated.ran.contains(i) ? nil : decomposition, oomAt: oomAt,
-                        capacityBytes: capacity, counter: level)
-                }
-            }
-        }
-        return observations
+        statedSides(facts(predictions))
     }
 
     /// "KEY#counter", written in one allocation.
-    private static func id(_ key: String, _ counter: CalibrationCounter) -> String {
+    static func id(_ key: String, _ counter: CalibrationCounter) -> String {
         var key = key
         let suffix = counter.rawValue
         return key.withUTF8 { key in
@@ -402,7 +263,7 @@ extension RunEvidence {
 
     /// The scope path and runtime defaults of the last card, model and stack seen (runs of one configuration follow
     /// each other), compared field by field with a prediction read in place.
-    private struct Lookups {
+    struct Lookups {
         private var path:
             (
                 gpu: String, architecture: String, family: ModelFamily, model: String, framework: Framework.Name,

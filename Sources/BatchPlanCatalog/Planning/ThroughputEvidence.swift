@@ -21,36 +21,39 @@ public enum ThroughputEvidence {
     }
 
     /// One observation per usable run, with the step-time model's uncalibrated parts at its configuration.
-    ///
-    /// Reads each prediction in place: `compactMap` handed every one to its closure as a copy, which retained and
-    /// released some forty strings and arrays even for the runs without a step time.
     public static func observations(_ predictions: [RunEvidence.Prediction]) -> [ThroughputObservation] {
         // Runs share models and configurations: each step work is built once (its per-layer traits once per model).
         var works = StepWorkCache()
         var observations: [ThroughputObservation] = []
         predictions.withUnsafeBufferPointer { all in
             for i in all.indices {
-                guard usable(all[i].run), let ms = all[i].run.stepTimeMs,
-                    case let .success(rates) = DeviceRates.of(all[i].gpu, precision: all[i].configuration.precision)
-                else { continue }
-                let configuration = all[i].configuration
-                let work = works.work(
-                    model: all[i].accounting, key: all[i].accountingKey, configuration: configuration)
-                let model = StepTimeModel(work: work, configuration: configuration, rates: rates, factors: .defaults)
-                let parts = model.microStep(batch: max(1, configuration.batchSize))
-                let microSteps = max(1, configuration.gradAccumSteps)
-                observations.append(
-                    ThroughputObservation(
-                        id: all[i].run.key, path: path(gpu: all[i].gpu, model: all[i].model),
-                        tensorCores: rates.tensorCores, computeSeconds: parts.compute, memorySeconds: parts.memory,
-                        passes: parts.passes, microSteps: microSteps,
-                        updateSeconds: model.updateSeconds(microSteps: microSteps), measuredSeconds: ms / 1000,
-                        samples: configuration.effectiveBatchSize,
-                        label: "\(configuration.precision.rawValue) \(configuration.optimizer.rawValue) "
-                            + "ckpt=\(configuration.checkpointing.rawValue) batch \(configuration.batchSize)"))
+                if let observation = observation(all, i, works: &works) { observations.append(observation) }
             }
         }
         return observations
+    }
+
+    /// The observation of prediction `i`, when its step time is evidence. Reads the prediction in place: a copy
+    /// retains and releases some forty strings and arrays, even for the runs without a step time.
+    static func observation(
+        _ all: UnsafeBufferPointer<RunEvidence.Prediction>, _ i: Int, works: inout StepWorkCache
+    ) -> ThroughputObservation? {
+        guard usable(all[i].run), let ms = all[i].run.stepTimeMs,
+            case let .success(rates) = DeviceRates.of(all[i].gpu, precision: all[i].configuration.precision)
+        else { return nil }
+        let configuration = all[i].configuration
+        let work = works.work(model: all[i].accounting, key: all[i].accountingKey, configuration: configuration)
+        let model = StepTimeModel(work: work, configuration: configuration, rates: rates, factors: .defaults)
+        let parts = model.microStep(batch: max(1, configuration.batchSize))
+        let microSteps = max(1, configuration.gradAccumSteps)
+        return ThroughputObservation(
+            id: all[i].run.key, path: path(gpu: all[i].gpu, model: all[i].model),
+            tensorCores: rates.tensorCores, computeSeconds: parts.compute, memorySeconds: parts.memory,
+            passes: parts.passes, microSteps: microSteps,
+            updateSeconds: model.updateSeconds(microSteps: microSteps), measuredSeconds: ms / 1000,
+            samples: configuration.effectiveBatchSize,
+            label: "\(configuration.precision.rawValue) \(configuration.optimizer.rawValue) "
+                + "ckpt=\(configuration.checkpointing.rawValue) batch \(configuration.batchSize)")
     }
 }
 

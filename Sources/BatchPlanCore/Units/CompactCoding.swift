@@ -34,6 +34,9 @@ public struct CompactWriter: Sendable {
         }
     }
 
+    /// Bytes as they are (the reader skips them, or reads them with a reader of their own).
+    public mutating func raw(_ values: [UInt8]) { bytes.append(contentsOf: values) }
+
     public mutating func string(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
@@ -47,7 +50,8 @@ public struct CompactWriter: Sendable {
 /// range, so a damaged or foreign byte string is refused, never trusted.
 public struct CompactReader {
     private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
+    /// How many bytes have been read.
+    public private(set) var position = 0
 
     /// Reads `bytes` (which must outlive the reader: use it inside `withUnsafeBufferPointer`).
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -97,6 +101,9 @@ public struct CompactReader {
         guard let value = int() else { return nil }
         return .some(value)
     }
+
+    /// Moves past `count` bytes (at most to the end).
+    public mutating func skip(_ count: Int) { position = min(bytes.count, position + max(0, count)) }
 
     public mutating func bool() -> Bool? {
         guard position < bytes.count, bytes[position] <= 1 else { return nil }

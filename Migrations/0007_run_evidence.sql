@@ -1,0 +1,18 @@
+-- Each run's calibration facts (RunEvidence.RunFacts as compact bytes: its observations, its step-time observation
+-- and what it asks), kept between refits so that a refit predicts only the runs it has not seen. A cache: its rows
+-- count only while catalog_meta.evidence_stamp is what the code works out (the code's fingerprints, the models, the
+-- GPUs and their aliases, the seed), and a stamp that differs drops them all; a run's row goes with the run (ON DELETE
+-- CASCADE). An empty payload is a run that gives calibration nothing (unusable, or a configuration the planner
+-- rejects). Deleting any row only costs the next refit that run's prediction again.
+CREATE TABLE run_evidence (
+    run_id INTEGER PRIMARY KEY REFERENCES run(id) ON DELETE CASCADE,
+    builtin INTEGER NOT NULL CHECK (builtin IN (0, 1)),
+    payload BLOB NOT NULL
+) STRICT;
+
+-- A run's row goes with it even where foreign keys are off (the sqlite3 shell's default): a refit then knows every
+-- kept row is a run's, and finds the runs it has not seen by their count and ids alone.
+CREATE TRIGGER run_evidence_follows_run AFTER DELETE ON run
+BEGIN
+    DELETE FROM run_evidence WHERE run_id = old.id;
+END;
