@@ -17,6 +17,11 @@ struct RunsCommandTests {
         return runs.filter { $0["origin"] as? String == "user" }.count
     }
 
+    static func allRunCount(_ runner: CLIRunner) throws -> Int {
+        let list = try runner.run(["runs", "list", "--format", "json"])
+        return try #require(try list.json()["runs"] as? [[String: Any]]).count
+    }
+
     static func rows(_ count: Int) -> String {
         (0..<count).map { index in
             #"{"id": "k\#(index)", "kind": "mem_at_batch", "model": "classic", "gpu": "RTX 3090", "batch_size": \#(index % 512 + 1), "precision": "fp32", "optimizer": "sgd-momentum", "peak_allocated_bytes": \#(100_000_000 + index), "source": "bulk"}"#
@@ -189,6 +194,22 @@ struct RunsCommandTests {
         #expect(stored == 0 || stored == count, "a killed import left \(stored) of \(count) rows")
         let check = try runner.run(["db", "check", "--format", "json"])
         #expect(try check.json()["ok"] as? Bool == true)
+    }
+
+    @Test("db check says how many runs' calibration facts a refit kept, and whether they are current")
+    func keptRunFactsInCheck() throws {
+        let runner = CLIRunner()
+        let before = try runner.run(["db", "check", "--format", "json"]).json()
+        #expect(before["kept_run_facts"] as? Int == 0)
+        _ = try runner.run(["fit", "--memory", "12GB", "--model", "gpt2"])
+        let after = try runner.run(["db", "check", "--format", "json"]).json()
+        let runs = try Self.allRunCount(runner)
+        #expect(after["kept_run_facts"] as? Int == runs)
+        #expect(after["kept_run_facts_current"] as? Bool == true)
+        #expect((after["kept_run_fact_bytes"] as? Int ?? 0) > 100 * runs)
+        let table = try runner.run(["db", "check"]).stdout
+        #expect(table.contains("run facts        \(runs) runs' kept"))
+        #expect(table.contains("current"))
     }
 
     @Test("models import rejects malformed input with the problem named, and stores nothing")

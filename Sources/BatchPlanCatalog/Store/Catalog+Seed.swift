@@ -41,6 +41,11 @@ extension Catalog {
         public var cachedAccountingsOfThisBuild = 0
         /// Bytes of the cached accountings' compact forms.
         public var cachedAccountingBytes = 0
+        /// Runs whose calibration facts are kept (`Catalog.refitFacts`), whether they were kept under the stamp this
+        /// build works out now (else the next refit predicts every run again), and their bytes.
+        public var keptRunFacts = 0
+        public var keptRunFactsCurrent = false
+        public var keptRunFactBytes = 0
         public var ok: Bool { integrity == ["ok"] && foreignKeyViolations == 0 && appliedMigrations.last == latestKnownMigration }
     }
 
@@ -62,6 +67,12 @@ extension Catalog {
             {
                 (report.cachedAccountings, report.cachedAccountingsOfThisBuild, report.cachedAccountingBytes) = (row[0], row[1], row[2])
             }
+            if let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(length(payload)), 0) FROM run_evidence") {
+                (report.keptRunFacts, report.keptRunFactBytes) = (row[0], row[1])
+            }
+            report.keptRunFactsCurrent =
+                try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'evidence_stamp'")
+                == Self.evidenceStamp(db)
             return report
         }
     }

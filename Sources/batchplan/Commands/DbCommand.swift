@@ -53,6 +53,8 @@ extension BatchPlan.Db {
                     "cached_accountings": report.cachedAccountings,
                     "cached_accountings_of_this_build": report.cachedAccountingsOfThisBuild,
                     "cached_accounting_bytes": report.cachedAccountingBytes,
+                    "kept_run_facts": report.keptRunFacts, "kept_run_facts_current": report.keptRunFactsCurrent,
+                    "kept_run_fact_bytes": report.keptRunFactBytes,
                 ]))
             case .table:
                 Output.data("""
@@ -62,6 +64,7 @@ extension BatchPlan.Db {
                     schema           \(report.appliedMigrations.last ?? "none") (this batchplan knows up to \(report.latestKnownMigration))
                     seed             \(report.seedVersion ?? "not loaded")
                     accountings      \(report.cachedAccountings) cached (\(ByteSize.format(report.cachedAccountingBytes))), \(report.cachedAccountingsOfThisBuild) by this build
+                    run facts        \(report.keptRunFacts) runs' kept (\(ByteSize.format(report.keptRunFactBytes))), \(report.keptRunFacts == 0 ? "none yet" : report.keptRunFactsCurrent ? "current" : "of another build or catalog state: the next refit predicts every run again")
                     """)
             }
             if !report.ok { throw ExitCode.failure }
