@@ -16,3 +16,55 @@ CREATE TRIGGER run_evidence_follows_run AFTER DELETE ON run
 BEGIN
     DELETE FROM run_evidence WHERE run_id = old.id;
 END;
+
+-- Every change to the models, GPUs and their aliases counts up catalog_meta.definitions_changed, which the evidence
+-- and calibration stamps include: a row count and largest id alone miss the newest row replaced (a new row takes the
+-- id of the one removed) and a row edited in place.
+CREATE TRIGGER model_inserted AFTER INSERT ON model BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER model_updated AFTER UPDATE ON model BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER model_deleted AFTER DELETE ON model BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER gpu_inserted AFTER INSERT ON gpu BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER gpu_updated AFTER UPDATE ON gpu BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER gpu_deleted AFTER DELETE ON gpu BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER model_alias_inserted AFTER INSERT ON model_alias BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER model_alias_updated AFTER UPDATE ON model_alias BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER model_alias_deleted AFTER DELETE ON model_alias BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER gpu_alias_inserted AFTER INSERT ON gpu_alias BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER gpu_alias_updated AFTER UPDATE ON gpu_alias BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER gpu_alias_deleted AFTER DELETE ON gpu_alias BEGIN
+    INSERT INTO catalog_meta (key, value) VALUES ('definitions_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;

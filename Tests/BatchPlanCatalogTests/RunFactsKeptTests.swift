@@ -45,6 +45,20 @@ struct RunFactsKeptTests {
         }
         let bytes = facts[0].encoded()
         for cut in [0, 1, bytes.count / 2, bytes.count - 1] { #expect(Self.decode(Array(bytes.prefix(cut))) == nil) }
+        // Every cut of a reading with a step time and of a maximum-batch fact, and every byte changed, is refused or
+        // read without reading past the end (a crash would end the test run).
+        let samples = [facts.first { $0.throughput != nil }, facts.first { $0.kind == .maxBatch }].compactMap { $0 }
+        for sample in samples {
+            let encoded = sample.encoded()
+            for cut in 0..<encoded.count { #expect(Self.decode(Array(encoded.prefix(cut))) == nil) }
+            for position in encoded.indices {
+                for value: UInt8 in [0, 1, 0x7F, 0x80, 0xFF] {
+                    var changed = encoded
+                    changed[position] = value
+                    _ = Self.decode(changed)
+                }
+            }
+        }
         var foreign = bytes
         foreign[0] = 4  // format 2 (zigzag)
         #expect(Self.decode(foreign) == nil)
@@ -147,5 +161,40 @@ struct RunFactsKeptTests {
         #expect(halves.predicted == 1 && halves.facts == fresh)
         #expect(try catalog.refitFacts(keptHalvesFrom: 2).facts == fresh)
         #expect(try catalog.refitFacts(keptHalvesFrom: .max).facts == fresh)
+    }
+
+    @Test("runs missing in several stretches are each predicted with their own model; a replaced newest model drops every kept fact")
+    func stretchesAndReplacedModels() throws {
+        let catalog = try RunImportTests.catalogWithModel()
+        let payload = #"{"parameters": 1000000, "activationsPerSample": 1000, "input": [32, 32, 3], "classes": 10}"#
+        try catalog.addModel(ModelDefinition(name: "tiny", kind: .rawCounts, payload: payload, source: "test", origin: .user))
+        _ = try catalog.importRuns(RunImportTests.parse(RunImportTests.goodRows), file: "runs.jsonl")
+        _ = try catalog.refitFacts()
+        let total = try Self.runCount(catalog)
+        // A damaged row among the built-in runs and a new run at the end: two stretches, whose readers number the
+        // models they meet from 0 each.
+        try catalog.write("damaging") { db in
+            try db.execute(sql: """
+                UPDATE run_evidence SET payload = x'02ff'
+                WHERE run_id = (SELECT run_id FROM run_evidence WHERE length(payload) > 0 ORDER BY run_id LIMIT 1 OFFSET 100)
+                """)
+        }
+        let tinyRun = #"{"id": "t1", "kind": "mem_at_batch", "model": "tiny", "gpu": "RTX 3090", "batch_size": 16, "precision": "fp32", "optimizer": "sgd", "peak_allocated_bytes": 200000000, "source": "lab"}"#
+        _ = try catalog.importRuns(RunImportTests.parse(tinyRun), file: "tiny.jsonl")
+        let two = try catalog.refitFacts()
+        let freshTwo = try Self.fresh(catalog)
+        #expect(two.predicted == 2 && two.kept == total - 1)
+        #expect(two.facts == freshTwo)
+        #expect(two.facts.last?.observations.first?.path.model == "tiny")
+
+        // Replacing the newest model in one transaction keeps the models' count and largest id.
+        let bigger = #"{"parameters": 9000000, "activationsPerSample": 5000, "input": [32, 32, 3], "classes": 10}"#
+        try catalog.addModel(
+            ModelDefinition(name: "tiny", kind: .rawCounts, payload: bigger, source: "test", origin: .user), replacing: true)
+        let replaced = try catalog.refitFacts()
+        let freshReplaced = try Self.fresh(catalog)
+        #expect(replaced.predicted == total + 1 && replaced.kept == 0)
+        #expect(replaced.facts == freshReplaced)
+        #expect(replaced.facts.last?.observations.first?.decomposition != two.facts.last?.observations.first?.decomposition)
     }
 }

@@ -128,7 +128,8 @@ extension Catalog {
             }
         }
         guard path != ":memory:", ParallelMap.defaultConcurrency > 1 else { return try single() }
-        let plan = try read("reading the runs' kept calibration facts") { db -> (stamp: String, middle: Int64?) in
+        let plan = try read("reading the runs' kept calibration facts") {
+            db -> (stamp: String, runs: TableState, middle: Int64?) in
             let stamp = try Self.evidenceStamp(db)
             // The runs' count (the kept rows are at most as many, and usually as many: counting them would read
             // every row) and the kept rows' id range (their first and last): the halves split the range in the middle.
@@ -136,8 +137,8 @@ extension Catalog {
             let row = try Row.fetchOne(db, sql: "SELECT min(run_id), max(run_id) FROM run_evidence")
             let (low, high): (Int64?, Int64?) = (row?[0], row?[1])
             guard try Self.storedEvidenceStamp(db) == stamp, runs.count >= threshold, let low, let high, low < high
-            else { return (stamp, nil) }
-            return (stamp, low / 2 + high / 2 + (low % 2 + high % 2) / 2 + 1)
+            else { return (stamp, runs, nil) }
+            return (stamp, runs, low / 2 + high / 2 + (low % 2 + high % 2) / 2 + 1)
         }
         guard let middle = plan.middle, middle > Int64.min else { return try single() }
         let path = self.path
@@ -148,10 +149,11 @@ extension Catalog {
             configuration.label = "batchplan.catalog.half"
             guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
             return try? queue.read { db -> KeptSnapshot? in
-                // Facts kept under another stamp (a write came in between) are not these facts.
-                guard try Self.storedEvidenceStamp(db) == plan.stamp, try Self.evidenceStamp(db) == plan.stamp else {
-                    return nil
-                }
+                // The halves and the last read are separate snapshots: unless each sees the stamp and the runs as
+                // the plan did (no run recorded or removed in between), one read does it all.
+                guard try Self.storedEvidenceStamp(db) == plan.stamp, try Self.evidenceStamp(db) == plan.stamp,
+                    try TableState(db, "run") == plan.runs
+                else { return nil }
                 return try Self.decodeKept(db, ids: half == 0 ? Int64.min...(middle - 1) : middle...Int64.max, stamp: plan.stamp)
             }
         }
@@ -164,9 +166,9 @@ extension Catalog {
         }
         snapshot.keptIDs = lower.keptIDs + upper.keptIDs
         let read = try self.read("reading the runs' kept calibration facts") { db -> KeptSnapshot? in
-            guard try Self.storedEvidenceStamp(db) == plan.stamp, try Self.evidenceStamp(db) == plan.stamp else {
-                return nil
-            }
+            guard try Self.storedEvidenceStamp(db) == plan.stamp, try Self.evidenceStamp(db) == plan.stamp,
+                try TableState(db, "run") == plan.runs
+            else { return nil }
             try Self.readMissing(db, into: &snapshot)
             return snapshot
         }
@@ -177,6 +179,11 @@ extension Catalog {
     /// Kept rows from which `keptFacts` reads them in two halves (of the id range, which is about one of the rows:
     /// ids are given in order).
     static let keptReadInHalves = 20_000
+
+    /// How many times a model, GPU or alias row was inserted, updated or removed (migration 0007's triggers).
+    static func definitionChanges(_ db: Database) throws -> String {
+        try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'definitions_changed'") ?? "0"
+    }
 
     private static func storedEvidenceStamp(_ db: Database) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'evidence_stamp'")
@@ -257,11 +264,12 @@ extension Catalog {
             snapshot = KeptSnapshot(stamp: snapshot.stamp)
             return
         }
-        // Read by stretches of consecutive runs.
-        var names = NameResolutions()
+        // Read by stretches of consecutive runs; each stretch's reader numbers the names it meets from 0 again, so
+        // each has resolutions of its own.
         var checked: [RunWithUsability] = []
         checked.reserveCapacity(missingCount)
         for stretch in stretches {
+            var names = NameResolutions()
             try forEachStoredRun(db, model: nil, ids: stretch) { stored, numbers in
                 checked.append(try usability(of: stored, db, names: &names, numbers: numbers))
             }
@@ -302,28 +310,43 @@ extension Catalog {
                     """)
             let sqlite = statement.sqliteStatement
             let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-            for (entry, payload) in zip(made, payloads) {
-                sqlite3_reset(sqlite)
-                sqlite3_bind_int64(sqlite, 1, entry.id)
-                sqlite3_bind_int64(sqlite, 2, entry.builtin ? 1 : 0)
-                // An empty blob, not NULL, for a run that gives nothing (the column is NOT NULL).
-                payload.withUnsafeBytes { bytes in
-                    _ = sqlite3_bind_blob(sqlite, 3, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), transient)
-                }
-                _ = entry.key.withCString { sqlite3_bind_text(sqlite, 4, $0, -1, transient) }
-                let code = sqlite3_step(sqlite)
-                guard code == SQLITE_DONE else {
+            func check(_ code: Int32, _ done: Int32 = SQLITE_OK) throws {
+                guard code == done else {
+                    let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
                     sqlite3_reset(sqlite)
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    sqlite3_clear_bindings(sqlite)
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
                 }
             }
+            for (entry, payload) in zip(made, payloads) {
+                sqlite3_reset(sqlite)
+                sqlite3_clear_bindings(sqlite)
+                try check(sqlite3_bind_int64(sqlite, 1, entry.id))
+                try check(sqlite3_bind_int64(sqlite, 2, entry.builtin ? 1 : 0))
+                // An empty blob, not NULL, for a run that gives nothing (the column is NOT NULL).
+                try payload.withUnsafeBytes { bytes in
+                    try check(sqlite3_bind_blob(
+                        sqlite, 3, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), transient))
+                }
+                // By its bytes and length: a key holding a NUL is bound whole.
+                let key = Array(entry.key.utf8)
+                try key.withUnsafeBytes { bytes in
+                    try check(sqlite3_bind_text(
+                        sqlite, 4, (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self),
+                        Int32(bytes.count), transient))
+                }
+                try check(sqlite3_step(sqlite), SQLITE_DONE)
+            }
             sqlite3_reset(sqlite)
+            sqlite3_clear_bindings(sqlite)
         }
     }
 
     /// What every run's facts depend on besides the run: the facts' format, the code that reads and predicts runs
-    /// (fingerprints of BatchPlanCore's and BatchPlanCatalog's sources), the models and GPUs runs resolve to (count
-    /// and newest row: a replaced one gets a new row; aliases by count) and the embedded seed.
+    /// (fingerprints of BatchPlanCore's and BatchPlanCatalog's sources, and how Foundation writes a configuration
+    /// as JSON), the models and GPUs runs resolve to and their aliases (counts, newest rows, and the count of changes
+    /// to them that migration 0007's triggers keep: a replaced newest row takes the id of the one removed) and the
+    /// embedded seed.
     static func evidenceStamp(_ db: Database) throws -> String {
         func rows(_ table: String) throws -> String {
             let state = try TableState(db, table)
@@ -332,7 +355,8 @@ extension Catalog {
         func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
         let seed = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'seed_version'") ?? "-"
         return "facts \(RunEvidence.RunFacts.format); core \(EmbeddedResources.coreFingerprint); "
-            + "catalog \(EmbeddedResources.catalogFingerprint); models \(try rows("model")); gpus \(try rows("gpu")); "
-            + "aliases \(try count("model_alias"))/\(try count("gpu_alias")); seed \(seed)"
+            + "catalog \(EmbeddedResources.catalogFingerprint); json \(RunEvidence.Questions.encoderProbe); "
+            + "models \(try rows("model")); gpus \(try rows("gpu")); aliases \(try count("model_alias"))/\(try count("gpu_alias")); "
+            + "definitions changed \(try definitionChanges(db)); seed \(seed)"
     }
 }

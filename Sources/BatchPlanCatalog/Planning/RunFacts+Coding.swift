@@ -126,7 +126,7 @@ extension RunEvidence.RunFacts {
         else { return nil }
         var first: (source: String, path: CalibrationScopePath)?
         if count > 0 {
-            guard let length = reader.int(in: 1...reader.remaining) else { return nil }
+            guard let length = reader.int(), length >= 1, length <= reader.remaining else { return nil }
             let block = UnsafeBufferPointer(rebasing: bytes[reader.position..<(reader.position + length)])
             if let known = shared.texts, known.bytes.count == length,
                 known.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, block.baseAddress!, length) == 0 })

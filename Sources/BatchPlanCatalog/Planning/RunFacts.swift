@@ -134,13 +134,36 @@ extension RunEvidence {
     }
 
     /// `RunFacts.question` for prediction `i`: its configuration is written out once per distinct configuration
-    /// (JSON with sorted keys, exact for every field `==` compares; the batch left at 0).
-    private struct Questions {
+    /// (`written`, the batch left at 0).
+    struct Questions {
         private var configurations: [TrainingConfiguration: String] = [:]
-        private let encoder: JSONEncoder = {
+        private static let encoder: JSONEncoder = {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             return encoder
+        }()
+
+        /// A configuration as JSON with sorted keys: exact for every field `==` compares (a dropout of -0 written
+        /// as 0, as `==` has them equal). How Foundation writes JSON is in the evidence stamp (`encoderProbe`), so a
+        /// Foundation that writes it otherwise never meets questions kept by another.
+        static func written(_ configuration: TrainingConfiguration) -> String {
+            var configuration = configuration
+            configuration.loraDropout += 0
+            guard let data = try? encoder.encode(configuration) else { return String(reflecting: configuration) }
+            return String(decoding: data, as: UTF8.self)
+        }
+
+        /// FNV-1a 64 of a configuration with every field set, as `written` writes it (hexadecimal).
+        static let encoderProbe: String = {
+            let probe = TrainingConfiguration(
+                precision: .bf16Amp, optimizer: .adamw, checkpointing: .block, mode: .lora, loraRank: 16,
+                loraTargets: ["q_proj", "v_proj"], loraDropout: 0.05, batchSize: 0, gradAccumSteps: 4, gpus: 8,
+                zeroStage: 3, framework: (try? Framework(parsing: "pytorch-2.4")) ?? .pytorch,
+                trainer: try? Trainer(parsing: "hf-trainer"),
+                stack: TrainingStackOverrides(optimizerInBackward: false, gradientsSetToNone: true))
+            var hash = FNV1a()
+            hash.combine(written(probe))
+            return hash.hex
         }()
 
         /// The last run's question and what it was made of: the runs of a sweep follow each other and ask the same.
@@ -159,7 +182,7 @@ extension RunEvidence {
             var configuration = all[i].configuration
             configuration.batchSize = 0
             let written = configurations[configuration] ?? {
-                let text = String(decoding: (try? encoder.encode(configuration)) ?? Data(), as: UTF8.self)
+                let text = Self.written(configuration)
                 configurations[configuration] = text
                 return text
             }()

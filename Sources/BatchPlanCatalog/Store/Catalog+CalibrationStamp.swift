@@ -3,8 +3,9 @@ import GRDB
 
 extension Catalog {
     /// What a calibration is fitted from, as one comparable string: the two fitters' code versions, the runs (count
-    /// and newest row), the models and GPUs the runs are predicted with (count and newest row: a replaced model gets
-    /// a new row) and the embedded seed.
+    /// and newest row), the models and GPUs the runs are predicted with (count and newest row, and the count of
+    /// changes to them and their aliases that migration 0007's triggers keep: a replaced newest model takes the id of
+    /// the one removed) and the embedded seed.
     ///
     /// Stored beside the fitted calibration (`catalog_meta.calibration_stamp`); a stored calibration whose stamp
     /// differs from the catalog's is stale, so a plan refits only when what the fit reads changed (or the code
@@ -16,7 +17,7 @@ extension Catalog {
         }
         let seed = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'seed_version'") ?? "-"
         return "code \(CalibrationFitter.codeVersion); step-time code \(ThroughputFitter.codeVersion); runs \(try rows("run")); models \(try rows("model")); "
-            + "gpus \(try rows("gpu")); seed \(seed)"
+            + "gpus \(try rows("gpu")); definitions changed \(try definitionChanges(db)); seed \(seed)"
     }
 
     /// A table's row count and largest id in one snapshot: equal states, no row added, removed or renumbered in
