@@ -208,7 +208,12 @@ extension Catalog {
             return stored
         }
         let stamp = try calibrationStamp()
-        let fitted = Self.fit(try refitFacts().facts)
+        let (facts, keep) = try refitFactsKeepingLater()
+        // The new runs' facts are kept while the calibrations are fitted (writing them needs nothing of the fit).
+        let keeping = DispatchGroup()
+        DispatchQueue.global().async(group: keeping, execute: keep)
+        let fitted = Self.fit(facts.facts)
+        keeping.wait()
         try saveCalibration(fitted.memory, throughput: fitted.throughput, stamp: stamp)
         return (fitted.memory, fitted.throughput)
     }

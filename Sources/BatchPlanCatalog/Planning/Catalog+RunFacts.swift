@@ -27,11 +27,26 @@ extension Catalog {
     /// The same facts, in the same order, as predicting every run: a run's facts depend on the run, its model, its
     /// card and the code alone, and the stamp covers all but the run, whose row goes with it.
     public func refitFacts() throws(CatalogError) -> RefitFacts {
-        try refitFacts(keptHalvesFrom: Self.keptReadInHalves)
+        let (facts, keep) = try refitFactsKeepingLater()
+        keep()
+        return facts
+    }
+
+    /// `refitFactsKeepingLater(keptHalvesFrom:)` at the default threshold.
+    func refitFactsKeepingLater() throws(CatalogError) -> (facts: RefitFacts, keep: @Sendable () -> Void) {
+        try refitFactsKeepingLater(keptHalvesFrom: Self.keptReadInHalves)
     }
 
     /// `refitFacts()`, reading the kept facts in two halves from `keptHalvesFrom` kept rows (tests lower it).
     func refitFacts(keptHalvesFrom: Int) throws(CatalogError) -> RefitFacts {
+        let (facts, keep) = try refitFactsKeepingLater(keptHalvesFrom: keptHalvesFrom)
+        keep()
+        return facts
+    }
+
+    /// The facts, and the keeping of the new ones (best effort) to run when the caller likes: a refit keeps them
+    /// while it fits (after a new build, 100,000 runs' facts take half a second to write).
+    func refitFactsKeepingLater(keptHalvesFrom: Int) throws(CatalogError) -> (facts: RefitFacts, keep: @Sendable () -> Void) {
         var snapshot = try keptFacts(halvesFrom: keptHalvesFrom)
         let runs: [RunWithUsability]
         if let missing = snapshot.missing { runs = missing } else { runs = try runsWithUsability() }
@@ -49,7 +64,8 @@ extension Catalog {
             }
             made.append(MadeFacts(id: run.stored.id, key: run.stored.run.key, builtin: run.stored.run.origin == .builtin, facts: index))
         }
-        try? keep(made, facts, stamp: snapshot.stamp)
+        let stamp = snapshot.stamp
+        let keep: @Sendable () -> Void = { [made, facts] in try? self.keep(made, facts, stamp: stamp) }
         // Into the fit's order: the kept facts are in it already; the new ones go after them in their group, which
         // is where runs recorded since the last refit belong (their ids are larger); else the group is sorted again.
         for entry in made {
@@ -63,7 +79,7 @@ extension Catalog {
             all.append(contentsOf: snapshot.groups[group].facts)
             snapshot.groups[group] = FactsGroup()
         }
-        return RefitFacts(facts: all, predicted: runs.count, kept: snapshot.keptCount)
+        return (RefitFacts(facts: all, predicted: runs.count, kept: snapshot.keptCount), keep)
     }
 
     /// Drops every run's kept facts: the next refit predicts every run again (what a refit costs after a new build,
