@@ -11,10 +11,23 @@ CREATE TABLE run_evidence (
 ) STRICT;
 
 -- A run's row goes with it even where foreign keys are off (the sqlite3 shell's default): a refit then knows every
--- kept row is a run's, and finds the runs it has not seen by their count and ids alone.
+-- kept row is a run's, and finds the runs it has not seen by their count and ids alone. A run removed or edited in
+-- place (batchplan does neither to a run it keeps; a shell may) counts up catalog_meta.runs_changed, which the
+-- calibration stamp includes (a run removed and another recorded can leave the count and largest id as they were),
+-- and an edited run's facts are dropped.
 CREATE TRIGGER run_evidence_follows_run AFTER DELETE ON run
 BEGIN
     DELETE FROM run_evidence WHERE run_id = old.id;
+    INSERT INTO catalog_meta (key, value) VALUES ('runs_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+END;
+CREATE TRIGGER run_evidence_follows_run_edit AFTER UPDATE ON run
+BEGIN
+    DELETE FROM run_evidence WHERE run_id = old.id OR run_id = new.id;
+    INSERT INTO catalog_meta (key, value) VALUES ('runs_changed', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
+    INSERT INTO catalog_meta (key, value) VALUES ('calibration_stale', '1')
+    ON CONFLICT(key) DO UPDATE SET value = '1';
 END;
 
 -- Every change to the models, GPUs and their aliases counts up catalog_meta.definitions_changed, which the evidence

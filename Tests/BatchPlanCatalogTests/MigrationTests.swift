@@ -92,7 +92,7 @@ struct MigrationTests {
         "0004_training_stack": "c06d82e7c0fa182a",
         "0005_run_phase": "785d52305f990e82",
         "0006_accounting_cache": "17023c45274f76d6",
-        "0007_run_evidence": "3741e2979ed8ccd5",
+        "0007_run_evidence": "455e566976c78c4c",
     ]
 
     @Test("released migration files are never edited (checksums)")

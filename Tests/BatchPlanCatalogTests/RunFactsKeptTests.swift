@@ -197,4 +197,48 @@ struct RunFactsKeptTests {
         #expect(replaced.facts == freshReplaced)
         #expect(replaced.facts.last?.observations.first?.decomposition != two.facts.last?.observations.first?.decomposition)
     }
+
+    @Test("a card replaced by one of another memory, or a run edited in place, is predicted again")
+    func replacedCardAndEditedRun() throws {
+        let catalog = try RunImportTests.catalogWithModel()
+        var card = try catalog.gpu(named: "RTX 3090")
+        card.name = "Lab 3090"
+        card.aliases = []
+        _ = try catalog.addGPU(card)
+        let labRun = #"{"id": "g1", "kind": "mem_at_batch", "model": "classic", "gpu": "Lab 3090", "batch_size": 64, "precision": "fp32", "optimizer": "sgd", "peak_allocated_bytes": 900000000, "device_used_bytes": 1500000000, "source": "lab"}"#
+        _ = try catalog.importRuns(RunImportTests.parse(RunImportTests.goodRows + "\n" + labRun), file: "runs.jsonl")
+        _ = try catalog.refitFacts()
+        let total = try Self.runCount(catalog)
+
+        // The newest card removed and added again with other memory: the same count and largest id.
+        try catalog.removeGPU(named: "Lab 3090")
+        card.memoryBytes /= 2
+        _ = try catalog.addGPU(card)
+        let replaced = try catalog.refitFacts()
+        let freshReplaced = try Self.fresh(catalog)
+        #expect(replaced.predicted == total && replaced.facts == freshReplaced)
+        #expect(try catalog.calibrationIsStale())
+
+        // A run edited in place (as a shell may): its facts are dropped and the calibration is stale again.
+        _ = try catalog.currentCalibrations()
+        #expect(try !catalog.calibrationIsStale())
+        try catalog.write("editing") { db in
+            try db.execute(sql: "UPDATE run SET batch_size = 32 WHERE run_key = 'lab:g1'")
+        }
+        #expect(try catalog.calibrationIsStale())
+        let edited = try catalog.refitFacts()
+        let freshEdited = try Self.fresh(catalog)
+        #expect(edited.predicted == 1 && edited.facts == freshEdited)
+    }
+
+    @Test("a dropout of -0 asks what a dropout of 0 asks, as == has them equal")
+    func negativeZeroDropout() {
+        var zero = TrainingConfiguration(mode: .lora)
+        zero.loraDropout = 0
+        var negative = zero
+        negative.loraDropout = -0.0
+        #expect(zero == negative)
+        #expect(RunEvidence.Questions.written(zero) == RunEvidence.Questions.written(negative))
+        #expect(!RunEvidence.Questions.encoderProbe.isEmpty)
+    }
 }

@@ -145,14 +145,14 @@ extension Catalog {
         }
         guard path != ":memory:", ParallelMap.defaultConcurrency > 1 else { return try single() }
         let plan = try read("reading the runs' kept calibration facts") {
-            db -> (stamp: String, runs: TableState, middle: Int64?) in
+            db -> (stamp: String, runs: RunsState, middle: Int64?) in
             let stamp = try Self.evidenceStamp(db)
             // The runs' count (the kept rows are at most as many, and usually as many: counting them would read
             // every row) and the kept rows' id range (their first and last): the halves split the range in the middle.
-            let runs = try TableState(db, "run")
+            let runs = try RunsState(db)
             let row = try Row.fetchOne(db, sql: "SELECT min(run_id), max(run_id) FROM run_evidence")
             let (low, high): (Int64?, Int64?) = (row?[0], row?[1])
-            guard try Self.storedEvidenceStamp(db) == stamp, runs.count >= threshold, let low, let high, low < high
+            guard try Self.storedEvidenceStamp(db) == stamp, runs.table.count >= threshold, let low, let high, low < high
             else { return (stamp, runs, nil) }
             return (stamp, runs, low / 2 + high / 2 + (low % 2 + high % 2) / 2 + 1)
         }
@@ -168,7 +168,7 @@ extension Catalog {
                 // The halves and the last read are separate snapshots: unless each sees the stamp and the runs as
                 // the plan did (no run recorded or removed in between), one read does it all.
                 guard try Self.storedEvidenceStamp(db) == plan.stamp, try Self.evidenceStamp(db) == plan.stamp,
-                    try TableState(db, "run") == plan.runs
+                    try RunsState(db) == plan.runs
                 else { return nil }
                 return try Self.decodeKept(db, ids: half == 0 ? Int64.min...(middle - 1) : middle...Int64.max, stamp: plan.stamp)
             }
@@ -183,7 +183,7 @@ extension Catalog {
         snapshot.keptIDs = lower.keptIDs + upper.keptIDs
         let read = try self.read("reading the runs' kept calibration facts") { db -> KeptSnapshot? in
             guard try Self.storedEvidenceStamp(db) == plan.stamp, try Self.evidenceStamp(db) == plan.stamp,
-                try TableState(db, "run") == plan.runs
+                try RunsState(db) == plan.runs
             else { return nil }
             try Self.readMissing(db, into: &snapshot)
             return snapshot
@@ -199,6 +199,22 @@ extension Catalog {
     /// How many times a model, GPU or alias row was inserted, updated or removed (migration 0007's triggers).
     static func definitionChanges(_ db: Database) throws -> String {
         try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'definitions_changed'") ?? "0"
+    }
+
+    /// How many times a run was removed or edited (migration 0007's triggers).
+    static func runChanges(_ db: Database) throws -> String {
+        try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'runs_changed'") ?? "0"
+    }
+
+    /// The runs as a snapshot sees them: count, largest id, and removals and edits.
+    struct RunsState: Equatable {
+        var table: TableState
+        var changes: String
+
+        init(_ db: Database) throws {
+            table = try TableState(db, "run")
+            changes = try runChanges(db)
+        }
     }
 
     private static func storedEvidenceStamp(_ db: Database) throws -> String? {
@@ -281,11 +297,12 @@ extension Catalog {
             return
         }
         // Read by stretches of consecutive runs; each stretch's reader numbers the names it meets from 0 again, so
-        // each has resolutions of its own.
+        // the resolutions by number start afresh with each (those by name stay).
         var checked: [RunWithUsability] = []
         checked.reserveCapacity(missingCount)
+        var names = NameResolutions()
         for stretch in stretches {
-            var names = NameResolutions()
+            names.forgetNumbers()
             try forEachStoredRun(db, model: nil, ids: stretch) { stored, numbers in
                 checked.append(try usability(of: stored, db, names: &names, numbers: numbers))
             }

@@ -124,6 +124,13 @@ extension Catalog {
         var frameworksByNumber: [Bool?] = []
         /// Every GPU for partial matches, read once (`GPUDirectory`).
         var gpuDirectory: GPUDirectory?
+
+        /// Drops the resolutions by number: another reader numbers the names it meets from 0 again.
+        mutating func forgetNumbers() {
+            modelsByNumber = []
+            gpusByNumber = []
+            frameworksByNumber = []
+        }
     }
 
     static func usability(of stored: StoredRun, _ db: Database) throws -> RunWithUsability {

@@ -3,7 +3,8 @@ import GRDB
 
 extension Catalog {
     /// What a calibration is fitted from, as one comparable string: the two fitters' code versions, the runs (count
-    /// and newest row), the models and GPUs the runs are predicted with (count and newest row, and the count of
+    /// and newest row, and how many were removed or edited: a run removed and another recorded can leave both as
+    /// they were), the models and GPUs the runs are predicted with (count and newest row, and the count of
     /// changes to them and their aliases that migration 0007's triggers keep: a replaced newest model takes the id of
     /// the one removed) and the embedded seed.
     ///
@@ -17,7 +18,8 @@ extension Catalog {
         }
         let seed = try String.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'seed_version'") ?? "-"
         return "code \(CalibrationFitter.codeVersion); step-time code \(ThroughputFitter.codeVersion); runs \(try rows("run")); models \(try rows("model")); "
-            + "gpus \(try rows("gpu")); definitions changed \(try definitionChanges(db)); seed \(seed)"
+            + "gpus \(try rows("gpu")); definitions changed \(try definitionChanges(db)); runs changed \(try runChanges(db)); "
+            + "seed \(seed)"
     }
 
     /// A table's row count and largest id in one snapshot: equal states, no row added, removed or renumbered in
