@@ -196,6 +196,15 @@ struct RunsCommandTests {
         #expect(try check.json()["ok"] as? Bool == true)
     }
 
+    @Test("a filter no run matches lists nothing, exits 0 and says so on stderr")
+    func emptyFilterSaysSo() throws {
+        let runner = CLIRunner()
+        let result = try runner.run(["runs", "list", "--gpu", "RTX 9999", "--format", "json"])
+        #expect(result.status == 0)
+        #expect((try result.json()["runs"] as? [Any])?.isEmpty == true)
+        #expect(result.stderr.contains(#"no run matches GPU "RTX 9999""#))
+    }
+
     @Test("db check says how many runs' calibration facts a refit kept, and whether they are current")
     func keptRunFactsInCheck() throws {
         let runner = CLIRunner()

@@ -33,6 +33,11 @@ extension BatchPlan.Runs {
                 if let reason = skipped[all[index].stored.id] { all[index].unusableReason = reason }
             }
             let runs = unusable ? all.filter { $0.unusableReason != nil } : all
+            if all.isEmpty, model != nil || gpu != nil {
+                // An empty list is an answer; say it is one, and how runs are named, on stderr (stdout stays the list).
+                let filters = [model.map { "model \"\($0)\"" }, gpu.map { "GPU \"\($0)\"" }].compactMap { $0 }
+                Output.note("no run matches \(filters.joined(separator: " and ")) (runs are matched by the names they were recorded with; batchplan runs list shows them all)")
+            }
             switch format {
             case .json:
                 Output.data(try Output.json(["runs": runs.map { entry -> [String: Any] in
