@@ -7,7 +7,10 @@
 // --catalog keeps the prepared catalog in FILE (filled on the first run, reused as it is after), so repeated runs
 // skip the import; --read-and-predict times only the first two stages; --digest writes out what a refit read and
 // computed (Digest.swift), to compare two builds byte for byte. REFIT_BENCH_STAGES=calibration reads and predicts
-// once and repeats only the two calibrations (for profiling the fitters). It ends with a digest of both fitted
+// once and repeats only the two calibrations (for profiling the fitters); =kept times only reading every run's kept
+// facts; =warm only the refit after one run was recorded. After the whole refit's stages it times what a plan pays
+// (`Catalog.currentCalibrations`): the first refit with no run's facts kept, and the refit after one more run was
+// recorded, whose fitted calibrations it compares with a whole fit's over the same runs. It ends with a digest of both fitted
 // calibrations (FNV-1a of their JSON, scopes in order, keys sorted, fitting dates left out): equal digests before
 // and after a change mean the same fit to the bit; with REFIT_BENCH_JSON=PATH that JSON is also written to PATH.
 //
