@@ -27,14 +27,7 @@ extension Catalog {
     /// The same facts, in the same order, as predicting every run: a run's facts depend on the run, its model, its
     /// card and the code alone, and the stamp covers all but the run, whose row goes with it.
     public func refitFacts() throws(CatalogError) -> RefitFacts {
-        let (facts, keep) = try refitFactsKeepingLater()
-        keep()
-        return facts
-    }
-
-    /// `refitFactsKeepingLater(keptHalvesFrom:)` at the default threshold.
-    func refitFactsKeepingLater() throws(CatalogError) -> (facts: RefitFacts, keep: @Sendable () -> Void) {
-        try refitFactsKeepingLater(keptHalvesFrom: Self.keptReadInHalves)
+        try refitFacts(keptHalvesFrom: Self.keptReadInHalves)
     }
 
     /// `refitFacts()`, reading the kept facts in two halves from `keptHalvesFrom` kept rows (tests lower it).
@@ -46,7 +39,9 @@ extension Catalog {
 
     /// The facts, and the keeping of the new ones (best effort) to run when the caller likes: a refit keeps them
     /// while it fits (after a new build, 100,000 runs' facts take half a second to write).
-    func refitFactsKeepingLater(keptHalvesFrom: Int) throws(CatalogError) -> (facts: RefitFacts, keep: @Sendable () -> Void) {
+    func refitFactsKeepingLater(
+        keptHalvesFrom: Int = Catalog.keptReadInHalves
+    ) throws(CatalogError) -> (facts: RefitFacts, keep: @Sendable () -> Void) {
         var snapshot = try keptFacts(halvesFrom: keptHalvesFrom)
         let runs: [RunWithUsability]
         if let missing = snapshot.missing { runs = missing } else { runs = try runsWithUsability() }
@@ -157,19 +152,17 @@ extension Catalog {
             return (stamp, runs, low / 2 + high / 2 + (low % 2 + high % 2) / 2 + 1)
         }
         guard let middle = plan.middle, middle > Int64.min else { return try single() }
+        // The halves and the last read are separate snapshots: unless each sees the stamp and the runs as the plan
+        // did (no run recorded or removed in between), one read does it all.
+        @Sendable func asPlanned(_ db: Database) throws -> Bool {
+            try Self.storedEvidenceStamp(db) == plan.stamp && Self.evidenceStamp(db) == plan.stamp
+                && RunsState(db) == plan.runs
+        }
         let path = self.path
         let halves = ParallelMap.map(2, concurrency: 2) { half -> KeptSnapshot? in
-            var configuration = Configuration()
-            configuration.readonly = true
-            configuration.busyMode = .timeout(15)
-            configuration.label = "batchplan.catalog.half"
-            guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
+            guard let queue = try? Self.halfQueue(path) else { return nil }
             return try? queue.read { db -> KeptSnapshot? in
-                // The halves and the last read are separate snapshots: unless each sees the stamp and the runs as
-                // the plan did (no run recorded or removed in between), one read does it all.
-                guard try Self.storedEvidenceStamp(db) == plan.stamp, try Self.evidenceStamp(db) == plan.stamp,
-                    try RunsState(db) == plan.runs
-                else { return nil }
+                guard try asPlanned(db) else { return nil }
                 return try Self.decodeKept(db, ids: half == 0 ? Int64.min...(middle - 1) : middle...Int64.max, stamp: plan.stamp)
             }
         }
@@ -182,9 +175,7 @@ extension Catalog {
         }
         snapshot.keptIDs = lower.keptIDs + upper.keptIDs
         let read = try self.read("reading the runs' kept calibration facts") { db -> KeptSnapshot? in
-            guard try Self.storedEvidenceStamp(db) == plan.stamp, try Self.evidenceStamp(db) == plan.stamp,
-                try RunsState(db) == plan.runs
-            else { return nil }
+            guard try asPlanned(db) else { return nil }
             try Self.readMissing(db, into: &snapshot)
             return snapshot
         }

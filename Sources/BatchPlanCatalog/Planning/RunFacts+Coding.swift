@@ -236,29 +236,19 @@ extension RunEvidence.RunFacts {
         writer.string(path.framework)
         writer.string(path.architecture)
         writer.string(path.gpu)
-        for text in [path.family, path.model, path.checkpointing] {
-            writer.bool(text != nil)
-            if let text { writer.string(text) }
-        }
+        writer.optionalString(path.family)
+        writer.optionalString(path.model)
+        writer.optionalString(path.checkpointing)
     }
 
     private static func readPath(_ reader: inout CompactReader) -> CalibrationScopePath? {
-        guard let framework = reader.string(), let architecture = reader.string(), let gpu = reader.string() else {
-            return nil
-        }
-        var optional: [String?] = []
-        for _ in 0..<3 {
-            guard let present = reader.bool() else { return nil }
-            if present {
-                guard let text = reader.string() else { return nil }
-                optional.append(text)
-            } else {
-                optional.append(nil)
-            }
-        }
+        guard let framework = reader.string(), let architecture = reader.string(), let gpu = reader.string(),
+            let family = reader.optionalString(), let model = reader.optionalString(),
+            let checkpointing = reader.optionalString()
+        else { return nil }
         return CalibrationScopePath(
-            framework: framework, architecture: architecture, gpu: gpu, family: optional[0], model: optional[1],
-            checkpointing: optional[2])
+            framework: framework, architecture: architecture, gpu: gpu, family: family, model: model,
+            checkpointing: checkpointing)
     }
 
     private static func write(_ d: CalibrationDecomposition, _ writer: inout CompactWriter) {

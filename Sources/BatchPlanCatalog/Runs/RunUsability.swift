@@ -69,11 +69,7 @@ extension Catalog {
         let path = self.path
         let halves = ParallelMap.map(2, concurrency: 2) { half -> Result<Half, CatalogError> in
             do {
-                var configuration = Configuration()
-                configuration.readonly = true
-                configuration.busyMode = .timeout(15)
-                configuration.label = "batchplan.catalog.half"
-                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                let queue = try Self.halfQueue(path)
                 let ids = half == 0 ? Int64.min...(middle - 1) : middle...Int64.max
                 return .success(try queue.read { db in
                     var names = NameResolutions()
@@ -102,6 +98,16 @@ extension Catalog {
         all += first.runs[first.builtin...]
         all += second.runs[second.builtin...]
         return all
+    }
+
+    /// A read-only connection of its own to the catalog at `path`, for one half of a read on two cores (WAL readers
+    /// do not wait for each other).
+    static func halfQueue(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(15)
+        configuration.label = "batchplan.catalog.half"
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     /// One half's runs in the scan's order (its built-in runs first), how many are built in, and the table it read.

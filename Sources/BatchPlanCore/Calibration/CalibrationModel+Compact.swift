@@ -102,8 +102,7 @@ public enum CompactCalibration {
         writer.bool(factors.applied)
         writeOptional(factors.gateErrorBefore, &writer)
         writeOptional(factors.gateErrorAfter, &writer)
-        writer.bool(factors.skipReason != nil)
-        if let reason = factors.skipReason { writer.string(reason) }
+        writer.optionalString(factors.skipReason)
         writer.int(factors.models)
         writeTexts(factors.checkpointingModes, &writer)
         writer.int(factors.activationScales.count)
@@ -118,7 +117,7 @@ public enum CompactCalibration {
         guard let activation = reader.double(), let state = reader.double(), let reserve = readOptional(&reader),
             let context = reader.optionalInt(), let spread = reader.double(), let scope = readScope(&reader),
             let runs = reader.int(), let fittedAt = readDate(&reader), let applied = reader.bool(),
-            let before = readOptional(&reader), let after = readOptional(&reader), let hasReason = reader.bool()
+            let before = readOptional(&reader), let after = readOptional(&reader), let reason = reader.optionalString()
         else { return nil }
         var factors = CalibrationFactors(
             activationScale: activation, modelStateScale: state, allocatorReserveRatio: reserve,
@@ -126,10 +125,7 @@ public enum CompactCalibration {
         factors.applied = applied
         factors.gateErrorBefore = before
         factors.gateErrorAfter = after
-        if hasReason {
-            guard let reason = reader.string() else { return nil }
-            factors.skipReason = reason
-        }
+        factors.skipReason = reason
         guard let models = reader.int(), let modes = readTexts(&reader), let scaleCount = reader.int(in: 0...reader.remaining)
         else { return nil }
         factors.models = models

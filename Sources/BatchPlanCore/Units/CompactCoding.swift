@@ -34,6 +34,12 @@ public struct CompactWriter: Sendable {
         }
     }
 
+    /// Whether there is one, then the text.
+    public mutating func optionalString(_ value: String?) {
+        bool(value != nil)
+        if let value { string(value) }
+    }
+
     /// Bytes as they are (the reader skips them, or reads them with a reader of their own).
     public mutating func raw(_ values: [UInt8]) { bytes.append(contentsOf: values) }
 
@@ -99,6 +105,14 @@ public struct CompactReader {
         guard let present = bool() else { return nil }
         guard present else { return .some(nil) }
         guard let value = int() else { return nil }
+        return .some(value)
+    }
+
+    /// `nil` when the read fails; `.some(nil)` for an absent text.
+    public mutating func optionalString() -> String?? {
+        guard let present = bool() else { return nil }
+        guard present else { return .some(nil) }
+        guard let value = string() else { return nil }
         return .some(value)
     }
 
