@@ -32,7 +32,7 @@ extension BatchPlan.Db {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Check the catalog: integrity_check, foreign_key_check, the schema version and the accounting cache.",
+            abstract: "Check the catalog: integrity_check, foreign_key_check, the schema version, the accounting cache and the kept run facts.",
             discussion: "Example:\n  batchplan db check --format json"
         )
 
